@@ -1,0 +1,39 @@
+// Layer rules from DESIGN.md are enforced here, per folder, as no-restricted-imports.
+import tseslint from 'typescript-eslint';
+
+const layer = (files, forbidden, why) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { patterns: forbidden.map((group) => ({ group: [`**/${group}/**`, `**/${group}`], message: why })) }],
+  },
+});
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'workers/**', 'test/fixtures/**/*.py'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-console': ['error', { allow: ['warn', 'error'] }],
+    },
+  },
+  layer(['src/tensor/**'], ['dataplane', 'models', 'runtimes', 'protocol', 'scheduler', 'cache', 'graph', 'observe', 'repository', 'registry', 'config', 'cli', 'server.ts'],
+    'tensor/ is the lingua franca: it imports errors/ only'),
+  layer(['src/errors/**'], ['tensor', 'dataplane', 'models', 'runtimes', 'protocol', 'scheduler', 'cache', 'observe', 'repository', 'config', 'cli', 'server.ts'],
+    'errors/ is a leaf'),
+  layer(['src/protocol/**'], ['runtimes', 'models', 'scheduler', 'cache', 'repository', 'registry', 'observe', 'config', 'cli', 'graph', 'stream', 'server.ts'],
+    'protocol adapters translate and delegate: they import dataplane/, tensor/ and errors/ only'),
+  layer(['src/runtimes/**'], ['models', 'scheduler', 'protocol', 'dataplane', 'cache', 'repository', 'registry', 'observe', 'config', 'cli', 'graph', 'server.ts'],
+    'runtimes import tensor/ and errors/ only'),
+  layer(['src/scheduler/**'], ['protocol', 'models', 'repository', 'dataplane', 'cli', 'config', 'server.ts'],
+    'scheduler/ sits under the data plane'),
+  layer(['src/models/**', 'src/repository/**'], ['protocol', 'dataplane', 'cli', 'server.ts'],
+    'models/ and repository/ never see protocols'),
+  layer(['src/dataplane/**'], ['protocol', 'cli', 'server.ts'], 'the data plane never sees protocols'),
+  layer(['src/observe/**'], ['protocol', 'dataplane', 'models', 'runtimes', 'cli', 'server.ts'], 'observe/ is a leaf service'),
+  {
+    files: ['bench/**', 'test/**', 'bin/**', 'src/cli/**'],
+    rules: { 'no-console': 'off' },
+  },
+);

@@ -1,0 +1,86 @@
+/**
+ * The closed catalogue of Ferry errors. Every error Ferry returns comes from here: adapters render these in
+ * their protocol's shape, they never invent codes or statuses. docs/errors.md is checked against this table.
+ */
+export type GrpcStatusName =
+  | 'INVALID_ARGUMENT'
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'PERMISSION_DENIED'
+  | 'UNAUTHENTICATED'
+  | 'RESOURCE_EXHAUSTED'
+  | 'FAILED_PRECONDITION'
+  | 'UNAVAILABLE'
+  | 'DEADLINE_EXCEEDED'
+  | 'UNIMPLEMENTED'
+  | 'INTERNAL'
+  | 'CANCELLED';
+
+export interface ErrorDefinition {
+  /** Message template; `{name}` placeholders are filled from the error's parameters. */
+  readonly message: string;
+  readonly http: number;
+  readonly grpc: GrpcStatusName;
+}
+
+export const ERRORS = {
+  FERRY_ERR_MALFORMED_BODY: { message: 'malformed request body: {detail}', http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_INVALID_REQUEST: { message: 'invalid request: {detail}', http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_UNSUPPORTED_MEDIA_TYPE: { message: "unsupported content type '{type}'", http: 415, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_BODY_TOO_LARGE: {
+    message: 'request of {size} bytes exceeds the limit of {limit} bytes (setting: {setting})',
+    http: 413,
+    grpc: 'RESOURCE_EXHAUSTED',
+  },
+  FERRY_ERR_BINARY_HEADER: { message: 'binary tensor data: {detail}', http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_MODEL_NAME_INVALID: { message: "invalid model name '{model}': {detail}", http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_MODEL_NOT_FOUND: { message: "model '{model}' not found", http: 404, grpc: 'NOT_FOUND' },
+  FERRY_ERR_VERSION_NOT_FOUND: { message: "model '{model}' has no version '{version}'", http: 404, grpc: 'NOT_FOUND' },
+  FERRY_ERR_LABEL_NOT_FOUND: { message: "model '{model}' has no label '{label}'", http: 404, grpc: 'NOT_FOUND' },
+  FERRY_ERR_VERSION_AND_LABEL: {
+    message: 'a request may name a version or a label, not both',
+    http: 400,
+    grpc: 'INVALID_ARGUMENT',
+  },
+  FERRY_ERR_MODEL_NOT_READY: { message: "model '{model}' version '{version}' is not ready ({state})", http: 503, grpc: 'UNAVAILABLE' },
+  FERRY_ERR_MODEL_LOAD_FAILED: { message: "failed to load model '{model}': {detail}", http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_UNSUPPORTED_MODEL: { message: "model '{model}': {detail}", http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_INPUT_MISSING: { message: "model '{model}' requires input '{input}'", http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_INPUT_UNEXPECTED: { message: "model '{model}' has no input '{input}' (inputs: {expected})", http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_INPUT_DUPLICATE: { message: "input '{input}' appears more than once", http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_DATATYPE_MISMATCH: {
+    message: "input '{input}' has datatype {actual}, model expects {expected}",
+    http: 400,
+    grpc: 'INVALID_ARGUMENT',
+  },
+  FERRY_ERR_DATATYPE_UNKNOWN: { message: "unknown datatype '{datatype}'", http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_SHAPE_INVALID: { message: "tensor '{input}' has an invalid shape {shape}", http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_SHAPE_MISMATCH: {
+    message: "input '{input}' has shape {actual}, model expects {expected}",
+    http: 400,
+    grpc: 'INVALID_ARGUMENT',
+  },
+  FERRY_ERR_ELEMENT_COUNT: {
+    message: "tensor '{input}' has {actual} elements, its shape {shape} needs {expected}",
+    http: 400,
+    grpc: 'INVALID_ARGUMENT',
+  },
+  FERRY_ERR_TENSOR_DATA: { message: "tensor '{input}': {detail}", http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_OUTPUT_UNKNOWN: { message: "model '{model}' has no output '{output}' (outputs: {expected})", http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_PARAMETER_INVALID: { message: "parameter '{parameter}': {detail}", http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_ROUTE_NOT_FOUND: { message: 'no route for {method} {path}', http: 404, grpc: 'UNIMPLEMENTED' },
+  FERRY_ERR_UNAUTHORIZED: { message: 'this endpoint needs a valid bearer token', http: 401, grpc: 'UNAUTHENTICATED' },
+  FERRY_ERR_DEADLINE_EXCEEDED: { message: 'deadline of {timeout_ms} ms passed before the model ran', http: 504, grpc: 'DEADLINE_EXCEEDED' },
+  FERRY_ERR_QUEUE_FULL: {
+    message: "model '{model}' queue is full ({limit} waiting); retry later",
+    http: 429,
+    grpc: 'RESOURCE_EXHAUSTED',
+  },
+  FERRY_ERR_SHUTTING_DOWN: { message: 'server is shutting down', http: 503, grpc: 'UNAVAILABLE' },
+  FERRY_ERR_CANCELLED: { message: 'request cancelled by the client', http: 499, grpc: 'CANCELLED' },
+  FERRY_ERR_EXECUTION_FAILED: { message: "model '{model}' failed to execute: {detail}", http: 500, grpc: 'INTERNAL' },
+  FERRY_ERR_CONFIG_INVALID: { message: 'invalid configuration: {detail}', http: 500, grpc: 'FAILED_PRECONDITION' },
+  FERRY_ERR_INTERNAL: { message: 'internal error: {detail}', http: 500, grpc: 'INTERNAL' },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof ERRORS;

@@ -1,0 +1,2 @@
+export { ERRORS, type ErrorCode, type ErrorDefinition, type GrpcStatusName } from './catalogue.ts';
+export { FerryError, ferryError, isFerryError, asFerryError, type ErrorParams } from './ferry-error.ts';

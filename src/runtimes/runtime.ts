@@ -1,0 +1,71 @@
+import type { InferRequest, Parameters, Tensor, TensorMetadata } from '../tensor/index.ts';
+
+/**
+ * The runtime plug-in interface. A runtime turns the files of one model version into a ModelInstance.
+ * Runtimes import tensor/ and errors/ only; every runtime runs the shared suite in runtime.case.ts.
+ */
+export interface Runtime {
+  /** Stable name used in model.yaml `runtime:` and in metadata `platform`. */
+  readonly name: string;
+  /** Format detection from the files in a version folder. */
+  canLoad(dir: ModelDir): Promise<boolean>;
+  load(spec: ModelSpec, ctx: RuntimeContext): Promise<ModelInstance>;
+}
+
+/** A version folder: its absolute path and the file names in it (relative, '/'-separated). */
+export interface ModelDir {
+  readonly path: string;
+  readonly files: readonly string[];
+}
+
+export interface ModelSpec {
+  readonly name: string;
+  readonly version: string;
+  readonly dir: ModelDir;
+  /** Runtime-specific options from model.yaml `options:`; the runtime validates what it reads. */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export interface RuntimeLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface RuntimeContext {
+  readonly logger: RuntimeLogger;
+  /** Threads a runtime may use inside one execution and across parallel operators (0 = runtime default). */
+  readonly threads: { readonly intraOp: number; readonly interOp: number };
+}
+
+export interface ModelSignature {
+  /** Runtime/format name reported as V2 `platform` (e.g. 'onnxruntime_onnx', 'xgboost_json'). */
+  readonly platform: string;
+  readonly inputs: readonly TensorMetadata[];
+  readonly outputs: readonly TensorMetadata[];
+}
+
+/** What a runtime answers for one request: every output it computed (the data plane applies selection). */
+export interface ExecuteResult {
+  readonly outputs: readonly Tensor[];
+  readonly parameters?: Parameters;
+}
+
+export interface ModelInstance {
+  readonly signature: ModelSignature;
+  /**
+   * Largest number of rows along dimension 0 that one execute() may carry, when rows are independent so that
+   * the scheduler may merge requests along that axis; 0 = the model has no batch dimension (never merged).
+   */
+  readonly maxBatchSize: number;
+  /**
+   * Runs a batch of requests whose inputs were validated against `signature`. The scheduler calls it with at
+   * most one batch at a time per instance (never concurrently) and owns the requests until it returns; results
+   * are in request order. The instance must not keep references to request tensors after returning.
+   * `signal` aborts when every request in the batch has been cancelled or timed out.
+   */
+  execute(batch: readonly InferRequest[], signal: AbortSignal): Promise<ExecuteResult[]>;
+  /** Frees native resources. Called once, after the last execute() has settled. */
+  unload(): Promise<void>;
+}

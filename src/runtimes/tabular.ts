@@ -1,0 +1,93 @@
+import { ferryError } from '../errors/index.ts';
+import type { Datatype, InferRequest, Tensor, TensorMetadata } from '../tensor/index.ts';
+
+/**
+ * Shared input handling for tabular runtimes (trees, linear models, PMML, pipelines).
+ *
+ * Two signatures are offered. `named` (default when the model knows its feature names): one input per feature,
+ * shape [-1], FP64 for numeric features and BYTES for categorical strings. `matrix`: a single input
+ * `input` of shape [-1, F] and datatype FP64. Missing numeric values are NaN (JSON `null`); a missing
+ * categorical value is an empty string.
+ */
+export interface FeatureSpec {
+  readonly name: string;
+  readonly kind: 'numeric' | 'categorical';
+}
+
+export type InputLayout = 'named' | 'matrix';
+
+/** One column per feature: numbers as Float64Array (NaN = missing), categories as strings (null = missing). */
+export type Column = Float64Array | (string | null)[];
+
+export interface TabularBatch {
+  readonly rows: number;
+  readonly columns: readonly Column[];
+}
+
+export const MATRIX_INPUT = 'input';
+
+export function tabularInputs(features: readonly FeatureSpec[], layout: InputLayout): TensorMetadata[] {
+  if (layout === 'matrix') return [{ name: MATRIX_INPUT, datatype: 'FP64', shape: [-1, features.length] }];
+  return features.map((f) => ({ name: f.name, datatype: f.kind === 'categorical' ? 'BYTES' : 'FP64', shape: [-1] }));
+}
+
+/** Reads a validated request into columns, one per feature. */
+export function readTabular(request: InferRequest, features: readonly FeatureSpec[], layout: InputLayout): TabularBatch {
+  if (layout === 'matrix') {
+    const input = request.inputs.find((t) => t.name === MATRIX_INPUT);
+    if (!input) throw ferryError('FERRY_ERR_INPUT_MISSING', { model: '', input: MATRIX_INPUT });
+    const rows = input.shape[0] ?? 0;
+    const width = features.length;
+    const values = toFloat64(input);
+    const columns = features.map((_, f) => {
+      const column = new Float64Array(rows);
+      for (let r = 0; r < rows; r++) column[r] = values[r * width + f]!;
+      return column;
+    });
+    return { rows, columns };
+  }
+  const byName = new Map<string, Tensor>();
+  for (const tensor of request.inputs) byName.set(tensor.name, tensor);
+  let rows = -1;
+  const columns = features.map((feature) => {
+    const tensor = byName.get(feature.name);
+    if (!tensor) throw ferryError('FERRY_ERR_INPUT_MISSING', { model: '', input: feature.name });
+    const length = tensor.data.length;
+    if (rows === -1) rows = length;
+    else if (rows !== length) {
+      throw ferryError('FERRY_ERR_SHAPE_MISMATCH', {
+        input: feature.name, actual: `[${tensor.shape.join(',')}]`, expected: `[${rows}] like the other features`,
+      });
+    }
+    return feature.kind === 'categorical' ? toStrings(tensor) : toFloat64(tensor);
+  });
+  return { rows: Math.max(rows, 0), columns };
+}
+
+const decoder = new TextDecoder();
+
+function toStrings(tensor: Tensor): (string | null)[] {
+  if (tensor.datatype === 'BYTES') {
+    return (tensor.data as Uint8Array[]).map((b) => (b.byteLength === 0 ? null : decoder.decode(b)));
+  }
+  // A numeric tensor for a categorical feature: categories given as their numeric codes.
+  return Array.from(toFloat64(tensor), (v) => (Number.isNaN(v) ? null : String(v)));
+}
+
+function toFloat64(tensor: Tensor): Float64Array {
+  const data = tensor.data;
+  if (data instanceof Float64Array) return data;
+  if (Array.isArray(data)) {
+    return Float64Array.from(data, (b) => {
+      const text = decoder.decode(b).trim();
+      return text === '' ? NaN : Number(text);
+    });
+  }
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float64Array.from(data, (v) => Number(v));
+  if (isHalf(tensor.datatype)) throw ferryError('FERRY_ERR_DATATYPE_MISMATCH', { input: tensor.name, actual: tensor.datatype, expected: 'FP64' });
+  return Float64Array.from(data as ArrayLike<number>);
+}
+
+function isHalf(datatype: Datatype): boolean {
+  return datatype === 'FP16' || datatype === 'BF16';
+}

@@ -1,0 +1,5 @@
+export * from './datatype.ts';
+export * from './tensor.ts';
+export * from './half.ts';
+export { decodeJsonData, encodeJsonData } from './json-codec.ts';
+export { decodeRawData, encodeRawData, rawByteLength } from './raw-codec.ts';

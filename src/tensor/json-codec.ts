@@ -1,0 +1,149 @@
+import { ferryError } from '../errors/index.ts';
+import {
+  allocate, BIGINT_RANGES, INTEGER_RANGES, isBigIntType, type Datatype, type TensorData,
+} from './datatype.ts';
+import { elementCount } from './tensor.ts';
+import { bfloat16BitsToFloat, float32ToBfloat16Bits, float32ToHalfBits, halfBitsToFloat } from './half.ts';
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
+
+/**
+ * Decodes JSON tensor data (flat or nested, row-major) straight into typed storage.
+ * The element count must be the one `shape` requires.
+ */
+export function decodeJsonData(name: string, datatype: Datatype, shape: readonly number[], data: unknown): TensorData {
+  const count = elementCount(shape);
+  const out = allocate(datatype, count);
+  const write = writerFor(name, datatype, out);
+  let index = 0;
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) visit(value[i]);
+      return;
+    }
+    if (index >= count) {
+      index++;
+      return;
+    }
+    write(index, value);
+    index++;
+  };
+  if (Array.isArray(data)) {
+    // Fast path for the common flat numeric array: no recursion per element.
+    const flat = data.length > 0 && !Array.isArray(data[0]);
+    if (flat) {
+      for (let i = 0; i < data.length; i++) {
+        const value: unknown = data[i];
+        if (Array.isArray(value)) visit(value);
+        else if (index < count) write(index++, value);
+        else index++;
+      }
+    } else visit(data);
+  } else if (data !== undefined) {
+    visit(data);
+  } else {
+    throw ferryError('FERRY_ERR_TENSOR_DATA', { input: name, detail: "missing 'data'" });
+  }
+  if (index !== count) {
+    throw ferryError('FERRY_ERR_ELEMENT_COUNT', { input: name, actual: index, expected: count, shape: `[${shape.join(',')}]` });
+  }
+  return out;
+}
+
+type Writer = (index: number, value: unknown) => void;
+
+function writerFor(name: string, datatype: Datatype, out: TensorData): Writer {
+  const bad = (value: unknown, what: string): never => {
+    throw ferryError('FERRY_ERR_TENSOR_DATA', { input: name, detail: `${describe(value)} is not ${what}` });
+  };
+  switch (datatype) {
+    case 'BOOL': {
+      const target = out as Uint8Array;
+      return (i, v) => {
+        if (v === true || v === 1) target[i] = 1;
+        else if (v === false || v === 0) target[i] = 0;
+        else bad(v, 'a boolean');
+      };
+    }
+    case 'FP32':
+    case 'FP64': {
+      const target = out as Float32Array | Float64Array;
+      return (i, v) => {
+        target[i] = typeof v === 'number' ? v : toFloat(v, bad);
+      };
+    }
+    case 'FP16': {
+      const target = out as Uint16Array;
+      return (i, v) => {
+        target[i] = float32ToHalfBits(typeof v === 'number' ? v : toFloat(v, bad));
+      };
+    }
+    case 'BF16': {
+      const target = out as Uint16Array;
+      return (i, v) => {
+        target[i] = float32ToBfloat16Bits(typeof v === 'number' ? v : toFloat(v, bad));
+      };
+    }
+    case 'INT64':
+    case 'UINT64': {
+      const target = out as BigInt64Array | BigUint64Array;
+      const [min, max] = BIGINT_RANGES[datatype];
+      return (i, v) => {
+        let big: bigint;
+        if (typeof v === 'number' && Number.isInteger(v)) big = BigInt(v);
+        else if (typeof v === 'string' && /^-?\d+$/.test(v)) big = BigInt(v); // exact 64-bit values sent as strings
+        else return bad(v, `an integer (${datatype})`);
+        if (big < min || big > max) bad(v, `within the range of ${datatype}`);
+        target[i] = big;
+      };
+    }
+    case 'BYTES': {
+      const target = out as Uint8Array[];
+      return (i, v) => {
+        if (typeof v === 'string') target[i] = utf8.encode(v);
+        else bad(v, 'a string');
+      };
+    }
+    default: {
+      const range = INTEGER_RANGES[datatype]!;
+      const target = out as Exclude<TensorData, Uint8Array[] | BigInt64Array | BigUint64Array>;
+      const [min, max] = range;
+      return (i, v) => {
+        // Integral floats (1.0) arrive as the number 1 after JSON.parse, so they pass this check.
+        if (typeof v !== 'number' || !Number.isInteger(v)) return bad(v, `an integer (${datatype})`);
+        if (v < min || v > max) bad(v, `within the range of ${datatype}`);
+        target[i] = v;
+      };
+    }
+  }
+}
+
+function toFloat(value: unknown, bad: (v: unknown, what: string) => never): number {
+  if (value === null) return NaN; // JSON has no NaN: null stands for a missing value
+  if (typeof value === 'string') {
+    if (value === 'NaN' || value === 'nan') return NaN;
+    if (value === 'Infinity' || value === 'inf') return Infinity;
+    if (value === '-Infinity' || value === '-inf') return -Infinity;
+  }
+  return bad(value, 'a number');
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}
+
+/** JSON-ready flat values of a tensor (BYTES as UTF-8 strings, 64-bit integers as numbers when exact). */
+export function encodeJsonData(datatype: Datatype, data: TensorData): unknown[] {
+  if (datatype === 'BYTES') return (data as Uint8Array[]).map((bytes) => utf8Decoder.decode(bytes));
+  if (datatype === 'BOOL') return Array.from(data as Uint8Array, (v) => v !== 0);
+  if (datatype === 'FP16') return Array.from(data as Uint16Array, halfBitsToFloat);
+  if (datatype === 'BF16') return Array.from(data as Uint16Array, bfloat16BitsToFloat);
+  if (isBigIntType(datatype)) {
+    return Array.from(data as BigInt64Array, (v) => (v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v.toString()));
+  }
+  return Array.from(data as Float64Array);
+}

@@ -1,0 +1,107 @@
+/**
+ * The shared conformance suite every runtime runs (as hono's router/common.case.test.ts does for routers).
+ * Call it from the runtime's own test file: `runRuntimeConformance({ ... })`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATATYPES, elementCount, type InferRequest, type Tensor } from '../tensor/index.ts';
+import type { ModelDir, ModelInstance, Runtime, RuntimeContext } from './runtime.ts';
+
+export interface RuntimeConformanceOptions {
+  readonly runtime: () => Runtime;
+  /** A version folder this runtime loads. */
+  readonly loadable: ModelDir;
+  /** A version folder holding some other format, which canLoad must refuse. */
+  readonly foreign: ModelDir;
+  readonly options?: Readonly<Record<string, unknown>>;
+  /** A valid request with at least two rows along dimension 0 (when the model batches). */
+  readonly sample: InferRequest;
+}
+
+export const silentContext: RuntimeContext = {
+  logger: { debug() {}, info() {}, warn() {}, error() {} },
+  threads: { intraOp: 1, interOp: 1 },
+};
+
+export function runRuntimeConformance(opts: RuntimeConformanceOptions): void {
+  describe(`runtime conformance: ${opts.runtime().name}`, () => {
+    let instance: ModelInstance;
+    const runtime = opts.runtime();
+
+    beforeAll(async () => {
+      instance = await runtime.load(
+        { name: 'conformance', version: '1', dir: opts.loadable, options: opts.options ?? {} },
+        silentContext,
+      );
+    });
+    afterAll(async () => {
+      await instance?.unload();
+    });
+
+    it('detects its own format and refuses another', async () => {
+      expect(await runtime.canLoad(opts.loadable)).toBe(true);
+      expect(await runtime.canLoad(opts.foreign)).toBe(false);
+    });
+
+    it('describes a valid V2 signature', () => {
+      const { signature } = instance;
+      expect(signature.platform).toMatch(/\S/);
+      expect(signature.inputs.length).toBeGreaterThan(0);
+      expect(signature.outputs.length).toBeGreaterThan(0);
+      for (const t of [...signature.inputs, ...signature.outputs]) {
+        expect(t.name).toMatch(/\S/);
+        expect(DATATYPES).toContain(t.datatype);
+        for (const dim of t.shape) expect(dim === -1 || (Number.isInteger(dim) && dim >= 0)).toBe(true);
+      }
+      expect(Number.isInteger(instance.maxBatchSize) && instance.maxBatchSize >= 0).toBe(true);
+    });
+
+    it('answers every request of a batch, in order, with the outputs of its signature', async () => {
+      const results = await instance.execute([opts.sample, opts.sample], new AbortController().signal);
+      expect(results).toHaveLength(2);
+      const outputNames = instance.signature.outputs.map((o) => o.name);
+      for (const result of results) {
+        for (const tensor of result.outputs) {
+          expect(outputNames).toContain(tensor.name);
+          expect(tensor.data.length).toBe(elementCount(tensor.shape));
+          const declared = instance.signature.outputs.find((o) => o.name === tensor.name)!;
+          expect(tensor.datatype).toBe(declared.datatype);
+          expect(tensor.shape.length).toBe(declared.shape.length);
+        }
+      }
+      expect(plain(results[1]!.outputs)).toEqual(plain(results[0]!.outputs));
+    });
+
+    it('treats rows independently when it declares a batch dimension', async () => {
+      if (instance.maxBatchSize === 0) return;
+      const rows = opts.sample.inputs[0]!.shape[0]!;
+      expect(rows).toBeGreaterThanOrEqual(2);
+      const whole = (await instance.execute([opts.sample], new AbortController().signal))[0]!;
+      const first = (await instance.execute([sliceRows(opts.sample, 0, 1)], new AbortController().signal))[0]!;
+      for (const tensor of first.outputs) {
+        const full = whole.outputs.find((t) => t.name === tensor.name)!;
+        const perRow = full.data.length / full.shape[0]!;
+        expect(plain([tensor])[0]!.data).toEqual(plain([{ ...full, data: full.data.slice(0, perRow) as Tensor['data'] }])[0]!.data);
+      }
+    });
+
+    it('does not keep the caller waiting after unload of a second instance', async () => {
+      const second = await runtime.load({ name: 'conformance', version: '2', dir: opts.loadable, options: opts.options ?? {} }, silentContext);
+      await expect(second.unload()).resolves.toBeUndefined();
+    });
+  });
+}
+
+function plain(tensors: readonly Tensor[]): { name: string; data: unknown[] }[] {
+  return tensors.map((t) => ({ name: t.name, data: Array.from(t.data as ArrayLike<unknown>, (v) => (v instanceof Uint8Array ? Array.from(v) : v)) }));
+}
+
+function sliceRows(request: InferRequest, start: number, end: number): InferRequest {
+  return {
+    ...request,
+    inputs: request.inputs.map((t) => {
+      const rows = t.shape[0]!;
+      const perRow = t.data.length / rows;
+      return { ...t, shape: [end - start, ...t.shape.slice(1)], data: t.data.slice(start * perRow, end * perRow) as Tensor['data'] };
+    }),
+  };
+}

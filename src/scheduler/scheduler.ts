@@ -1,0 +1,395 @@
+import { ferryError, isFerryError, type FerryError } from '../errors/index.ts';
+import type { ExecuteResult, ModelInstance } from '../runtimes/runtime.ts';
+import type { InferRequest } from '../tensor/index.ts';
+import { initialLimit, nextLimit, type AimdParams } from './aimd.ts';
+import { mergeRequests } from './concat.ts';
+import { mergeKey, requestRows } from './merge-key.ts';
+import { PendingQueue, type QueueEntry } from './pending-queue.ts';
+import { planBatch, retryAfterSeconds, rowCap, type BatchPlan } from './policy.ts';
+import { splitResult } from './split.ts';
+import type { BatchingPolicy, EnqueueOptions, ModelScheduler, SchedulerHooks, SchedulerStats } from './types.ts';
+
+/** Time sources; tests pass a fake one so latency and deadlines are deterministic. */
+export interface SchedulerClock {
+  /** Epoch ms, the unit of deadlines. */
+  now(): number;
+  /** Monotonic ms for waits and execution time. */
+  monotonic(): number;
+}
+
+export interface SchedulerOptions {
+  /** Model name (and version) used in error messages. */
+  readonly model: string;
+  readonly version?: string;
+  readonly clock?: SchedulerClock;
+}
+
+const systemClock: SchedulerClock = { now: () => Date.now(), monotonic: () => performance.now() };
+
+interface Pending extends QueueEntry {
+  readonly request: InferRequest;
+  readonly enqueuedAt: number;
+  readonly enqueuedAtEpoch: number;
+  readonly deadline: number | undefined;
+  readonly signal: AbortSignal | undefined;
+  /** Computed on first need: a request that never shares the queue never pays for its key. */
+  rows: number | null | undefined;
+  key: string | undefined;
+  settled: boolean;
+  running: RunningBatch | undefined;
+  onAbort: (() => void) | undefined;
+  resolve(result: ExecuteResult): void;
+  reject(error: FerryError): void;
+}
+
+interface RunningBatch {
+  readonly controller: AbortController;
+  /** Requests of the batch still waiting for its result; 0 → abort the execution. */
+  waiting: number;
+}
+
+/**
+ * One scheduler per loaded model version. Each instance in `instances` runs at most one execute() at a time;
+ * passing N distinct instances allows N executions in flight (the `instances: N` setting).
+ */
+export function createScheduler(
+  instances: ModelInstance | readonly ModelInstance[],
+  policy: BatchingPolicy,
+  hooks: SchedulerHooks = {},
+  options: SchedulerOptions = { model: 'model' },
+): ModelScheduler {
+  const pool: readonly ModelInstance[] = Array.isArray(instances) ? instances : [instances as ModelInstance];
+  if (pool.length === 0 || new Set(pool).size !== pool.length) {
+    throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `scheduler for '${options.model}' needs one or more distinct model instances` });
+  }
+  if (!Number.isInteger(policy.maxQueue) || policy.maxQueue < 1) {
+    throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `max_queue of '${options.model}' must be a positive integer, got ${policy.maxQueue}` });
+  }
+  const clock = options.clock ?? systemClock;
+  const model = options.model;
+  const signature = pool[0]!.signature;
+  const instanceMaxRows = Math.min(...pool.map((instance) => instance.maxBatchSize));
+  const aimd = aimdParams(policy, instanceMaxRows);
+  let adaptiveLimit = aimd === undefined ? 0 : initialLimit(aimd);
+
+  const queue = new PendingQueue<Pending>();
+  const free: ModelInstance[] = [...pool];
+  let inFlight = 0;
+  let draining = false;
+  const drainWaiters: (() => void)[] = [];
+  let waitTimer: NodeJS.Timeout | undefined;
+  let deadlineTimer: NodeJS.Timeout | undefined;
+  let deadlineTimerAt = Infinity;
+  let msPerRequest = 0;
+  let pumping = false;
+  const counts = { enqueued: 0, completed: 0, failed: 0, shed: 0, expired: 0, cancelled: 0, batches: 0 };
+
+  const currentCap = (): number => rowCap(policy, instanceMaxRows, adaptiveLimit);
+
+  function enqueue(request: InferRequest, opts: EnqueueOptions = {}): Promise<ExecuteResult> {
+    if (draining) return Promise.reject(ferryError('FERRY_ERR_SHUTTING_DOWN'));
+    if (opts.signal?.aborted) {
+      counts.cancelled++;
+      return Promise.reject(ferryError('FERRY_ERR_CANCELLED'));
+    }
+    if (queue.size >= policy.maxQueue) {
+      counts.shed++;
+      call(() => hooks.onShed?.());
+      const retry_after_s = retryAfterSeconds(queue.size, msPerRequest, pool.length);
+      return Promise.reject(ferryError('FERRY_ERR_QUEUE_FULL', { model, limit: policy.maxQueue, retry_after_s }));
+    }
+    return new Promise<ExecuteResult>((resolve, reject) => {
+      const entry: Pending = {
+        queued: false, request, enqueuedAt: clock.monotonic(), enqueuedAtEpoch: opts.deadline === undefined ? 0 : clock.now(),
+        deadline: opts.deadline, signal: opts.signal, rows: undefined, key: undefined, settled: false, running: undefined,
+        onAbort: undefined, resolve, reject,
+      };
+      counts.enqueued++;
+      if (entry.deadline !== undefined && entry.deadline <= entry.enqueuedAtEpoch) {
+        expire(entry);
+        return;
+      }
+      if (entry.signal !== undefined) {
+        entry.onAbort = () => cancel(entry);
+        entry.signal.addEventListener('abort', entry.onAbort, { once: true });
+      }
+      queue.push(entry);
+      if (entry.deadline !== undefined) armDeadlineTimer(entry.deadline);
+      pump();
+    });
+  }
+
+  /** Starts batches while an instance is free and the policy says run. Synchronous; never re-entered. */
+  function pump(): void {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (free.length > 0) {
+        const head = queue.peek();
+        if (head === undefined) break;
+        if (head.deadline !== undefined && head.deadline <= clock.now()) {
+          expire(head);
+          continue;
+        }
+        const cap = currentCap();
+        const batch = collect(head, cap);
+        const plan = policy.kind === 'dynamic' ? planDynamic(head, batch, cap) : { run: true as const, rows: cap };
+        if (!plan.run) {
+          armWaitTimer(plan.waitMs);
+          break;
+        }
+        clearWaitTimer();
+        start(trimToRows(batch, plan.rows));
+      }
+    } finally {
+      pumping = false;
+    }
+    if (queue.size === 0) clearDeadlineTimer();
+    settleDrainIfDone();
+  }
+
+  function planDynamic(head: Pending, batch: readonly Pending[], cap: number): BatchPlan {
+    const headRows = rowsOf(head);
+    // Nothing can join a head that cannot merge: waiting for company would only add latency.
+    const alone = headRows === null || headRows >= cap;
+    let availableRows = 0;
+    for (const entry of batch) availableRows += entry.rows ?? 0;
+    return planBatch(policy, cap, { availableRows, waitedMs: clock.monotonic() - head.enqueuedAt, flush: draining || alone });
+  }
+
+  /** The head, then queued requests with the head's merge key while their rows fit under the cap. */
+  function collect(head: Pending, cap: number): Pending[] {
+    const batch = [head];
+    if (cap === 0 || queue.size === 1) return batch;
+    const headRows = rowsOf(head);
+    if (headRows === null || headRows > cap) return batch;
+    const key = keyOf(head);
+    const now = clock.now();
+    let total = headRows;
+    for (const entry of queue.entries()) {
+      if (total >= cap) break;
+      if (entry === head) continue;
+      if (entry.deadline !== undefined && entry.deadline <= now) {
+        expire(entry);
+        continue;
+      }
+      const rows = rowsOf(entry);
+      if (rows === null || total + rows > cap || keyOf(entry) !== key) continue;
+      batch.push(entry);
+      total += rows;
+    }
+    return batch;
+  }
+
+  function start(batch: Pending[]): void {
+    const instance = free.pop()!;
+    const running: RunningBatch = { controller: new AbortController(), waiting: batch.length };
+    for (const entry of batch) {
+      queue.remove(entry);
+      entry.running = running;
+    }
+    inFlight++;
+    void run(instance, batch, running.controller.signal).finally(() => {
+      inFlight--;
+      free.push(instance);
+      pump();
+    });
+  }
+
+  async function run(instance: ModelInstance, batch: Pending[], signal: AbortSignal): Promise<void> {
+    const startedAt = clock.monotonic();
+    const waits = batch.map((entry) => startedAt - entry.enqueuedAt);
+    try {
+      let execMs: number;
+      let rows: number;
+      if (batch.length === 1) {
+        // Zero-copy fast path: the request goes to the model as it came, the result comes back as it went.
+        const only = batch[0]!;
+        const results = await instance.execute([only.request], signal);
+        execMs = clock.monotonic() - startedAt;
+        settle(only, onlyResult(results));
+        rows = requestRows(only.request) ?? 1;
+      } else {
+        const rowsPerRequest = batch.map((entry) => entry.rows!);
+        const merged = mergeRequests(batch.map((entry) => entry.request), rowsPerRequest);
+        const results = await instance.execute([merged], signal);
+        execMs = clock.monotonic() - startedAt;
+        const parts = splitResult(onlyResult(results), rowsPerRequest, signature, model);
+        batch.forEach((entry, index) => settle(entry, parts[index]!));
+        rows = rowsPerRequest.reduce((sum, n) => sum + n, 0);
+      }
+      counts.batches++;
+      counts.completed += batch.length;
+      msPerRequest = msPerRequest === 0 ? execMs / batch.length : 0.8 * msPerRequest + (0.2 * execMs) / batch.length;
+      call(() => hooks.onBatch?.(batch.length, rows, waits, execMs));
+      if (aimd !== undefined) {
+        const limit = nextLimit(adaptiveLimit, { rows, execMs }, aimd);
+        if (limit !== adaptiveLimit) {
+          adaptiveLimit = limit;
+          call(() => hooks.onLimit?.(limit));
+        }
+      }
+    } catch (error) {
+      counts.failed += batch.length;
+      const failure = asExecutionError(error, model);
+      for (const entry of batch) fail(entry, failure);
+    }
+  }
+
+  function onlyResult(results: readonly ExecuteResult[]): ExecuteResult {
+    if (results.length !== 1) {
+      throw ferryError('FERRY_ERR_EXECUTION_FAILED', { model, detail: `the runtime answered ${results.length} results for 1 request` });
+    }
+    return results[0]!;
+  }
+
+  function cancel(entry: Pending): void {
+    if (entry.settled) return;
+    counts.cancelled++;
+    const running = entry.running;
+    queue.remove(entry);
+    fail(entry, ferryError('FERRY_ERR_CANCELLED'));
+    if (running !== undefined && --running.waiting === 0) running.controller.abort();
+    if (queue.size === 0) clearDeadlineTimer();
+    settleDrainIfDone();
+  }
+
+  function expire(entry: Pending): void {
+    queue.remove(entry);
+    counts.expired++;
+    call(() => hooks.onExpired?.());
+    const fallback = policy.defaultOutput;
+    if (fallback === undefined) {
+      const timeout_ms = Math.max(0, Math.round(entry.deadline! - entry.enqueuedAtEpoch));
+      fail(entry, ferryError('FERRY_ERR_DEADLINE_EXCEEDED', { timeout_ms }));
+      return;
+    }
+    try {
+      const result = typeof fallback === 'function' ? fallback(entry.request) : fallback;
+      settle(entry, { outputs: result.outputs, parameters: { ...result.parameters, ferry_default_output: true } });
+    } catch (error) {
+      fail(entry, asExecutionError(error, model));
+    }
+  }
+
+  function settle(entry: Pending, result: ExecuteResult): void {
+    if (entry.settled) return;
+    finish(entry);
+    entry.resolve(result);
+  }
+
+  function fail(entry: Pending, error: FerryError): void {
+    if (entry.settled) return;
+    finish(entry);
+    entry.reject(error);
+  }
+
+  function finish(entry: Pending): void {
+    entry.settled = true;
+    if (entry.onAbort !== undefined) entry.signal!.removeEventListener('abort', entry.onAbort);
+  }
+
+  function armWaitTimer(ms: number): void {
+    clearWaitTimer();
+    waitTimer = setTimeout(() => {
+      waitTimer = undefined;
+      pump();
+    }, Math.max(0, ms));
+  }
+
+  function clearWaitTimer(): void {
+    if (waitTimer !== undefined) clearTimeout(waitTimer);
+    waitTimer = undefined;
+  }
+
+  /** One timer for the earliest deadline, so expired requests are answered even while every instance is busy. */
+  function armDeadlineTimer(deadline: number): void {
+    if (deadline >= deadlineTimerAt) return;
+    clearDeadlineTimer();
+    deadlineTimerAt = deadline;
+    deadlineTimer = setTimeout(sweepExpired, Math.max(0, deadline - clock.now()));
+  }
+
+  function clearDeadlineTimer(): void {
+    if (deadlineTimer !== undefined) clearTimeout(deadlineTimer);
+    deadlineTimer = undefined;
+    deadlineTimerAt = Infinity;
+  }
+
+  function sweepExpired(): void {
+    deadlineTimer = undefined;
+    deadlineTimerAt = Infinity;
+    const now = clock.now();
+    let next = Infinity;
+    for (const entry of queue.entries()) {
+      if (entry.deadline === undefined) continue;
+      if (entry.deadline <= now) expire(entry);
+      else next = Math.min(next, entry.deadline);
+    }
+    if (next !== Infinity) armDeadlineTimer(next);
+    pump();
+  }
+
+  function settleDrainIfDone(): void {
+    if (!draining || queue.size > 0 || inFlight > 0) return;
+    clearWaitTimer();
+    clearDeadlineTimer();
+    for (const done of drainWaiters.splice(0)) done();
+  }
+
+  function rowsOf(entry: Pending): number | null {
+    if (entry.rows === undefined) entry.rows = requestRows(entry.request) ?? null;
+    return entry.rows;
+  }
+
+  function keyOf(entry: Pending): string {
+    if (entry.key === undefined) entry.key = mergeKey(entry.request);
+    return entry.key;
+  }
+
+  function trimToRows(batch: Pending[], rows: number): Pending[] {
+    let total = batch[0]!.rows ?? 0;
+    let end = 1;
+    while (end < batch.length && total + batch[end]!.rows! <= rows) total += batch[end++]!.rows!;
+    return end === batch.length ? batch : batch.slice(0, end);
+  }
+
+  function stats(): SchedulerStats {
+    return { queued: queue.size, inFlight, limit: currentCap(), draining, counts: { ...counts } };
+  }
+
+  function drain(): Promise<void> {
+    draining = true;
+    const done = new Promise<void>((resolve) => drainWaiters.push(resolve));
+    pump(); // a dynamic policy stops waiting for fuller batches once draining
+    return done;
+  }
+
+  return { enqueue, stats, drain };
+}
+
+function aimdParams(policy: BatchingPolicy, instanceMaxRows: number): AimdParams | undefined {
+  if (policy.kind !== 'adaptive' || policy.sloMs === undefined || instanceMaxRows <= 0) return undefined;
+  return {
+    sloMs: policy.sloMs,
+    increase: policy.aimdIncrease ?? 1,
+    decrease: policy.aimdDecrease ?? 0.9,
+    minRows: 1,
+    maxRows: Math.min(policy.maxBatchSize ?? instanceMaxRows, instanceMaxRows),
+  };
+}
+
+function asExecutionError(error: unknown, model: string): FerryError {
+  if (isFerryError(error)) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return ferryError('FERRY_ERR_EXECUTION_FAILED', { model, detail }, error);
+}
+
+/** Metric hooks must never break the request path. */
+function call(hook: () => void): void {
+  try {
+    hook();
+  } catch {
+    // a failing metrics hook is the metrics layer's bug, not the request's
+  }
+}

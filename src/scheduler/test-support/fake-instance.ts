@@ -1,0 +1,108 @@
+import type { ExecuteResult, ModelInstance, ModelSignature } from '../../runtimes/runtime.ts';
+import type { InferRequest, Tensor } from '../../tensor/index.ts';
+import type { SchedulerClock } from '../scheduler.ts';
+
+/**
+ * A ModelInstance double for the scheduler's own unit tests (the scheduler is the unit under test, not a model).
+ * It computes y = 2x + 1 per element of input 'x' (FP32), plus a per-batch output 'rows' without a batch dimension,
+ * records every batch it sees, and counts how many execute() calls overlap.
+ */
+export interface FakeInstance extends ModelInstance {
+  readonly batches: InferRequest[][];
+  readonly signals: AbortSignal[];
+  /** Most execute() calls that were in progress at once on this instance. */
+  maxOverlap: number;
+  /** Finishes the oldest held execution (manual mode). */
+  release(): void;
+  /** Executions held in manual mode. */
+  readonly held: number;
+}
+
+export interface FakeInstanceOptions {
+  readonly maxBatchSize: number;
+  /** Hold every execution until release() is called. */
+  readonly manual?: boolean;
+  /** Simulated execution time for a batch of `rows` rows, advanced on `clock` (needs a FakeClock). */
+  readonly latencyMs?: (rows: number) => number;
+  readonly clock?: FakeClock;
+  readonly fail?: (request: InferRequest) => Error | undefined;
+}
+
+export const fakeSignature: ModelSignature = {
+  platform: 'fake',
+  inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, -1] }],
+  outputs: [
+    { name: 'y', datatype: 'FP32', shape: [-1, -1] },
+    { name: 'rows', datatype: 'INT32', shape: [1] },
+  ],
+};
+
+export class FakeClock implements SchedulerClock {
+  epoch = 1_700_000_000_000;
+  mono = 0;
+  now(): number {
+    return this.epoch + this.mono;
+  }
+  monotonic(): number {
+    return this.mono;
+  }
+  advance(ms: number): void {
+    this.mono += ms;
+  }
+}
+
+export function fakeInstance(options: FakeInstanceOptions): FakeInstance {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  const instance: FakeInstance = {
+    signature: fakeSignature,
+    maxBatchSize: options.maxBatchSize,
+    batches: [],
+    signals: [],
+    maxOverlap: 0,
+    get held() {
+      return waiting.length;
+    },
+    release() {
+      waiting.shift()?.();
+    },
+    async execute(batch: readonly InferRequest[], signal: AbortSignal): Promise<ExecuteResult[]> {
+      active++;
+      instance.maxOverlap = Math.max(instance.maxOverlap, active);
+      instance.batches.push([...batch]);
+      instance.signals.push(signal);
+      try {
+        if (options.manual) await new Promise<void>((resolve) => waiting.push(resolve));
+        else await Promise.resolve();
+        if (options.latencyMs !== undefined) {
+          const rows = batch.reduce((sum, request) => sum + (request.inputs[0]?.shape[0] ?? 0), 0);
+          options.clock!.advance(options.latencyMs(rows));
+        }
+        return batch.map((request) => {
+          const failure = options.fail?.(request);
+          if (failure !== undefined) throw failure;
+          return compute(request);
+        });
+      } finally {
+        active--;
+      }
+    },
+    async unload() {},
+  };
+  return instance;
+}
+
+function compute(request: InferRequest): ExecuteResult {
+  const x = request.inputs.find((input) => input.name === 'x')!;
+  const data = Float32Array.from(x.data as Float32Array, (v) => 2 * v + 1);
+  const y: Tensor = { name: 'y', datatype: 'FP32', shape: [...x.shape], data };
+  const rows: Tensor = { name: 'rows', datatype: 'INT32', shape: [1], data: Int32Array.of(x.shape[0] ?? 0) };
+  return { outputs: [y, rows] };
+}
+
+/** A request with `rows` rows of `width` FP32 features, values start, start+1, ... */
+export function rowsRequest(rows: number, start = 0, width = 2): InferRequest {
+  return {
+    inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, width], data: Float32Array.from({ length: rows * width }, (_, i) => start + i) }],
+  };
+}

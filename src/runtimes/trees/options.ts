@@ -1,0 +1,51 @@
+import { ferryError } from '../../errors/index.ts';
+import type { InputLayout } from '../tabular.ts';
+
+/** Options shared by the tree runtimes (model.yaml `options:`), validated at load with errors naming the key. */
+export interface TreeOptions {
+  /** Model file inside the version folder; default: the runtime's usual name or the one file of its format. */
+  readonly file?: string;
+  readonly layout?: InputLayout;
+  /** Boosting iterations to use, [begin, end); undefined = the model's own default. */
+  readonly iterations?: { readonly begin: number; readonly end: number };
+  readonly maxBatchSize: number;
+}
+
+export const DEFAULT_MAX_BATCH_SIZE = 8192;
+
+export function readTreeOptions(model: string, options: Readonly<Record<string, unknown>>): TreeOptions {
+  const bad = (key: string, expected: string): never => {
+    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `options.${key} must be ${expected} (got ${JSON.stringify(options[key])})` });
+  };
+  const file = options['file'];
+  if (file !== undefined && (typeof file !== 'string' || file === '' || file.includes('..'))) bad('file', 'a file name inside the version folder');
+  const layout = options['inputs'];
+  if (layout !== undefined && layout !== 'named' && layout !== 'matrix') bad('inputs', "'named' or 'matrix'");
+  const maxBatch = options['max_batch_size'] ?? DEFAULT_MAX_BATCH_SIZE;
+  if (!isCount(maxBatch)) bad('max_batch_size', 'a non-negative integer');
+
+  let iterations: TreeOptions['iterations'];
+  const num = options['num_iteration'];
+  const range = options['iteration_range'];
+  if (num !== undefined && range !== undefined) bad('num_iteration', 'absent when iteration_range is given');
+  if (num !== undefined) {
+    if (!isCount(num) || num === 0) bad('num_iteration', 'a positive integer');
+    iterations = { begin: 0, end: num as number };
+  }
+  if (range !== undefined) {
+    if (!Array.isArray(range) || range.length !== 2 || !isCount(range[0]) || !isCount(range[1]) || range[1] <= range[0]) {
+      bad('iteration_range', '[begin, end] with 0 <= begin < end');
+    }
+    iterations = { begin: (range as number[])[0]!, end: (range as number[])[1]! };
+  }
+  return {
+    ...(file !== undefined ? { file: file as string } : {}),
+    ...(layout !== undefined ? { layout: layout as InputLayout } : {}),
+    ...(iterations ? { iterations } : {}),
+    maxBatchSize: maxBatch as number,
+  };
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}

@@ -10,6 +10,8 @@ import type { SchedulerClock } from '../scheduler.ts';
 export interface FakeInstance extends ModelInstance {
   readonly batches: InferRequest[][];
   readonly signals: AbortSignal[];
+  /** What each execute() returned, in call order. */
+  readonly results: ExecuteResult[][];
   /** Most execute() calls that were in progress at once on this instance. */
   maxOverlap: number;
   /** Finishes the oldest held execution (manual mode). */
@@ -26,6 +28,8 @@ export interface FakeInstanceOptions {
   readonly latencyMs?: (rows: number) => number;
   readonly clock?: FakeClock;
   readonly fail?: (request: InferRequest) => Error | undefined;
+  /** Real wall-clock delay per execution, in ms (for overlap tests). */
+  readonly delayMs?: () => number;
 }
 
 export const fakeSignature: ModelSignature = {
@@ -59,6 +63,7 @@ export function fakeInstance(options: FakeInstanceOptions): FakeInstance {
     maxBatchSize: options.maxBatchSize,
     batches: [],
     signals: [],
+    results: [],
     maxOverlap: 0,
     get held() {
       return waiting.length;
@@ -73,16 +78,19 @@ export function fakeInstance(options: FakeInstanceOptions): FakeInstance {
       instance.signals.push(signal);
       try {
         if (options.manual) await new Promise<void>((resolve) => waiting.push(resolve));
+        else if (options.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, options.delayMs!()));
         else await Promise.resolve();
         if (options.latencyMs !== undefined) {
           const rows = batch.reduce((sum, request) => sum + (request.inputs[0]?.shape[0] ?? 0), 0);
           options.clock!.advance(options.latencyMs(rows));
         }
-        return batch.map((request) => {
+        const results = batch.map((request) => {
           const failure = options.fail?.(request);
           if (failure !== undefined) throw failure;
           return compute(request);
         });
+        instance.results.push(results);
+        return results;
       } finally {
         active--;
       }

@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config/index.ts';
+import { createServer } from '../server.ts';
+
+interface ServeFlags {
+  httpPort?: string;
+  grpcPort?: string;
+  host?: string;
+  pollSeconds?: string;
+  logLevel?: string;
+  config?: string;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('serve every model in a model repository over REST')
+    .argument('[dir]', 'model repository: DIR/<model>/<version>/<files> (default ./models, or model_repository in ferry.yaml)')
+    .option('--http-port <port>', 'HTTP port (default 8080)')
+    .option('--grpc-port <port>', 'gRPC port (default 8081)')
+    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--poll-seconds <n>', 'repository re-scan interval in seconds, 0 = off (default 5)')
+    .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent (default info)')
+    .option('--config <file>', 'ferry.yaml to read (default ./ferry.yaml when present)')
+    .action(async (dir: string | undefined, flags: ServeFlags) => {
+      const config = loadConfig({
+        file: flags.config,
+        overrides: {
+          model_repository: dir,
+          poll_seconds: numberFlag(flags.pollSeconds),
+          log_level: flags.logLevel,
+          http: { host: flags.host, port: numberFlag(flags.httpPort) },
+          grpc: { port: numberFlag(flags.grpcPort) },
+        },
+      });
+      const server = createServer({ config });
+      let signals = 0;
+      const shutdown = (signal: string) => {
+        signals += 1;
+        if (signals > 1) process.exit(1); // a second signal means: stop now
+        server.http.log.info({ signal }, 'draining in-flight requests');
+        const force = setTimeout(() => process.exit(1), config.shutdown_grace_seconds * 1000);
+        force.unref();
+        server.stop().then(() => process.exit(0), () => process.exit(1));
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      await server.start();
+    });
+}
+
+function numberFlag(value: string | undefined): number | string | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  return Number.isNaN(n) ? value : n;
+}

@@ -1,0 +1,2 @@
+export { loadConfig, type ConfigSources } from './load-config.ts';
+export { configSchema, type FerryConfig, type FerryConfigInput } from './schema.ts';

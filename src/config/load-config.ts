@@ -1,0 +1,102 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { ferryError } from '../errors/index.ts';
+import { configSchema, type FerryConfig } from './schema.ts';
+
+/** FERRY_* environment variables and the config path each sets. */
+const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'number' | 'boolean' }> = {
+  FERRY_MODEL_REPOSITORY: { path: ['model_repository'], type: 'string' },
+  FERRY_POLL_SECONDS: { path: ['poll_seconds'], type: 'number' },
+  FERRY_LOG_LEVEL: { path: ['log_level'], type: 'string' },
+  FERRY_HOST: { path: ['http', 'host'], type: 'string' },
+  FERRY_HTTP_PORT: { path: ['http', 'port'], type: 'number' },
+  FERRY_HTTP_BODY_LIMIT_BYTES: { path: ['http', 'body_limit_bytes'], type: 'number' },
+  FERRY_GRPC_ENABLED: { path: ['grpc', 'enabled'], type: 'boolean' },
+  FERRY_GRPC_PORT: { path: ['grpc', 'port'], type: 'number' },
+  FERRY_GRPC_MAX_MESSAGE_BYTES: { path: ['grpc', 'max_message_bytes'], type: 'number' },
+  FERRY_INTRA_OP_THREADS: { path: ['runtime', 'intra_op_threads'], type: 'number' },
+  FERRY_INTER_OP_THREADS: { path: ['runtime', 'inter_op_threads'], type: 'number' },
+  FERRY_AUTH_TOKEN: { path: ['auth', 'token'], type: 'string' },
+  FERRY_CACHE_URL: { path: ['cache', 'url'], type: 'string' },
+  FERRY_SHUTDOWN_GRACE_SECONDS: { path: ['shutdown_grace_seconds'], type: 'number' },
+};
+
+type Tree = Record<string, unknown>;
+
+export interface ConfigSources {
+  /** Path of a ferry.yaml; when absent, ./ferry.yaml is read if it exists. */
+  readonly file?: string | undefined;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Values from CLI flags, already in config shape; they win over everything. */
+  readonly overrides?: Tree;
+}
+
+/** Merges defaults < ferry.yaml < FERRY_* < flags, validates once and deep-freezes the result. */
+export function loadConfig(sources: ConfigSources = {}): Readonly<FerryConfig> {
+  const fromFile = readFile(sources.file);
+  const fromEnv = readEnv(sources.env ?? process.env);
+  const merged = merge(merge(fromFile, fromEnv), sources.overrides ?? {});
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `${issue.path.join('.') || '(root)'}: ${issue.message}` });
+  }
+  return deepFreeze(result.data);
+}
+
+function readFile(file: string | undefined): Tree {
+  const path = file ?? (existsSync('ferry.yaml') ? 'ferry.yaml' : undefined);
+  if (path === undefined) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `cannot read ${path}: ${(error as Error).message}` });
+  }
+  try {
+    const parsed: unknown = parseYaml(text) ?? {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the document must be a mapping');
+    return parsed as Tree;
+  } catch (error) {
+    throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `${path}: ${(error as Error).message}` });
+  }
+}
+
+function readEnv(env: NodeJS.ProcessEnv): Tree {
+  const tree: Tree = {};
+  for (const [name, { path, type }] of Object.entries(ENV_KEYS)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    let value: unknown = raw;
+    if (type === 'number') value = Number(raw);
+    if (type === 'boolean') value = raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
+    if (type === 'number' && Number.isNaN(value)) throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `${name}='${raw}' is not a number` });
+    setPath(tree, path, value);
+  }
+  return tree;
+}
+
+function setPath(tree: Tree, path: readonly string[], value: unknown): void {
+  let node = tree;
+  for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Tree;
+  node[path.at(-1)!] = value;
+}
+
+function merge(base: Tree, over: Tree): Tree {
+  const out: Tree = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    const current = out[key];
+    out[key] = isTree(value) && isTree(current) ? merge(current, value) : value;
+  }
+  return out;
+}
+
+function isTree(value: unknown): value is Tree {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (isTree(value)) for (const child of Object.values(value)) deepFreeze(child);
+  return Object.freeze(value);
+}

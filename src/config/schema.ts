@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+const port = z.number().int().min(0).max(65535);
+
+/** ferry.yaml, FERRY_* variables and CLI flags all fill this one schema (snake_case, as in ferry.yaml). */
+export const configSchema = z.strictObject({
+  model_repository: z.string().min(1).default('./models'),
+  poll_seconds: z.number().min(0).default(5),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  http: z.strictObject({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: port.default(8080),
+    body_limit_bytes: z.number().int().min(1024).default(64 * MiB),
+  }).prefault({}),
+  grpc: z.strictObject({
+    enabled: z.boolean().default(true),
+    port: port.default(8081),
+    max_message_bytes: z.number().int().min(1024).default(64 * MiB),
+  }).prefault({}),
+  runtime: z.strictObject({
+    intra_op_threads: z.number().int().min(0).default(0),
+    inter_op_threads: z.number().int().min(0).default(0),
+  }).prefault({}),
+  auth: z.strictObject({
+    /** Bearer token for management endpoints; without one they answer only loopback clients. */
+    token: z.string().min(16).optional(),
+  }).prefault({}),
+  cache: z.strictObject({
+    url: z.string().optional(),
+  }).prefault({}),
+  shutdown_grace_seconds: z.number().min(0).default(30),
+});
+
+export type FerryConfig = z.output<typeof configSchema>;
+export type FerryConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,200 @@
+import { asFerryError, ferryError, isFerryError, type FerryError } from '../errors/index.ts';
+import { assertModelName } from '../repository/index.ts';
+import type { ModelManager, ServedVersion } from '../models/index.ts';
+import type { InferRequest, InferResponse, Tensor } from '../tensor/index.ts';
+import type { ExecuteResult } from '../runtimes/runtime.ts';
+import { NO_OBSERVER, type DataPlaneObserver } from './observer.ts';
+import { validateRequest } from './validate.ts';
+import type {
+  InferContext, ModelMetadata, ModelStatistics, ModelStatus, RepositoryEntry, ServerMetadata,
+} from './views.ts';
+
+const SERVER_EXTENSIONS = ['binary_tensor_data', 'model_repository', 'statistics', 'schedule_policy'];
+
+/**
+ * The one protocol-neutral entry point: every adapter (V2 REST/gRPC, TF Serving, Seldon, MLflow) and every
+ * graph node calls these methods; none of them decides anything about models on its own.
+ */
+export class DataPlane {
+  readonly #manager: ModelManager;
+  readonly #observer: DataPlaneObserver;
+  readonly #serverVersion: string;
+  #ready = false;
+  #stopping = false;
+
+  constructor(manager: ModelManager, options: { observer?: DataPlaneObserver; serverVersion: string }) {
+    this.#manager = manager;
+    this.#observer = options.observer ?? NO_OBSERVER;
+    this.#serverVersion = options.serverVersion;
+  }
+
+  /** Marks the end of start-up (the first repository scan) and the start of shutdown. */
+  setReady(ready: boolean): void {
+    this.#ready = ready;
+  }
+
+  beginShutdown(): void {
+    this.#stopping = true;
+  }
+
+  live(): boolean {
+    return true;
+  }
+
+  ready(): boolean {
+    return this.#ready && !this.#stopping;
+  }
+
+  serverMetadata(): ServerMetadata {
+    return { name: 'ferry', version: this.#serverVersion, extensions: SERVER_EXTENSIONS };
+  }
+
+  modelMetadata(name: string, ref: { version?: string | undefined; label?: string | undefined } = {}): ModelMetadata {
+    const served = this.#resolve(name, ref);
+    const model = this.#manager.model(name);
+    const signature = served.instance!.signature;
+    const versions = [...model.versions.values()].filter((v) => v.available).map((v) => String(v.version)).sort((a, b) => Number(a) - Number(b));
+    return { name, versions, platform: signature.platform, inputs: signature.inputs, outputs: signature.outputs };
+  }
+
+  /** True when the named version (or, with none named, any version) is AVAILABLE; unknown names throw 404. */
+  modelReady(name: string, ref: { version?: string | undefined; label?: string | undefined } = {}): boolean {
+    try {
+      this.#resolve(name, ref);
+      return true;
+    } catch (error) {
+      if (isFerryError(error) && error.code === 'FERRY_ERR_MODEL_NOT_READY') return false;
+      throw error;
+    }
+  }
+
+  modelStatus(name: string): ModelStatus {
+    assertModelName(name);
+    const model = this.#manager.model(name);
+    const versions = [...model.versions.values()]
+      .sort((a, b) => b.version - a.version)
+      .map((v) => ({ version: String(v.version), state: v.state, ...(v.reason ? { reason: v.reason } : {}) }));
+    const labels = Object.fromEntries(Object.entries(model.labels).map(([label, v]) => [label, String(v)]));
+    return { name, versions, labels };
+  }
+
+  async infer(name: string, request: InferRequest, ctx: InferContext): Promise<InferResponse> {
+    const started = performance.now();
+    let served: ServedVersion | undefined;
+    try {
+      if (this.#stopping) throw ferryError('FERRY_ERR_SHUTTING_DOWN');
+      served = this.#resolve(name, ctx);
+      const instance = served.instance!;
+      validateRequest(name, instance.signature, request);
+      // Resolve and enqueue in the same tick: a version that starts unloading later still finishes this request.
+      let result: ExecuteResult;
+      try {
+        result = await served.executor!.enqueue(request, { deadline: ctx.deadline, signal: ctx.signal });
+      } catch (error) {
+        throw isFerryError(error) ? error : ferryError('FERRY_ERR_EXECUTION_FAILED', { model: name, detail: (error as Error).message }, error);
+      }
+      const response: InferResponse = {
+        modelName: name,
+        modelVersion: String(served.version),
+        ...(request.id !== undefined ? { id: request.id } : {}),
+        ...(result.parameters ? { parameters: result.parameters } : {}),
+        outputs: selectOutputs(result.outputs, request),
+      };
+      this.#finish(served, name, ctx.protocol, 200, started, rowsOf(request, instance.maxBatchSize));
+      return response;
+    } catch (error) {
+      const failure = asFerryError(error);
+      this.#finish(served, name, ctx.protocol, failure.http, started, 0);
+      throw failure;
+    }
+  }
+
+  /** Counts a request an adapter rejected before it reached infer() (undecodable body, bad route). */
+  recordRejected(model: string, protocol: string, error: FerryError): void {
+    this.#observer.onInfer({ model, version: '', protocol, status: error.http, seconds: 0 });
+  }
+
+  repositoryIndex(readyOnly = false): RepositoryEntry[] {
+    const entries: RepositoryEntry[] = [];
+    for (const model of this.#manager.models()) {
+      if (model.versions.size === 0) {
+        if (!readyOnly) entries.push({ name: model.name, state: model.configError ? 'UNAVAILABLE' : 'UNAVAILABLE', reason: model.configError ?? (model.explicitlyUnloaded ? 'unloaded' : 'no version loaded') });
+        continue;
+      }
+      for (const v of [...model.versions.values()].sort((a, b) => a.version - b.version)) {
+        if (readyOnly && !v.available) continue;
+        entries.push({ name: model.name, version: String(v.version), state: v.available ? 'READY' : v.state, ...(v.reason ? { reason: v.reason } : {}) });
+      }
+    }
+    return entries;
+  }
+
+  async loadModel(name: string): Promise<void> {
+    assertModelName(name);
+    await this.#manager.load(name);
+  }
+
+  async unloadModel(name: string): Promise<void> {
+    assertModelName(name);
+    await this.#manager.unload(name);
+  }
+
+  statistics(name?: string, version?: string): ModelStatistics[] {
+    const models = name === undefined ? this.#manager.models() : [this.#manager.model(assertModelName(name))];
+    const out: ModelStatistics[] = [];
+    for (const model of models) {
+      for (const v of model.versions.values()) {
+        if (version !== undefined && String(v.version) !== version) continue;
+        const s = v.stats;
+        out.push({
+          name: model.name,
+          version: String(v.version),
+          last_inference: s.lastInference,
+          inference_count: s.inferenceCount,
+          execution_count: s.executionCount,
+          inference_stats: {
+            success: { ...s.success }, fail: { ...s.fail }, queue: { ...s.queue },
+            compute_input: { count: s.computeInfer.count, ns: 0 }, compute_infer: { ...s.computeInfer }, compute_output: { count: s.computeInfer.count, ns: 0 },
+          },
+          batch_stats: [...s.batches.entries()].sort((a, b) => a[0] - b[0]).map(([size, d]) => ({ batch_size: size, compute_infer: { ...d } })),
+        });
+      }
+    }
+    if (name !== undefined && version !== undefined && out.length === 0) throw ferryError('FERRY_ERR_VERSION_NOT_FOUND', { model: name, version });
+    return out;
+  }
+
+  #resolve(name: string, ref: { version?: string | undefined; label?: string | undefined }): ServedVersion {
+    assertModelName(name);
+    return this.#manager.resolve(name, ref);
+  }
+
+  #finish(served: ServedVersion | undefined, model: string, protocol: string, status: number, started: number, rows: number): void {
+    const elapsed = performance.now() - started;
+    if (served) {
+      const s = served.stats;
+      const target = status === 200 ? s.success : s.fail;
+      target.count += 1;
+      target.ns += Math.round(elapsed * 1e6);
+      if (status === 200) {
+        s.inferenceCount += rows;
+        s.lastInference = Date.now();
+      }
+    }
+    this.#observer.onInfer({ model, version: served ? String(served.version) : '', protocol, status, seconds: elapsed / 1000 });
+  }
+}
+
+function rowsOf(request: InferRequest, maxBatchSize: number): number {
+  return maxBatchSize > 0 ? (request.inputs[0]?.shape[0] ?? 1) : 1;
+}
+
+/** The outputs a request asked for, in the order it asked; all of them when it named none. */
+function selectOutputs(outputs: readonly Tensor[], request: InferRequest): readonly Tensor[] {
+  if (!request.outputs || request.outputs.length === 0) return outputs;
+  return request.outputs.map((wanted) => {
+    const found = outputs.find((t) => t.name === wanted.name);
+    if (!found) throw ferryError('FERRY_ERR_INTERNAL', { detail: `runtime did not produce output '${wanted.name}'` });
+    return found;
+  });
+}

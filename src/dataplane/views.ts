@@ -1,0 +1,68 @@
+import type { Parameters, TensorMetadata } from '../tensor/index.ts';
+
+export interface ServerMetadata {
+  readonly name: string;
+  readonly version: string;
+  readonly extensions: readonly string[];
+}
+
+export interface ModelMetadata {
+  readonly name: string;
+  readonly versions: readonly string[];
+  readonly platform: string;
+  readonly inputs: readonly TensorMetadata[];
+  readonly outputs: readonly TensorMetadata[];
+  readonly parameters?: Parameters;
+}
+
+export interface VersionStatus {
+  readonly version: string;
+  readonly state: 'START' | 'LOADING' | 'AVAILABLE' | 'UNLOADING' | 'END' | 'ERROR';
+  readonly reason?: string;
+}
+
+export interface ModelStatus {
+  readonly name: string;
+  readonly versions: readonly VersionStatus[];
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface RepositoryEntry {
+  readonly name: string;
+  readonly version?: string;
+  readonly state: string;
+  readonly reason?: string;
+}
+
+export interface DurationStat {
+  readonly count: number;
+  readonly ns: number;
+}
+
+/** Triton statistics extension, per model version. */
+export interface ModelStatistics {
+  readonly name: string;
+  readonly version: string;
+  readonly last_inference: number;
+  readonly inference_count: number;
+  readonly execution_count: number;
+  readonly inference_stats: {
+    readonly success: DurationStat;
+    readonly fail: DurationStat;
+    readonly queue: DurationStat;
+    readonly compute_input: DurationStat;
+    readonly compute_infer: DurationStat;
+    readonly compute_output: DurationStat;
+  };
+  readonly batch_stats: readonly { readonly batch_size: number; readonly compute_infer: DurationStat }[];
+}
+
+export interface InferContext {
+  /** Which adapter the request came through, for metrics ('v2-rest', 'v2-grpc', 'tfserving', ...). */
+  readonly protocol: string;
+  readonly version?: string | undefined;
+  readonly label?: string | undefined;
+  /** Epoch milliseconds after which the request must not start running. */
+  readonly deadline?: number | undefined;
+  readonly signal?: AbortSignal | undefined;
+}

@@ -1,0 +1,26 @@
+import type { ModelConfig } from '../repository/index.ts';
+import type { ExecuteResult, ModelInstance } from '../runtimes/runtime.ts';
+import type { InferRequest } from '../tensor/index.ts';
+import type { ExecutionRecorder } from './stats.ts';
+
+export interface EnqueueOptions {
+  /** Epoch milliseconds after which the request must not start. */
+  readonly deadline?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** What stands between the data plane and a ModelInstance: a queue that batches and keeps execute() serial. */
+export interface Executor {
+  enqueue(request: InferRequest, options: EnqueueOptions): Promise<ExecuteResult>;
+  /** Refuses new work, then resolves once everything queued or running has finished. */
+  drain(): Promise<void>;
+}
+
+export interface ExecutorContext {
+  readonly model: string;
+  readonly version: string;
+  readonly config: ModelConfig;
+  readonly recorder: ExecutionRecorder;
+}
+
+export type ExecutorFactory = (instance: ModelInstance, context: ExecutorContext) => Executor;

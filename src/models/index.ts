@@ -1,0 +1,6 @@
+export { ModelManager, ManagedModel, type ModelManagerOptions, type VersionRef } from './model-manager.ts';
+export { ServedVersion } from './served-version.ts';
+export type { VersionState } from './lifecycle.ts';
+export type { Executor, ExecutorFactory, ExecutorContext, EnqueueOptions } from './executor.ts';
+export { createSerialExecutor } from './serial-executor.ts';
+export type { VersionStatistics, Duration } from './stats.ts';

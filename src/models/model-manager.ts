@@ -1,0 +1,275 @@
+import { ferryError, isFerryError } from '../errors/index.ts';
+import {
+  DEFAULT_VERSION_POLICY, parseModelConfig, scanModel, scanRepository, selectVersions,
+  type ModelConfig, type RepositoryModel,
+} from '../repository/index.ts';
+import type { Runtime, RuntimeContext, RuntimeLogger } from '../runtimes/runtime.ts';
+import type { ExecutorFactory } from './executor.ts';
+import { selectRuntime } from './runtime-selection.ts';
+import { ServedVersion } from './served-version.ts';
+import { applySignatureOverrides } from './signature-override.ts';
+import { recorderFor } from './stats.ts';
+
+export interface ModelManagerOptions {
+  readonly root: string;
+  readonly runtimes: readonly Runtime[];
+  readonly executorFactory: ExecutorFactory;
+  readonly logger: RuntimeLogger;
+  readonly threads: RuntimeContext['threads'];
+}
+
+export interface VersionRef {
+  readonly version?: string | undefined;
+  readonly label?: string | undefined;
+}
+
+/** A model as the manager knows it: config, versions with their states, labels. */
+export class ManagedModel {
+  readonly name: string;
+  config: ModelConfig = {};
+  configError: string | undefined;
+  readonly versions = new Map<number, ServedVersion>();
+  /** Set by an explicit unload: the poller leaves the model unloaded until an explicit load. */
+  explicitlyUnloaded = false;
+  inRepository = true;
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  get labels(): Readonly<Record<string, number>> {
+    return this.config.labels ?? {};
+  }
+
+  /** The version served when a request names neither version nor label: the newest AVAILABLE one. */
+  latestAvailable(): ServedVersion | undefined {
+    let best: ServedVersion | undefined;
+    for (const v of this.versions.values()) if (v.available && (!best || v.version > best.version)) best = v;
+    return best;
+  }
+}
+
+/**
+ * Owns (name, version) → instance: scans the repository, loads what each model's version policy selects,
+ * unloads what it no longer selects once a replacement is AVAILABLE, and resolves requests to a version.
+ */
+export class ModelManager {
+  readonly #options: ModelManagerOptions;
+  readonly #models = new Map<string, ManagedModel>();
+  #chain: Promise<unknown> = Promise.resolve();
+  #poller: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: ModelManagerOptions) {
+    this.#options = options;
+  }
+
+  get root(): string {
+    return this.#options.root;
+  }
+
+  models(): ManagedModel[] {
+    return [...this.#models.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  model(name: string): ManagedModel {
+    const model = this.#models.get(name);
+    if (!model) throw ferryError('FERRY_ERR_MODEL_NOT_FOUND', { model: name });
+    return model;
+  }
+
+  /** The AVAILABLE version a request should run on. Synchronous, so a caller can enqueue in the same tick. */
+  resolve(name: string, ref: VersionRef): ServedVersion {
+    const model = this.model(name);
+    if (ref.version !== undefined && ref.label !== undefined) throw ferryError('FERRY_ERR_VERSION_AND_LABEL');
+    let served: ServedVersion | undefined;
+    if (ref.label !== undefined) {
+      const target = model.labels[ref.label];
+      if (target === undefined) throw ferryError('FERRY_ERR_LABEL_NOT_FOUND', { model: name, label: ref.label });
+      served = model.versions.get(target);
+      if (!served) throw ferryError('FERRY_ERR_MODEL_NOT_READY', { model: name, version: String(target), state: `label '${ref.label}' points at a version that is not loaded` });
+    } else if (ref.version !== undefined && ref.version !== '') {
+      served = /^\d+$/.test(ref.version) ? model.versions.get(Number(ref.version)) : undefined;
+      if (!served) throw ferryError('FERRY_ERR_VERSION_NOT_FOUND', { model: name, version: ref.version });
+    } else {
+      served = model.latestAvailable();
+      if (!served) {
+        const newest = [...model.versions.values()].sort((a, b) => b.version - a.version)[0];
+        throw ferryError('FERRY_ERR_MODEL_NOT_READY', {
+          model: name, version: newest ? String(newest.version) : 'none',
+          state: newest ? describeState(newest) : model.configError ?? 'no version loaded',
+        });
+      }
+    }
+    if (!served.available) {
+      throw ferryError('FERRY_ERR_MODEL_NOT_READY', { model: name, version: String(served.version), state: describeState(served) });
+    }
+    return served;
+  }
+
+  /** Rescans the whole repository and brings every model in line with it. */
+  sync(): Promise<void> {
+    return this.#exclusive(async () => {
+      const scan = await scanRepository(this.#options.root);
+      for (const skipped of scan.skipped) this.#options.logger.warn({ path: skipped.path, reason: skipped.reason }, 'repository entry skipped');
+      for (const repoModel of scan.models.values()) await this.#syncModel(repoModel);
+      for (const model of this.#models.values()) {
+        if (!scan.models.has(model.name) && model.inRepository) {
+          model.inRepository = false;
+          await this.#unloadAll(model, 'removed from the repository');
+        }
+      }
+    });
+  }
+
+  /** Repository extension: load (or reload) one model, clearing an explicit unload. */
+  load(name: string): Promise<void> {
+    return this.#exclusive(async () => {
+      let repoModel: RepositoryModel;
+      try {
+        repoModel = await scanModel(this.#options.root, name);
+      } catch {
+        throw ferryError('FERRY_ERR_MODEL_NOT_FOUND', { model: name });
+      }
+      const model = this.#models.get(name);
+      if (model) model.explicitlyUnloaded = false;
+      await this.#syncModel(repoModel);
+      const managed = this.model(name);
+      if (managed.configError) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: managed.configError });
+      if (!managed.latestAvailable()) {
+        const failed = [...managed.versions.values()].find((v) => v.state === 'ERROR');
+        throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: failed?.reason ?? 'no version to load' });
+      }
+    });
+  }
+
+  /** Repository extension: unload every version; the poller will not reload it until load(). */
+  unload(name: string): Promise<void> {
+    return this.#exclusive(async () => {
+      const model = this.model(name);
+      model.explicitlyUnloaded = true;
+      await this.#unloadAll(model, 'unloaded on request');
+    });
+  }
+
+  startPolling(seconds: number): void {
+    if (seconds <= 0) return;
+    this.#poller = setInterval(() => {
+      this.sync().catch((error: unknown) => this.#options.logger.error({ err: error }, 'repository poll failed'));
+    }, seconds * 1000);
+    this.#poller.unref();
+  }
+
+  /** Stops polling, drains every queue and unloads every instance. */
+  async close(): Promise<void> {
+    if (this.#poller) clearInterval(this.#poller);
+    await this.#exclusive(async () => {
+      this.#closed = true;
+      await Promise.all([...this.#models.values()].map((m) => this.#unloadAll(m, 'server stopping')));
+    });
+  }
+
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(() => (this.#closed ? Promise.resolve(undefined as T) : work()));
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  async #syncModel(repoModel: RepositoryModel): Promise<void> {
+    const { logger } = this.#options;
+    let model = this.#models.get(repoModel.name);
+    if (!model) {
+      model = new ManagedModel(repoModel.name);
+      this.#models.set(repoModel.name, model);
+    }
+    model.inRepository = true;
+    try {
+      model.config = repoModel.configText === undefined ? {} : parseModelConfig(repoModel.name, repoModel.configText);
+      model.configError = undefined;
+    } catch (error) {
+      const reason = (error as Error).message;
+      if (model.configError !== reason) logger.error({ model: model.name, reason }, 'model.yaml rejected; versions already serving are kept');
+      model.configError = reason;
+      return;
+    }
+    if (model.explicitlyUnloaded) return;
+    const policy = model.config.version_policy ?? DEFAULT_VERSION_POLICY;
+    const desired = selectVersions(policy, [...repoModel.versions.keys()]);
+
+    for (const version of desired.sort((a, b) => a - b)) {
+      const stamp = repoModel.versionStamps.get(version)!;
+      const current = model.versions.get(version);
+      const upToDate = current && current.stamp === stamp && current.state !== 'END' && current.state !== 'UNLOADING';
+      if (upToDate) continue;
+      const replacement = await this.#loadVersion(model, version, repoModel);
+      if (replacement.available) {
+        model.versions.set(version, replacement);
+        if (current?.available) await this.#unloadVersion(current, 'replaced by edited files');
+      } else if (!current?.available) {
+        model.versions.set(version, replacement); // keep the ERROR visible, unless an older copy still serves
+      }
+    }
+
+    const desiredServing = desired.some((v) => model.versions.get(v)?.available);
+    for (const served of [...model.versions.values()]) {
+      if (desired.includes(served.version)) continue;
+      if (served.available && desiredServing) await this.#unloadVersion(served, 'no longer selected by the version policy');
+      if (!served.available && !repoModel.versions.has(served.version)) model.versions.delete(served.version);
+      else if (served.state === 'ERROR') model.versions.delete(served.version);
+    }
+  }
+
+  async #loadVersion(model: ManagedModel, version: number, repoModel: RepositoryModel): Promise<ServedVersion> {
+    const { logger, runtimes, executorFactory, threads } = this.#options;
+    const served = new ServedVersion(model.name, version, repoModel.versionStamps.get(version)!);
+    served.transition('LOADING');
+    const started = performance.now();
+    try {
+      const dir = repoModel.versions.get(version)!;
+      const runtime = await selectRuntime(model.name, runtimes, dir, model.config.runtime);
+      const raw = await runtime.load(
+        { name: model.name, version: String(version), dir, options: model.config.options ?? {} },
+        { logger, threads },
+      );
+      let instance = raw;
+      try {
+        instance = applySignatureOverrides(model.name, raw, model.config.inputs, model.config.outputs);
+      } catch (error) {
+        await raw.unload();
+        throw error;
+      }
+      served.instance = instance;
+      served.executor = executorFactory(instance, { model: model.name, version: String(version), config: model.config, recorder: recorderFor(served.stats) });
+      served.transition('AVAILABLE');
+      logger.info({ model: model.name, version, runtime: runtime.name, ms: Math.round(performance.now() - started) }, 'model version AVAILABLE');
+    } catch (error) {
+      const reason = isFerryError(error) ? error.message : `failed to load: ${(error as Error).message}`;
+      served.transition('ERROR', reason);
+      logger.error({ model: model.name, version, reason }, 'model version failed to load');
+    }
+    return served;
+  }
+
+  async #unloadVersion(served: ServedVersion, why: string): Promise<void> {
+    if (!served.available) return;
+    served.transition('UNLOADING', why);
+    try {
+      await served.executor?.drain();
+      await served.instance?.unload();
+    } catch (error) {
+      this.#options.logger.error({ model: served.model, version: served.version, err: error }, 'unload failed');
+    }
+    served.instance = undefined;
+    served.executor = undefined;
+    served.transition('END', why);
+    this.#options.logger.info({ model: served.model, version: served.version, why }, 'model version unloaded');
+  }
+
+  async #unloadAll(model: ManagedModel, why: string): Promise<void> {
+    await Promise.all([...model.versions.values()].map((v) => this.#unloadVersion(v, why)));
+  }
+}
+
+function describeState(served: ServedVersion): string {
+  return served.reason ? `${served.state}: ${served.reason}` : served.state;
+}

@@ -1,0 +1,46 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Latency buckets in seconds: from 100 µs to 10 s, dense where served models answer. */
+const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export interface InferMetricEvent {
+  readonly model: string;
+  readonly version: string;
+  readonly protocol: string;
+  readonly status: number;
+  readonly seconds: number;
+}
+
+/** Prometheus metrics for one server; a registry of its own so several servers can live in one process. */
+export class FerryMetrics {
+  readonly registry = new Registry();
+  readonly #requests: Counter<'model' | 'version' | 'protocol' | 'status'>;
+  readonly #latency: Histogram<'model' | 'version' | 'protocol' | 'status'>;
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'ferry_process_' });
+    this.#requests = new Counter({
+      name: 'ferry_inference_requests_total',
+      help: 'Inference requests by model, version, protocol and HTTP-style status',
+      labelNames: ['model', 'version', 'protocol', 'status'],
+      registers: [this.registry],
+    });
+    this.#latency = new Histogram({
+      name: 'ferry_inference_request_duration_seconds',
+      help: 'Inference request latency inside the server (decode to encode excluded), by model, version, protocol and status',
+      labelNames: ['model', 'version', 'protocol', 'status'],
+      buckets: LATENCY_BUCKETS,
+      registers: [this.registry],
+    });
+  }
+
+  onInfer(event: InferMetricEvent): void {
+    const labels = { model: event.model, version: event.version, protocol: event.protocol, status: String(event.status) };
+    this.#requests.inc(labels);
+    this.#latency.observe(labels, event.seconds);
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,24 @@
+import { ferryError } from '../../errors/index.ts';
+
+/** `ferry-timeout-ms` header → epoch-ms deadline; the earliest of header and protocol timeout wins. */
+export function deadlineFrom(headerValue: string | string[] | undefined, protocolTimeoutMs?: number): number | undefined {
+  let timeoutMs = protocolTimeoutMs;
+  if (headerValue !== undefined) {
+    const text = Array.isArray(headerValue) ? headerValue[0] : headerValue;
+    const parsed = Number(text);
+    if (!Number.isFinite(parsed) || parsed <= 0) {
+      throw ferryError('FERRY_ERR_PARAMETER_INVALID', { parameter: 'ferry-timeout-ms', detail: `'${text}' is not a positive number of milliseconds` });
+    }
+    timeoutMs = timeoutMs === undefined ? parsed : Math.min(timeoutMs, parsed);
+  }
+  return timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+}
+
+/** An AbortSignal that fires when the client goes away before the response is written. */
+export function clientGoneSignal(raw: { once(event: 'close', fn: () => void): unknown }, response: { writableEnded: boolean }): AbortSignal {
+  const controller = new AbortController();
+  raw.once('close', () => {
+    if (!response.writableEnded) controller.abort();
+  });
+  return controller.signal;
+}

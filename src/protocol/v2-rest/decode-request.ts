@@ -1,0 +1,126 @@
+import { ferryError } from '../../errors/index.ts';
+import {
+  decodeJsonData, decodeRawData, elementCount, isDatatype,
+  type InferRequest, type Parameters, type RequestedOutput, type Tensor,
+} from '../../tensor/index.ts';
+
+const MAX_DIMS = 32;
+
+/**
+ * Decodes a V2 inference request body: JSON, or with the binary tensor extension a JSON header of
+ * `headerLength` bytes followed by the raw tensors named by `binary_data_size`.
+ */
+export function decodeInferRequest(body: Buffer, headerLength: number | undefined): InferRequest {
+  let jsonPart = body;
+  let binary: Buffer | undefined;
+  if (headerLength !== undefined) {
+    if (headerLength > body.length) {
+      throw ferryError('FERRY_ERR_BINARY_HEADER', { detail: `Inference-Header-Content-Length ${headerLength} is larger than the ${body.length}-byte body` });
+    }
+    jsonPart = body.subarray(0, headerLength);
+    binary = body.subarray(headerLength);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(jsonPart.toString('utf8'));
+  } catch (error) {
+    throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: (error as Error).message });
+  }
+  return decodeParsed(parsed, binary);
+}
+
+export function parseHeaderLength(value: string | string[] | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const text = Array.isArray(value) ? value[0]! : value;
+  if (!/^\d{1,12}$/.test(text)) throw ferryError('FERRY_ERR_BINARY_HEADER', { detail: `Inference-Header-Content-Length '${text.slice(0, 20)}' is not a byte count` });
+  return Number(text);
+}
+
+function decodeParsed(parsed: unknown, binary: Buffer | undefined): InferRequest {
+  if (!isObject(parsed)) throw invalid('the body must be a JSON object');
+  const { id, parameters, inputs, outputs } = parsed;
+  if (id !== undefined && typeof id !== 'string') throw invalid("'id' must be a string");
+  if (!Array.isArray(inputs) || inputs.length === 0) throw invalid("'inputs' must be a non-empty array");
+  let offset = 0;
+  const decodedInputs: Tensor[] = new Array(inputs.length);
+  for (let i = 0; i < inputs.length; i++) {
+    const raw: unknown = inputs[i];
+    if (!isObject(raw)) throw invalid(`inputs[${i}] must be an object`);
+    const { name, datatype, shape } = raw;
+    if (typeof name !== 'string' || name === '') throw invalid(`inputs[${i}].name must be a non-empty string`);
+    if (!isDatatype(datatype)) {
+      if (typeof datatype === 'string') throw ferryError('FERRY_ERR_DATATYPE_UNKNOWN', { datatype: datatype.slice(0, 32) });
+      throw invalid(`inputs[${i}].datatype must be a string`);
+    }
+    const dims = decodeShape(name, shape);
+    const inputParameters = decodeParameters(raw.parameters, `inputs[${i}].parameters`);
+    const binarySize = inputParameters?.['binary_data_size'];
+    let data;
+    if (binarySize !== undefined) {
+      if (typeof binarySize !== 'number' || !Number.isInteger(binarySize) || binarySize < 0) throw invalid(`inputs[${i}].parameters.binary_data_size must be a byte count`);
+      if (!binary) throw ferryError('FERRY_ERR_BINARY_HEADER', { detail: `input '${name}' has binary_data_size but the request has no Inference-Header-Content-Length` });
+      if (raw.data !== undefined) throw invalid(`input '${name}' has both 'data' and binary_data_size`);
+      if (offset + binarySize > binary.length) {
+        throw ferryError('FERRY_ERR_BINARY_HEADER', { detail: `input '${name}' needs ${binarySize} bytes at offset ${offset}, the binary part has ${binary.length}` });
+      }
+      data = decodeRawData(name, datatype, dims, binary.subarray(offset, offset + binarySize));
+      offset += binarySize;
+    } else {
+      if (raw.data === undefined) throw ferryError('FERRY_ERR_TENSOR_DATA', { input: name, detail: "missing 'data' (or parameters.binary_data_size)" });
+      data = decodeJsonData(name, datatype, dims, raw.data);
+    }
+    decodedInputs[i] = { name, datatype, shape: dims, data, ...(inputParameters ? { parameters: stripBinarySize(inputParameters) } : {}) };
+  }
+  if (binary && offset !== binary.length) {
+    throw ferryError('FERRY_ERR_BINARY_HEADER', { detail: `${binary.length - offset} bytes of binary data are not claimed by any input` });
+  }
+  const request: { -readonly [K in keyof InferRequest]: InferRequest[K] } = { inputs: decodedInputs };
+  if (id !== undefined) request.id = id;
+  const decodedParameters = decodeParameters(parameters, 'parameters');
+  if (decodedParameters) request.parameters = decodedParameters;
+  if (outputs !== undefined) request.outputs = decodeOutputs(outputs);
+  return request;
+}
+
+function decodeShape(name: string, shape: unknown): number[] {
+  if (!Array.isArray(shape) || shape.length > MAX_DIMS) throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: name, shape: JSON.stringify(shape)?.slice(0, 64) ?? 'undefined' });
+  for (const dim of shape) {
+    if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 0) throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: name, shape: JSON.stringify(shape).slice(0, 64) });
+  }
+  if (elementCount(shape) > 2 ** 31) throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: name, shape: JSON.stringify(shape) });
+  return shape as number[];
+}
+
+function decodeOutputs(outputs: unknown): RequestedOutput[] {
+  if (!Array.isArray(outputs)) throw invalid("'outputs' must be an array");
+  return outputs.map((o: unknown, i) => {
+    if (!isObject(o) || typeof o.name !== 'string') throw invalid(`outputs[${i}] must be an object with a name`);
+    const parameters = decodeParameters(o.parameters, `outputs[${i}].parameters`);
+    return parameters ? { name: o.name, parameters } : { name: o.name };
+  });
+}
+
+export function decodeParameters(value: unknown, where: string): Parameters | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) throw invalid(`${where} must be an object`);
+  for (const [key, v] of Object.entries(value)) {
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+      throw ferryError('FERRY_ERR_PARAMETER_INVALID', { parameter: key, detail: 'parameter values are strings, numbers or booleans' });
+    }
+  }
+  return value as Parameters;
+}
+
+function stripBinarySize(parameters: Parameters): Parameters {
+  if (!('binary_data_size' in parameters)) return parameters;
+  const { binary_data_size: _ignored, ...rest } = parameters;
+  return rest;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function invalid(detail: string) {
+  return ferryError('FERRY_ERR_INVALID_REQUEST', { detail });
+}

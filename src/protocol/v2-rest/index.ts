@@ -1,0 +1,3 @@
+export { v2RestRoutes, type V2RestOptions } from './routes.ts';
+export { decodeInferRequest, parseHeaderLength, decodeParameters } from './decode-request.ts';
+export { encodeInferResponse } from './encode-response.ts';

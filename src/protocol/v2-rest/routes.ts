@@ -1,0 +1,106 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ferryError } from '../../errors/index.ts';
+import type { DataPlane } from '../../dataplane/index.ts';
+import { toFerryError } from '../http/fastify-errors.ts';
+import { clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
+import { decodeInferRequest, parseHeaderLength } from './decode-request.ts';
+import { encodeInferResponse } from './encode-response.ts';
+
+export interface V2RestOptions {
+  readonly dataplane: DataPlane;
+  readonly bodyLimit: number;
+  /** Guards the repository extension's load/unload (management endpoints). */
+  readonly authorizeManagement: (request: FastifyRequest) => void;
+}
+
+type ModelParams = { model: string; version?: string };
+const PROTOCOL = 'v2-rest';
+
+/** Open Inference Protocol (KServe V2) over REST, with the binary tensor, repository and statistics extensions. */
+export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions): Promise<void> {
+  const { dataplane } = options;
+
+  // Infer bodies are read as bytes: JSON or JSON + binary tensors, and some clients send no Content-Type at all.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((error, request, reply) => {
+    const failure = toFerryError(error, { bodyLimit: options.bodyLimit, contentLength: request.headers['content-length'], contentType: request.headers['content-type'] });
+    if (failure.http >= 500) request.log.error({ err: error }, 'request failed');
+    void reply.code(failure.http).header('content-type', 'application/json').send(JSON.stringify({ error: failure.message }));
+  });
+
+  app.get('/v2', async () => dataplane.serverMetadata());
+  app.get('/v2/health/live', async (_req, reply) => reply.code(dataplane.live() ? 200 : 503).send({ live: dataplane.live() }));
+  app.get('/v2/health/ready', async (_req, reply) => reply.code(dataplane.ready() ? 200 : 503).send({ ready: dataplane.ready() }));
+
+  const metadata = async (req: FastifyRequest<{ Params: ModelParams }>) => dataplane.modelMetadata(req.params.model, { version: req.params.version });
+  app.get('/v2/models/:model', metadata);
+  app.get('/v2/models/:model/versions/:version', metadata);
+
+  const ready = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
+    const isReady = dataplane.modelReady(req.params.model, { version: req.params.version });
+    return reply.code(isReady ? 200 : 503).send({ name: req.params.model, ...(req.params.version ? { version: req.params.version } : {}), ready: isReady });
+  };
+  app.get('/v2/models/:model/ready', ready);
+  app.get('/v2/models/:model/versions/:version/ready', ready);
+
+  const infer = async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>, reply: FastifyReply) => {
+    const { model, version } = req.params;
+    const body = req.body;
+    if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'empty body' });
+    let request;
+    try {
+      request = decodeInferRequest(body, parseHeaderLength(req.headers['inference-header-content-length']));
+    } catch (error) {
+      const failure = toFerryError(error, { bodyLimit: options.bodyLimit });
+      dataplane.recordRejected(model, PROTOCOL, failure);
+      throw failure;
+    }
+    const timeoutUs = request.parameters?.['timeout'];
+    const deadline = deadlineFrom(req.headers['ferry-timeout-ms'], typeof timeoutUs === 'number' && timeoutUs > 0 ? timeoutUs / 1000 : undefined);
+    const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline, signal: clientGoneSignal(reply.raw, reply.raw) });
+    const encoded = encodeInferResponse(response, request);
+    if (encoded.headerLength !== undefined) {
+      reply.header('inference-header-content-length', encoded.headerLength).header('content-type', 'application/octet-stream');
+    } else {
+      reply.header('content-type', 'application/json');
+    }
+    return reply.send(encoded.body);
+  };
+  app.post('/v2/models/:model/infer', infer);
+  app.post('/v2/models/:model/versions/:version/infer', infer);
+
+  // Repository extension.
+  app.post('/v2/repository/index', async (req) => {
+    const body = parseOptionalJson(req.body);
+    return dataplane.repositoryIndex(body?.['ready'] === true);
+  });
+  app.post('/v2/repository/models/:model/load', async (req: FastifyRequest<{ Params: ModelParams }>, reply) => {
+    options.authorizeManagement(req);
+    await dataplane.loadModel(req.params.model);
+    return reply.code(200).send({});
+  });
+  app.post('/v2/repository/models/:model/unload', async (req: FastifyRequest<{ Params: ModelParams }>, reply) => {
+    options.authorizeManagement(req);
+    await dataplane.unloadModel(req.params.model);
+    return reply.code(200).send({});
+  });
+
+  // Statistics extension.
+  app.get('/v2/models/stats', async () => ({ model_stats: dataplane.statistics() }));
+  app.get('/v2/models/:model/stats', async (req: FastifyRequest<{ Params: ModelParams }>) => ({ model_stats: dataplane.statistics(req.params.model) }));
+  app.get('/v2/models/:model/versions/:version/stats', async (req: FastifyRequest<{ Params: ModelParams }>) => ({
+    model_stats: dataplane.statistics(req.params.model, req.params.version),
+  }));
+}
+
+function parseOptionalJson(body: unknown): Record<string, unknown> | undefined {
+  if (!Buffer.isBuffer(body) || body.length === 0) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(body.toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
+  } catch (error) {
+    throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: (error as Error).message });
+  }
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { parse as parseYaml } from 'yaml';
+import { ferryError } from '../errors/index.ts';
+import { DATATYPES } from '../tensor/index.ts';
+
+/** Which versions of a model are served (TF Serving's policy): the latest N, all, or a fixed list. */
+export type VersionPolicy = { readonly kind: 'latest'; readonly count: number } | { readonly kind: 'all' } | { readonly kind: 'specific'; readonly versions: readonly number[] };
+
+const tensorOverride = z.strictObject({
+  name: z.string().min(1),
+  /** The model's own name for this tensor when the served name differs. */
+  source: z.string().min(1).optional(),
+  datatype: z.enum(DATATYPES).optional(),
+  shape: z.array(z.number().int().min(-1)).optional(),
+});
+
+const versionPolicy = z.union([
+  z.literal('all').transform((): VersionPolicy => ({ kind: 'all' })),
+  z.strictObject({ latest: z.number().int().min(1) }).transform((v): VersionPolicy => ({ kind: 'latest', count: v.latest })),
+  z.strictObject({ all: z.literal(true) }).transform((): VersionPolicy => ({ kind: 'all' })),
+  z.strictObject({ specific: z.array(z.number().int().min(1)).min(1) }).transform((v): VersionPolicy => ({ kind: 'specific', versions: v.specific })),
+]);
+
+const batching = z.union([
+  z.enum(['off', 'dynamic', 'adaptive']).transform((mode) => ({ mode })),
+  z.strictObject({
+    mode: z.enum(['off', 'dynamic', 'adaptive']),
+    max_batch_size: z.number().int().min(1).optional(),
+    max_queue_delay_us: z.number().int().min(0).optional(),
+    preferred_batch_sizes: z.array(z.number().int().min(1)).optional(),
+    slo_ms: z.number().positive().optional(),
+  }),
+]);
+
+export const modelConfigSchema = z.strictObject({
+  runtime: z.string().min(1).optional(),
+  version_policy: versionPolicy.optional(),
+  labels: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/), z.number().int().min(1)).optional(),
+  inputs: z.array(tensorOverride).optional(),
+  outputs: z.array(tensorOverride).optional(),
+  options: z.record(z.string(), z.unknown()).optional(),
+  batching: batching.optional(),
+  max_queue: z.number().int().min(1).optional(),
+  instances: z.number().int().min(1).max(64).optional(),
+  slo_ms: z.number().positive().optional(),
+  cache: z.strictObject({ max_bytes: z.number().int().min(1).optional(), ttl_s: z.number().positive().optional() }).optional(),
+  default_output: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type ModelConfigInput = z.input<typeof modelConfigSchema>;
+export type ModelConfig = z.output<typeof modelConfigSchema>;
+export type TensorOverride = z.output<typeof tensorOverride>;
+
+export const DEFAULT_VERSION_POLICY: VersionPolicy = { kind: 'latest', count: 1 };
+
+/** Parses and validates a model.yaml document; errors name the model and the offending key. */
+export function parseModelConfig(model: string, text: string): ModelConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text) ?? {};
+  } catch (cause) {
+    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `model.yaml is not valid YAML: ${(cause as Error).message}` }, cause);
+  }
+  const result = modelConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `model.yaml ${issue.path.join('.') || '(root)'}: ${issue.message}` });
+  }
+  return result.data;
+}
+
+/** The version numbers a policy selects from those present in the repository. */
+export function selectVersions(policy: VersionPolicy, present: readonly number[]): number[] {
+  const sorted = [...present].sort((a, b) => b - a);
+  switch (policy.kind) {
+    case 'latest':
+      return sorted.slice(0, policy.count);
+    case 'all':
+      return sorted;
+    case 'specific':
+      return sorted.filter((v) => policy.versions.includes(v));
+  }
+}

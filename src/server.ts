@@ -1,0 +1,92 @@
+import path from 'node:path';
+import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { loadConfig, type FerryConfig } from './config/index.ts';
+import { DataPlane } from './dataplane/index.ts';
+import { ferryError } from './errors/index.ts';
+import { createSerialExecutor, ModelManager, type ExecutorFactory } from './models/index.ts';
+import { createLogger, type Logger } from './observe/logger.ts';
+import { FerryMetrics } from './observe/metrics.ts';
+import { managementGuard } from './protocol/http/management-auth.ts';
+import { v2RestRoutes } from './protocol/v2-rest/index.ts';
+import { builtinRuntimes } from './runtimes/builtin.ts';
+import type { Runtime } from './runtimes/runtime.ts';
+import { FERRY_VERSION } from './version.ts';
+
+export interface ServerOptions {
+  readonly config?: Readonly<FerryConfig>;
+  readonly logger?: Logger;
+  readonly runtimes?: readonly Runtime[];
+  readonly executorFactory?: ExecutorFactory;
+}
+
+export interface FerryServer {
+  readonly config: Readonly<FerryConfig>;
+  readonly dataplane: DataPlane;
+  readonly manager: ModelManager;
+  readonly metrics: FerryMetrics;
+  readonly http: FastifyInstance;
+  /** Scans the repository, loads models, and listens; resolves with the bound ports. */
+  start(): Promise<{ httpPort: number }>;
+  /** Stops taking requests, lets in-flight ones finish, then unloads every model. */
+  stop(): Promise<void>;
+}
+
+/** The composition root: the only place that wires every layer together. */
+export function createServer(options: ServerOptions = {}): FerryServer {
+  const config = options.config ?? loadConfig();
+  const logger = options.logger ?? createLogger(config.log_level);
+  const metrics = new FerryMetrics();
+  const manager = new ModelManager({
+    root: path.resolve(config.model_repository),
+    runtimes: options.runtimes ?? builtinRuntimes(),
+    executorFactory: options.executorFactory ?? createSerialExecutor,
+    logger,
+    threads: { intraOp: config.runtime.intra_op_threads, interOp: config.runtime.inter_op_threads },
+  });
+  const dataplane = new DataPlane(manager, { observer: metrics, serverVersion: FERRY_VERSION });
+
+  const http = fastify({
+    loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.http.body_limit_bytes,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  http.setNotFoundHandler((request, reply) => {
+    const error = ferryError('FERRY_ERR_ROUTE_NOT_FOUND', { method: request.method, path: request.url.split('?')[0]!.slice(0, 200) });
+    void reply.code(error.http).send({ error: error.message });
+  });
+  http.get('/metrics', async (_req, reply) => {
+    const { contentType, body } = await metrics.render();
+    return reply.header('content-type', contentType).send(body);
+  });
+  void http.register(v2RestRoutes, {
+    dataplane,
+    bodyLimit: config.http.body_limit_bytes,
+    authorizeManagement: managementGuard(config.auth.token),
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    config, dataplane, manager, metrics, http,
+    async start() {
+      await manager.sync();
+      manager.startPolling(config.poll_seconds);
+      await http.listen({ host: config.http.host, port: config.http.port });
+      dataplane.setReady(true);
+      const address = http.server.address();
+      const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
+      logger.info({ http: `${config.http.host}:${httpPort}`, repository: manager.root, models: manager.models().length }, 'ferry serving');
+      return { httpPort };
+    },
+    stop() {
+      stopping ??= (async () => {
+        dataplane.beginShutdown();
+        await http.close();
+        await manager.close();
+        logger.info('ferry stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -196,6 +196,7 @@ function parseCategoryLevels(cats: unknown, numFeature: number, fail: (d: string
   const enc = (cats as Json)['enc'];
   if (enc === undefined) return levels;
   const list = array(enc, 'cats.enc', fail);
+  if (list.length === 0) return levels; // a model without categorical features
   if (list.length !== numFeature) fail(`cats.enc has ${list.length} entries for ${numFeature} features`);
   const decoder = new TextDecoder('utf-8', { fatal: false });
   list.forEach((entry, f) => {

@@ -18,7 +18,7 @@ export function decodeRawData(name: string, datatype: Datatype, shape: readonly 
   }
   const Storage = storageFor(datatype);
   // Typed arrays need aligned offsets; copy when the payload sits at an unaligned offset.
-  const aligned = bytes.byteOffset % size === 0 ? bytes : bytes.slice();
+  const aligned = bytes.byteOffset % size === 0 ? bytes : new Uint8Array(bytes); // a copy (Buffer.slice would not copy)
   return new Storage(aligned.buffer, aligned.byteOffset, count);
 }
 

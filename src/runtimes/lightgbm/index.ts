@@ -1,0 +1,1 @@
+export { lightgbmRuntime } from './runtime.ts';

@@ -1,0 +1,151 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { isFerryError } from '../../errors/index.ts';
+import type { InferRequest } from '../../tensor/index.ts';
+import { runRuntimeConformance, silentContext } from '../runtime.case.ts';
+import { lightgbmRuntime } from './runtime.ts';
+
+/**
+ * A hand-written LightGBM v4 model whose every path is known (the shared conformance pack checks real models
+ * against LightGBM itself; this checks the split rules one by one):
+ * Tree 0: color ∈ {red, blue} (bitset 0b101) → left leaf 0.5; else x <= 2.5 (NaN → default left) ? -0.25 : 1.0.
+ * Tree 1: z with missing_type Zero, default left: z = 0 or NaN → 0.1; else z <= 0.5 ? 0.1 : -0.1.
+ */
+const MODEL = `tree
+version=v4
+num_class=1
+num_tree_per_iteration=1
+label_index=0
+max_feature_idx=2
+objective=binary sigmoid:1
+feature_names=x color z
+feature_infos=[0:10] -1:0:1:2 [0:1]
+tree_sizes=1 1
+
+Tree=0
+num_leaves=3
+num_cat=1
+split_feature=1 0
+split_gain=1 1
+threshold=0 2.5000000000000004
+decision_type=1 10
+left_child=-1 -2
+right_child=1 -3
+leaf_value=0.5 -0.25 1
+leaf_weight=1 1 1
+leaf_count=1 1 1
+internal_value=0 0
+internal_weight=0 0
+internal_count=3 2
+cat_boundaries=0 1
+cat_threshold=5
+is_linear=0
+shrinkage=1
+
+
+Tree=1
+num_leaves=2
+num_cat=0
+split_feature=2
+split_gain=1
+threshold=0.5
+decision_type=6
+left_child=-1
+right_child=-2
+leaf_value=0.10000000000000001 -0.10000000000000001
+leaf_weight=1 1
+leaf_count=1 1
+internal_value=0
+internal_weight=0
+internal_count=2
+is_linear=0
+shrinkage=1
+
+
+end of trees
+
+feature_importances:
+color=1
+
+parameters:
+[boosting: gbdt]
+[categorical_feature: 1]
+end of parameters
+
+pandas_categorical:[["red", "green", "blue"]]
+`;
+
+const dir = mkdtempSync(path.join(tmpdir(), 'ferry-lgbm-'));
+writeFileSync(path.join(dir, 'model.txt'), MODEL);
+const loadable = { path: dir, files: ['model.txt'] };
+const ONNX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/onnx');
+
+const encoder = new TextEncoder();
+function request(rows: readonly [number, string, number][]): InferRequest {
+  return {
+    inputs: [
+      { name: 'x', datatype: 'FP64', shape: [rows.length], data: Float64Array.from(rows, (r) => r[0]) },
+      { name: 'color', datatype: 'BYTES', shape: [rows.length], data: rows.map((r) => encoder.encode(r[1])) },
+      { name: 'z', datatype: 'FP64', shape: [rows.length], data: Float64Array.from(rows, (r) => r[2]) },
+    ],
+  };
+}
+
+const sigmoid = (s: number): number => 1 / (1 + Math.exp(-s));
+
+describe('lightgbm split rules', () => {
+  it('follows categorical bitsets, missing types and default directions', async () => {
+    const instance = await lightgbmRuntime().load({ name: 'm', version: '1', dir: loadable, options: {} }, silentContext);
+    expect(instance.signature.inputs.map((i) => [i.name, i.datatype])).toEqual([['x', 'FP64'], ['color', 'BYTES'], ['z', 'FP64']]);
+    const cases: [number, string, number, number][] = [
+      [5, 'red', 1, 0.5 - 0.1], // in the set → left; z > 0.5 → right
+      [1, 'green', 0.3, -0.25 + 0.1], // not in the set; x <= 2.5
+      [NaN, 'green', NaN, -0.25 + 0.1], // x NaN (missing_type NaN) → default left; z NaN read as 0 → zero → default left
+      [3, 'purple', 0.7, 1 - 0.1], // unseen category → missing → right; x > 2.5
+      [3, '', 0, 1 + 0.1], // empty = missing category → right; z = 0 → default left
+      [3, 'blue', -1, 0.5 + 0.1], // z = -1 is not zero: -1 <= 0.5 → left
+    ];
+    const [result] = await instance.execute([request(cases.map(([x, c, z]) => [x, c, z]))], new AbortController().signal);
+    const probabilities = result!.outputs.find((t) => t.name === 'probabilities')!;
+    const labels = result!.outputs.find((t) => t.name === 'label')!;
+    expect(probabilities.shape).toEqual([cases.length, 2]);
+    cases.forEach(([, , , score], r) => {
+      expect(probabilities.data[r * 2 + 1]).toBeCloseTo(sigmoid(score), 15);
+      expect(probabilities.data[r * 2]).toBeCloseTo(1 - sigmoid(score), 15);
+      expect(labels.data[r]).toBe(sigmoid(score) > 0.5 ? 1n : 0n);
+    });
+  });
+
+  it('limits prediction to the first iterations with num_iteration', async () => {
+    const instance = await lightgbmRuntime().load({ name: 'm', version: '1', dir: loadable, options: { num_iteration: 1 } }, silentContext);
+    const [result] = await instance.execute([request([[5, 'red', 1]])], new AbortController().signal);
+    expect(result!.outputs[0]!.data[1]).toBeCloseTo(sigmoid(0.5), 15);
+  });
+
+  it('offers a matrix input taking category codes', async () => {
+    const instance = await lightgbmRuntime().load({ name: 'm', version: '1', dir: loadable, options: { inputs: 'matrix' } }, silentContext);
+    expect(instance.signature.inputs).toEqual([{ name: 'input', datatype: 'FP64', shape: [-1, 3] }]);
+    const [result] = await instance.execute([{ inputs: [{ name: 'input', datatype: 'FP64', shape: [2, 3], data: Float64Array.of(5, 2, 1, 5, -1, 1) }] }], new AbortController().signal);
+    expect(result!.outputs[0]!.data[1]).toBeCloseTo(sigmoid(0.5 - 0.1), 15); // code 2 = blue: in the set
+    expect(result!.outputs[0]!.data[3]).toBeCloseTo(sigmoid(1 - 0.1), 15); // negative code → right
+  });
+
+  it('rejects truncated and malformed files with FERRY_ERR_MODEL_LOAD_FAILED', async () => {
+    for (const text of [MODEL.replace('left_child=-1 -2', 'left_child=-1 7'), MODEL.replace('leaf_value=0.5 -0.25 1', 'leaf_value=0.5 x 1'), 'tree\nversion=v4\n']) {
+      const bad = mkdtempSync(path.join(tmpdir(), 'ferry-lgbm-bad-'));
+      writeFileSync(path.join(bad, 'model.txt'), text);
+      const error = await lightgbmRuntime().load({ name: 'bad', version: '1', dir: { path: bad, files: ['model.txt'] }, options: {} }, silentContext).catch((e: unknown) => e);
+      expect(isFerryError(error) && error.code, String(error)).toBe('FERRY_ERR_MODEL_LOAD_FAILED');
+    }
+  });
+});
+
+runRuntimeConformance({
+  runtime: lightgbmRuntime,
+  loadable,
+  foreign: { path: ONNX, files: ['simple.reference.json'] },
+  sample: request([[5, 'red', 1], [1, 'green', 0.3], [3, 'purple', 0]]),
+});

@@ -1,0 +1,1 @@
+export { pmmlRuntime, PMML_MAX_BATCH } from './runtime.ts';

@@ -1,0 +1,103 @@
+import { readFile } from 'node:fs/promises';
+import { join, normalize, isAbsolute } from 'node:path';
+import { asFerryError, ferryError, isFerryError } from '../../errors/index.ts';
+import type { InferRequest } from '../../tensor/index.ts';
+import type { ExecuteResult, ModelDir, ModelInstance, ModelSignature, ModelSpec, Runtime, RuntimeContext } from '../runtime.ts';
+import { tabularInputs, type InputLayout } from '../tabular.ts';
+import { compileDocument, type PmmlPlan } from './document.ts';
+import { evaluateRequest } from './evaluate.ts';
+import { declaresPmml, findPmmlFiles } from './files.ts';
+import { PmmlError } from './pmml-error.ts';
+import { isNumericType } from './values.ts';
+
+/** Largest number of rows one execute() may carry; rows are independent, so requests can be merged. */
+export const PMML_MAX_BATCH = 4096;
+
+/**
+ * The PMML runtime: evaluates PMML 4.x documents natively (no JVM, nothing executed from the artifact).
+ * Options: `inputs: named | matrix` (default named), `file: <name>` to pick one document in the folder.
+ */
+export function pmmlRuntime(): Runtime {
+  return {
+    name: 'pmml',
+    async canLoad(dir: ModelDir): Promise<boolean> {
+      return (await findPmmlFiles(dir)).length > 0 || (await declaresPmml(dir));
+    },
+    async load(spec: ModelSpec, ctx: RuntimeContext): Promise<ModelInstance> {
+      const layout = readLayout(spec);
+      const file = await chooseFile(spec);
+      const source = await readFile(join(spec.dir.path, file), 'utf8').catch((error: unknown) => {
+        throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `cannot read ${file}: ${(error as Error).message}` }, error);
+      });
+      let plan: PmmlPlan;
+      try {
+        plan = compileDocument(source);
+      } catch (error) {
+        throw loadError(spec.name, file, error);
+      }
+      ctx.logger.debug({ model: spec.name, file, pmml: plan.version, element: plan.modelElement }, 'PMML document compiled');
+      return instance(spec.name, plan, layout);
+    },
+  };
+}
+
+function readLayout(spec: ModelSpec): InputLayout {
+  const value = spec.options['inputs'] ?? 'named';
+  if (value !== 'named' && value !== 'matrix') {
+    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `option inputs must be 'named' or 'matrix', got '${String(value)}'` });
+  }
+  return value;
+}
+
+async function chooseFile(spec: ModelSpec): Promise<string> {
+  const requested = spec.options['file'];
+  if (requested !== undefined) {
+    if (typeof requested !== 'string' || isAbsolute(requested) || normalize(requested).startsWith('..')) {
+      throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: 'option file must be a relative path inside the version folder' });
+    }
+    return requested;
+  }
+  const candidates = await findPmmlFiles(spec.dir);
+  if (candidates.length === 0) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: 'no PMML document (model.pmml, *.pmml, or *.xml with a <PMML> root) in the version folder' });
+  if (candidates[0] !== 'model.pmml' && candidates.length > 1) {
+    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `several PMML documents (${candidates.join(', ')}); name one with option file` });
+  }
+  return candidates[0]!;
+}
+
+function loadError(model: string, file: string, error: unknown) {
+  if (error instanceof PmmlError) {
+    const code = error.kind === 'unsupported' ? 'FERRY_ERR_UNSUPPORTED_MODEL' : 'FERRY_ERR_MODEL_LOAD_FAILED';
+    return ferryError(code, { model, detail: `${file}: ${error.message}` }, error);
+  }
+  if (isFerryError(error)) return error;
+  return ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `${file}: ${error instanceof Error ? error.message : String(error)}` }, error);
+}
+
+function instance(model: string, plan: PmmlPlan, layout: InputLayout): ModelInstance {
+  const signature: ModelSignature = {
+    platform: 'pmml',
+    inputs: tabularInputs(plan.inputs.map((i) => i.feature), layout),
+    outputs: plan.outputs.map((o) => ({ name: o.name, datatype: isNumericType(o.dataType) ? 'FP64' : 'BYTES', shape: [-1] })),
+  };
+  // execute() is never called concurrently, so one row context is reused for every row.
+  const ctx = plan.newContext();
+  return {
+    signature,
+    maxBatchSize: PMML_MAX_BATCH,
+    async execute(batch: readonly InferRequest[], signal: AbortSignal): Promise<ExecuteResult[]> {
+      const results: ExecuteResult[] = [];
+      for (const request of batch) {
+        if (signal.aborted) throw ferryError('FERRY_ERR_CANCELLED');
+        try {
+          results.push({ outputs: evaluateRequest(plan, request, layout, ctx) });
+        } catch (error) {
+          if (isFerryError(error)) throw error;
+          throw ferryError('FERRY_ERR_EXECUTION_FAILED', { model, detail: asFerryError(error).message }, error);
+        }
+      }
+      return results;
+    },
+    async unload(): Promise<void> {},
+  };
+}

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { InferRequest, TensorMetadata } from '../../src/tensor/index.ts';
+import type { InferRequest, Tensor, TensorMetadata } from '../../src/tensor/index.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CONFORMANCE_ROOT = path.resolve(REPO_ROOT, '../shared/conformance');
@@ -155,9 +155,7 @@ export function absoluteColumns(notes: readonly string[]): Set<string> {
   return columns;
 }
 
-export interface OutputsByName {
-  get(name: string): { readonly data: ArrayLike<number | bigint>; readonly shape: readonly number[] } | undefined;
-}
+export type OutputsByName = ReadonlyMap<string, Tensor>;
 
 /**
  * The value our outputs give for an expected column in row `row`: `_target` / `_targetN` is the label
@@ -170,14 +168,14 @@ export function outputValue(outputs: OutputsByName, column: string, row: number)
     const target = probability[1] === undefined ? 0 : Number(probability[1]) - 1;
     const classes = tensor.shape[tensor.shape.length - 1]!;
     const targets = tensor.shape.length === 3 ? tensor.shape[1]! : 1;
-    return Number(tensor.data[(row * targets + target) * classes + Number(probability[2])]!);
+    return Number((tensor.data as ArrayLike<number>)[(row * targets + target) * classes + Number(probability[2])]!);
   }
   const target = /^_target(\d*)$/.exec(column);
   if (!target) throw new Error(`unknown expected column '${column}'`);
   const index = target[1] === '' ? 0 : Number(target[1]) - 1;
   const tensor = outputs.get('label') ?? outputs.get('predict')!;
   const width = tensor.shape.length === 2 ? tensor.shape[1]! : 1;
-  return Number(tensor.data[row * width + index]!);
+  return Number((tensor.data as ArrayLike<number | bigint>)[row * width + index]!);
 }
 
 /** Registers the pack's cases with `register`, or one failing (CI=true) / skipped test saying why it is absent. */

@@ -6,6 +6,8 @@ import { elementCount } from './tensor.ts';
 import { bfloat16BitsToFloat, float32ToBfloat16Bits, float32ToHalfBits, halfBitsToFloat } from './half.ts';
 
 const utf8 = new TextEncoder();
+/** Tensors have at most 32 dimensions; deeper nesting is malformed, and recursion must stay bounded. */
+const MAX_NESTING = 33;
 const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
 
 /**
@@ -17,9 +19,10 @@ export function decodeJsonData(name: string, datatype: Datatype, shape: readonly
   const out = allocate(datatype, count);
   const write = writerFor(name, datatype, out);
   let index = 0;
-  const visit = (value: unknown): void => {
+  const visit = (value: unknown, depth = 0): void => {
     if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) visit(value[i]);
+      if (depth > MAX_NESTING) throw ferryError('FERRY_ERR_TENSOR_DATA', { input: name, detail: `data nested deeper than ${MAX_NESTING} levels` });
+      for (let i = 0; i < value.length; i++) visit(value[i], depth + 1);
       return;
     }
     if (index >= count) {

@@ -23,6 +23,9 @@ export function decodeRawData(name: string, datatype: Datatype, shape: readonly 
 }
 
 function decodeRawBytesElements(name: string, count: number, bytes: Uint8Array): Uint8Array[] {
+  if (count * 4 > bytes.byteLength) {
+    throw ferryError('FERRY_ERR_TENSOR_DATA', { input: name, detail: `${bytes.byteLength} bytes cannot hold ${count} BYTES elements` });
+  }
   const out: Uint8Array[] = new Array(count);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = 0;

@@ -26,7 +26,7 @@ export function decodeInferRequest(body: Buffer, headerLength: number | undefine
   } catch (error) {
     throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: (error as Error).message });
   }
-  return decodeParsed(parsed, binary);
+  return decodeParsed(parsed, binary, jsonPart.length);
 }
 
 export function parseHeaderLength(value: string | string[] | undefined): number | undefined {
@@ -36,7 +36,7 @@ export function parseHeaderLength(value: string | string[] | undefined): number 
   return Number(text);
 }
 
-function decodeParsed(parsed: unknown, binary: Buffer | undefined): InferRequest {
+function decodeParsed(parsed: unknown, binary: Buffer | undefined, jsonBytes: number): InferRequest {
   if (!isObject(parsed)) throw invalid('the body must be a JSON object');
   const { id, parameters, inputs, outputs } = parsed;
   if (id !== undefined && typeof id !== 'string') throw invalid("'id' must be a string");
@@ -67,6 +67,10 @@ function decodeParsed(parsed: unknown, binary: Buffer | undefined): InferRequest
       offset += binarySize;
     } else {
       if (raw.data === undefined) throw ferryError('FERRY_ERR_TENSOR_DATA', { input: name, detail: "missing 'data' (or parameters.binary_data_size)" });
+      // Each JSON element takes at least two bytes: refuse shapes the body cannot hold before allocating for them.
+      if (elementCount(dims) > jsonBytes) {
+        throw ferryError('FERRY_ERR_ELEMENT_COUNT', { input: name, actual: 'fewer', expected: elementCount(dims), shape: `[${dims.join(',')}]` });
+      }
       data = decodeJsonData(name, datatype, dims, raw.data);
     }
     decodedInputs[i] = { name, datatype, shape: dims, data, ...(inputParameters ? { parameters: stripBinarySize(inputParameters) } : {}) };

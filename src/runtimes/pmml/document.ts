@@ -14,7 +14,7 @@ import { compileTreeModel } from './models/tree.ts';
 import { invalid, PmmlError, unsupported } from './pmml-error.ts';
 import { Scope } from './scope.ts';
 import { SlotAllocator, UNSET, type DataType, type Getter, type ModelResult, type RowContext, type Value } from './types.ts';
-import { isNumericType } from './values.ts';
+import { isNumericType, valueKey } from './values.ts';
 import { childNamed, parseXml, type XmlElement } from './xml.ts';
 
 const ALGORITHMS: ReadonlyMap<string, AlgorithmCompiler> = new Map([
@@ -142,6 +142,17 @@ function planOutputs(model: CompiledModel): PlanOutput[] {
     if (seen.has(o.name)) continue;
     seen.add(o.name);
     outputs.push({ name: o.name, dataType: o.dataType, get: o.get });
+  }
+  if (finals.length === 0 && model.functionName === 'classification') {
+    // Without OutputFields, a classifier still reports its distribution, named as sklearn2pmml and JPMML do.
+    const result = model.result;
+    for (const category of model.target?.categories ?? []) {
+      const name = `probability(${String(category)})`;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const key = valueKey(category);
+      outputs.push({ name, dataType: 'double', get: (ctx) => result(ctx)?.probabilities?.get(key) ?? null });
+    }
   }
   if (outputs.length === 0) {
     const result = model.result;

@@ -53,11 +53,10 @@ export const compileMiningModel: AlgorithmCompiler = (env: ModelEnv): AlgorithmP
 
   if (method === 'modelChain') return compileChain(segments);
   if (method === 'selectFirst') {
+    const selected = (ctx: RowContext): Segment | undefined => segments.find((s) => s.predicate(ctx) === true);
     return {
-      evaluate: (ctx) => {
-        for (const s of segments) if (s.predicate(ctx) === true) return s.model.result(ctx);
-        return null;
-      },
+      evaluate: (ctx) => selected(ctx)?.model.result(ctx) ?? null,
+      chainOutputs: selectedOutputs(segments, selected),
     };
   }
   if (method === 'selectAll') throw unsupported(segmentation, "multipleModelMethod 'selectAll' returns one result per segment, which a tensor signature cannot carry; use selectFirst or an aggregate");
@@ -122,6 +121,16 @@ function compileChain(segments: readonly Segment[]): AlgorithmPlan {
     },
     chainOutputs,
   };
+}
+
+/** selectFirst answers with the chosen segment's output fields: one binding per name, read from that segment. */
+function selectedOutputs(segments: readonly Segment[], selected: (ctx: RowContext) => Segment | undefined): OutputDef[] {
+  const byName = new Map<string, OutputDef>();
+  for (const s of segments) for (const o of s.model.exposedOutputs) if (o.isFinal && !byName.has(o.name)) byName.set(o.name, o);
+  return [...byName.values()].map((first) => ({
+    ...first,
+    get: (ctx: RowContext) => selected(ctx)?.model.exposedOutputs.find((o) => o.name === first.name)?.get(ctx) ?? null,
+  }));
 }
 
 function regressionCombiner(method: string, floatMath: boolean): (values: number[], weights: number[]) => number {

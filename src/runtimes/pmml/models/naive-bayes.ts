@@ -48,6 +48,9 @@ export const compileNaiveBayesModel: AlgorithmCompiler = (env: ModelEnv): Algori
     for (const pair of childrenNamed(input, 'PairCounts')) {
       table.set(valueKey(pair.attrs['value'] ?? ''), readCounts(childNamed(pair, 'TargetValueCounts'), keys, pair));
     }
+    // P(x | class) divides by the class's count within this input (rows where the input was present).
+    const totals = new Float64Array(n);
+    for (const counts of table.values()) for (let j = 0; j < n; j++) totals[j]! += counts[j]!;
     const probabilities = new Float64Array(n);
     likelihoods.push((ctx) => {
       const v = get(ctx);
@@ -55,7 +58,7 @@ export const compileNaiveBayesModel: AlgorithmCompiler = (env: ModelEnv): Algori
       const counts = table.get(valueKey(v));
       if (!counts) return undefined;
       for (let j = 0; j < n; j++) {
-        const p = priors[j]! > 0 ? counts[j]! / priors[j]! : 0;
+        const p = totals[j]! > 0 ? counts[j]! / totals[j]! : 0;
         probabilities[j] = p < threshold || p === 0 ? threshold : p;
       }
       return probabilities;

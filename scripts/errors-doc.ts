@@ -1,0 +1,3 @@
+import { renderErrorsDoc } from '../src/errors/render-doc.ts';
+
+process.stdout.write(renderErrorsDoc());

@@ -1,0 +1,40 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './load-config.ts';
+
+const yamlFile = (text: string) => {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'ferry-cfg-')), 'ferry.yaml');
+  writeFileSync(file, text);
+  return file;
+};
+
+describe('configuration', () => {
+  it('has documented defaults', () => {
+    const config = loadConfig({ env: {}, file: yamlFile('{}') });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080, body_limit_bytes: 64 * 1024 * 1024 });
+    expect(config.grpc.port).toBe(8081);
+    expect(config.poll_seconds).toBe(5);
+    expect(config.model_repository).toBe('./models');
+  });
+
+  it('merges ferry.yaml < FERRY_* < flags, and freezes the result', () => {
+    const file = yamlFile('http:\n  port: 9000\n  host: 0.0.0.0\npoll_seconds: 2\nlog_level: warn\n');
+    const config = loadConfig({ file, env: { FERRY_HTTP_PORT: '9100', FERRY_POLL_SECONDS: '3' }, overrides: { poll_seconds: 4 } });
+    expect(config.http.port).toBe(9100);
+    expect(config.http.host).toBe('0.0.0.0');
+    expect(config.poll_seconds).toBe(4);
+    expect(config.log_level).toBe('warn');
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.http)).toBe(true);
+  });
+
+  it('rejects invalid values with the key that is wrong', () => {
+    expect(() => loadConfig({ env: { FERRY_HTTP_PORT: 'eighty' } })).toThrow(/FERRY_HTTP_PORT='eighty' is not a number/);
+    expect(() => loadConfig({ env: {}, overrides: { http: { port: 70000 } } })).toThrow(/http.port/);
+    expect(() => loadConfig({ env: {}, file: yamlFile('htp: {port: 1}\n') })).toThrow(/invalid configuration/);
+    expect(() => loadConfig({ env: {}, file: yamlFile('log_level: loud\n') })).toThrow(/log_level/);
+    expect(() => loadConfig({ env: {}, file: yamlFile(': : :\n  - [') })).toThrow(/invalid configuration/);
+  });
+});

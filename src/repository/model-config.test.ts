@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { isValidModelName } from './model-name.ts';
+import { parseModelConfig, selectVersions } from './model-config.ts';
+
+describe('model.yaml', () => {
+  it('parses version policies, labels and overrides', () => {
+    expect(parseModelConfig('m', 'version_policy: {latest: 2}').version_policy).toEqual({ kind: 'latest', count: 2 });
+    expect(parseModelConfig('m', 'version_policy: all').version_policy).toEqual({ kind: 'all' });
+    expect(parseModelConfig('m', 'version_policy: {specific: [1, 3]}').version_policy).toEqual({ kind: 'specific', versions: [1, 3] });
+    const config = parseModelConfig('m', 'labels: {stable: 1, canary: 2}\ninputs:\n  - {name: a, source: INPUT0, shape: [-1, 16]}\n');
+    expect(config.labels).toEqual({ stable: 1, canary: 2 });
+    expect(config.inputs).toEqual([{ name: 'a', source: 'INPUT0', shape: [-1, 16] }]);
+  });
+
+  it('rejects unknown keys and bad values, naming the model and the key', () => {
+    expect(() => parseModelConfig('m', 'versionpolicy: all')).toThrow(/failed to load model 'm': model.yaml/);
+    expect(() => parseModelConfig('m', 'version_policy: {latest: 0}')).toThrow(/version_policy/);
+    expect(() => parseModelConfig('m', 'inputs: [{name: a, datatype: FLOAT}]')).toThrow(/inputs.0.datatype/);
+    expect(() => parseModelConfig('m', 'labels: {stable: [1]')).toThrow(/not valid YAML/);
+  });
+
+  it('selects versions by policy', () => {
+    expect(selectVersions({ kind: 'latest', count: 1 }, [1, 3, 2])).toEqual([3]);
+    expect(selectVersions({ kind: 'latest', count: 2 }, [1, 3, 2])).toEqual([3, 2]);
+    expect(selectVersions({ kind: 'all' }, [2, 1])).toEqual([2, 1]);
+    expect(selectVersions({ kind: 'specific', versions: [1, 4] }, [1, 2, 3])).toEqual([1]);
+  });
+
+  it('accepts only safe model names', () => {
+    for (const good of ['simple', 'resnet-50', 'a.b_c', 'M1']) expect(isValidModelName(good)).toBe(true);
+    for (const bad of ['', '..', '../etc', 'a/b', '.hidden', 'a..b', 'x'.repeat(200), 'a b']) expect(isValidModelName(bad)).toBe(false);
+  });
+});

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCacheConformance } from './cache.case.ts';
@@ -70,14 +70,14 @@ describe.skipIf(!reachable)('Redis cache when Redis fails', () => {
   });
 
   it('gives up on a Redis that accepts connections but never answers, within the command timeout', async () => {
-    const sockets: import('node:net').Socket[] = [];
+    const sockets: Socket[] = [];
     const server: Server = createServer((socket) => sockets.push(socket)); // swallow everything
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     cleanup.push(() => {
       for (const socket of sockets) socket.destroy();
       return new Promise((resolve) => server.close(resolve));
     });
-    const port = (server.address() as import('node:net').AddressInfo).port;
+    const port = (server.address() as AddressInfo).port;
     const cache = createRedisCache({ url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 50, connectTimeoutMs: 200, logger: silent });
     cleanup.push(() => cache.close());
     await sleep(50);

@@ -11,7 +11,7 @@ let validator: ValidateFunction | undefined;
 
 function schemaValidator(): ValidateFunction {
   // Compiled once per process, on first use: the schema is static.
-  validator ??= new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true }).compile(schema);
+  validator ??= new Ajv2020({ allErrors: false, strict: true, strictTypes: false, allowUnionTypes: true }).compile(schema);
   return validator;
 }
 

@@ -19,6 +19,7 @@ interface Tolerance {
   readonly relative?: number;
   readonly zero_threshold?: number;
   readonly approx_relative?: number;
+  readonly ulps?: number;
   readonly fallback_relative: number;
 }
 
@@ -76,6 +77,17 @@ function acceptable(expected: number, actual: number, precision: number, zero: n
   const low = expected * (1 - precision);
   const high = expected * (1 + precision);
   return actual >= Math.min(low, high) && actual <= Math.max(low, high);
+}
+
+/** Distance in float32 units in the last place, after rounding both values to float32. */
+function float32Ulps(expected: number, actual: number): number {
+  const view = new DataView(new ArrayBuffer(8));
+  const ordered = (x: number): number => {
+    view.setFloat32(0, x);
+    const bits = view.getInt32(0);
+    return bits < 0 ? -(bits & 0x7fffffff) : bits;
+  };
+  return Math.abs(ordered(expected) - ordered(actual));
 }
 
 const numberPattern = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -151,7 +163,8 @@ describe.runIf(available)('PMML conformance pack', () => {
             return;
           }
           strictTally.cells++;
-          if (acceptable(want, actual, stated, t.zero_threshold ?? stated)) strictTally.strictPasses++;
+          const strict = t.mode === 'ulp' ? float32Ulps(want, actual) <= (t.ulps ?? 0) : acceptable(want, actual, stated, t.zero_threshold ?? stated);
+          if (strict) strictTally.strictPasses++;
           else strictTally.looser.set(c.id, (strictTally.looser.get(c.id) ?? 0) + 1);
           if (!acceptable(want, actual, precision, zero)) failures.push(`${name}[${r}]: expected ${cell}, got ${actual}`);
         });

@@ -32,6 +32,11 @@ export const ERRORS = {
     http: 413,
     grpc: 'RESOURCE_EXHAUSTED',
   },
+  FERRY_ERR_RESPONSE_TOO_LARGE: {
+    message: 'response of {size} bytes exceeds the limit of {limit} bytes (setting: {setting})',
+    http: 500,
+    grpc: 'RESOURCE_EXHAUSTED',
+  },
   FERRY_ERR_BINARY_HEADER: { message: 'binary tensor data: {detail}', http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_MODEL_NAME_INVALID: { message: "invalid model name '{model}': {detail}", http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_MODEL_NOT_FOUND: { message: "model '{model}' not found", http: 404, grpc: 'NOT_FOUND' },

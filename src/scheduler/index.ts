@@ -43,5 +43,5 @@ export { splitResult } from './split.ts';
 export { mergeKey, requestRows } from './merge-key.ts';
 export type {
   AdaptivePolicy, BatchingPolicy, DefaultOutput, DynamicPolicy, EnqueueOptions, ModelScheduler, OffPolicy,
-  SchedulerHooks, SchedulerIdentity, SchedulerStats,
+  SchedulerHooks, SchedulerStats,
 } from './types.ts';

@@ -90,9 +90,3 @@ export interface ModelScheduler {
   /** Refuses new requests (FERRY_ERR_SHUTTING_DOWN) and resolves once everything queued has settled. */
   drain(): Promise<void>;
 }
-
-/** Names used in error messages; the scheduler does not otherwise know which model it serves. */
-export interface SchedulerIdentity {
-  readonly model: string;
-  readonly version?: string;
-}

@@ -67,6 +67,11 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   });
 
   let stopping: Promise<void> | undefined;
+  // While draining, answer in-flight requests with Connection: close so keep-alive clients let go of their sockets.
+  http.addHook('onSend', async (_request, reply, payload) => {
+    if (stopping) reply.header('connection', 'close');
+    return payload;
+  });
   return {
     config, dataplane, manager, metrics, http,
     async start() {
@@ -82,7 +87,12 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     stop() {
       stopping ??= (async () => {
         dataplane.beginShutdown();
-        await http.close();
+        const sweep = setInterval(() => http.server.closeIdleConnections(), 100);
+        try {
+          await http.close();
+        } finally {
+          clearInterval(sweep);
+        }
         await manager.close();
         logger.info('ferry stopped');
       })();

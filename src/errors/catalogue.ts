@@ -74,6 +74,7 @@ export const ERRORS = {
   FERRY_ERR_OUTPUT_UNKNOWN: { message: "model '{model}' has no output '{output}' (outputs: {expected})", http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_PARAMETER_INVALID: { message: "parameter '{parameter}': {detail}", http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_ROUTE_NOT_FOUND: { message: 'no route for {method} {path}', http: 404, grpc: 'UNIMPLEMENTED' },
+  FERRY_ERR_SERVICE_UNKNOWN: { message: "no service '{service}' to report the health of", http: 404, grpc: 'NOT_FOUND' },
   FERRY_ERR_UNAUTHORIZED: { message: 'this endpoint needs a valid bearer token', http: 401, grpc: 'UNAUTHENTICATED' },
   FERRY_ERR_DEADLINE_EXCEEDED: { message: 'deadline of {timeout_ms} ms passed before the model ran', http: 504, grpc: 'DEADLINE_EXCEEDED' },
   FERRY_ERR_QUEUE_FULL: {

@@ -8,8 +8,10 @@ export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/sklearn')
 export interface Expected {
   readonly note: string;
   readonly inputs: Record<string, (number | string | null)[]>;
-  readonly predict: (number | string)[];
+  readonly predict?: (number | string)[];
   readonly predict_proba?: number[][];
+  /** For pipelines of transformers only. */
+  readonly transform?: number[][];
 }
 
 export function fixtureCases(): string[] {

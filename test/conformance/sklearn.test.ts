@@ -27,14 +27,25 @@ describe('sklearn runtime against scikit-learn predictions', () => {
       const instance = await createSklearnRuntime().load({ name, version: '1', dir: fixtureDir(name), options: {} }, silentContext);
       const [result] = await instance.execute([requestFor(instance.signature.inputs, expected.inputs)], new AbortController().signal);
       const outputs = new Map(result!.outputs.map((t) => [t.name, t]));
-      const rows = expected.predict.length;
+      const failures: string[] = [];
+      if (expected.transform) {
+        const transform = outputs.get('transform')!;
+        const width = expected.transform[0]!.length;
+        expect(transform.shape).toEqual([expected.transform.length, width]);
+        const values = plainValues(transform) as number[];
+        expected.transform.forEach((row, r) => row.forEach((want, j) => {
+          if (!close(values[r * width + j]!, want)) failures.push(`row ${r} transform[${j}]: ${values[r * width + j]} vs sklearn ${want}`);
+        }));
+        expect(failures.slice(0, 10), `${failures.length} mismatches`).toEqual([]);
+        return;
+      }
+      const rows = expected.predict!.length;
 
       const predict = outputs.get('predict')!;
       expect(predict.shape).toEqual([rows]);
       const got = plainValues(predict);
       const regression = predict.datatype === 'FP64' && !instance.signature.outputs.some((o) => o.name === 'predict_proba');
-      const failures: string[] = [];
-      expected.predict.forEach((want, r) => {
+      expected.predict!.forEach((want, r) => {
         const ok = regression ? close(got[r] as number, want as number) : got[r] === want;
         if (!ok) failures.push(`row ${r} predict: ${got[r]} vs sklearn ${want}`);
       });

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCacheConformance } from './cache.case.ts';
 import { createRedisCache } from './redis-cache.ts';
-import type { CacheHooks, CacheLogger, CachedResult } from './types.ts';
+import type { CacheHooks, CacheLogger, CachedResult, PredictionCache } from './types.ts';
 
 const url = process.env.FERRY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = 'ferry:test:';
@@ -125,16 +125,13 @@ describe.skipIf(!reachable)('Redis cache when Redis fails', () => {
   });
 });
 
-/** Resolves once the cache's connection is ready, so tests do not start with offline misses. */
-async function ready<T>(cache: T): Promise<T> {
-  await sleep(0);
+/** Resolves once the cache's connection is ready (before that a lookup is a fast miss), so tests start warm. */
+async function ready(cache: PredictionCache): Promise<PredictionCache> {
   const deadline = Date.now() + 3000;
-  const probeClient = cache as unknown as { get(key: string): Promise<unknown> };
-  // A get on a not-yet-ready client is a fast miss; wait until a set+get round-trips.
-  const key = `${prefix}ready-${Math.random()}`;
+  const key = `ready-${Math.random()}`;
   while (Date.now() < deadline) {
-    await (cache as unknown as { set(k: string, v: CachedResult, t: number): Promise<void> }).set(key, value, 5);
-    if ((await probeClient.get(key)) !== undefined) return cache;
+    await cache.set(key, value, 5);
+    if ((await cache.get(key)) !== undefined) return cache;
     await sleep(20);
   }
   throw new Error('Redis cache did not become ready within 3 s');

@@ -192,6 +192,13 @@ describe('scheduler: deadlines, shedding, cancellation, drain', () => {
     await first;
   });
 
+  it('treats a deadline that is not a finite number as none', async () => {
+    const instance = fakeInstance({ maxBatchSize: 8 });
+    const s = createScheduler(instance, adaptive, {}, { model: 'm' });
+    expectAnswers(rowsRequest(1, 4), await s.enqueue(rowsRequest(1, 4), { deadline: Number.NaN }));
+    expect(s.stats().counts.expired).toBe(0);
+  });
+
   it('rejects at once a request whose deadline has already passed', async () => {
     const { instance, s } = scheduler(adaptive);
     const error = await rejection(s.enqueue(rowsRequest(1), { deadline: Date.now() - 5 }));
@@ -261,6 +268,7 @@ describe('scheduler: deadlines, shedding, cancellation, drain', () => {
     instance.release();
     await flush();
     expect(s.stats().inFlight).toBe(0);
+    expect(s.stats().counts).toMatchObject({ completed: 1, cancelled: 2 });
   });
 
   it('drain refuses new requests and resolves once everything queued has finished', async () => {

@@ -99,9 +99,11 @@ export function createScheduler(
       return Promise.reject(ferryError('FERRY_ERR_QUEUE_FULL', { model, limit: policy.maxQueue, retry_after_s }));
     }
     return new Promise<ExecuteResult>((resolve, reject) => {
+      // A deadline that is not a finite number (NaN from a bad header) means none, never a timer storm.
+      const deadline = opts.deadline !== undefined && Number.isFinite(opts.deadline) ? opts.deadline : undefined;
       const entry: Pending = {
-        queued: false, request, enqueuedAt: clock.monotonic(), enqueuedAtEpoch: opts.deadline === undefined ? 0 : clock.now(),
-        deadline: opts.deadline, signal: opts.signal, rows: undefined, key: undefined, settled: false, running: undefined,
+        queued: false, request, enqueuedAt: clock.monotonic(), enqueuedAtEpoch: deadline === undefined ? 0 : clock.now(),
+        deadline, signal: opts.signal, rows: undefined, key: undefined, settled: false, running: undefined,
         onAbort: undefined, resolve, reject,
       };
       counts.enqueued++;
@@ -202,12 +204,13 @@ export function createScheduler(
     try {
       let execMs: number;
       let rows: number;
+      let answered = 0; // requests cancelled while running were already answered
       if (batch.length === 1) {
         // Zero-copy fast path: the request goes to the model as it came, the result comes back as it went.
         const only = batch[0]!;
         const results = await instance.execute([only.request], signal);
         execMs = clock.monotonic() - startedAt;
-        settle(only, onlyResult(results));
+        answered = settle(only, onlyResult(results)) ? 1 : 0;
         rows = requestRows(only.request) ?? 1;
       } else {
         const rowsPerRequest = batch.map((entry) => entry.rows!);
@@ -215,11 +218,13 @@ export function createScheduler(
         const results = await instance.execute([merged], signal);
         execMs = clock.monotonic() - startedAt;
         const parts = splitResult(onlyResult(results), rowsPerRequest, signature, model);
-        batch.forEach((entry, index) => settle(entry, parts[index]!));
+        batch.forEach((entry, index) => {
+          if (settle(entry, parts[index]!)) answered++;
+        });
         rows = rowsPerRequest.reduce((sum, n) => sum + n, 0);
       }
       counts.batches++;
-      counts.completed += batch.length;
+      counts.completed += answered;
       msPerRequest = msPerRequest === 0 ? execMs / batch.length : 0.8 * msPerRequest + (0.2 * execMs) / batch.length;
       call(() => hooks.onBatch?.(batch.length, rows, waits, execMs));
       if (aimd !== undefined) {
@@ -230,9 +235,8 @@ export function createScheduler(
         }
       }
     } catch (error) {
-      counts.failed += batch.length;
       const failure = asExecutionError(error, model);
-      for (const entry of batch) fail(entry, failure);
+      for (const entry of batch) if (fail(entry, failure)) counts.failed++;
     }
   }
 
@@ -272,16 +276,18 @@ export function createScheduler(
     }
   }
 
-  function settle(entry: Pending, result: ExecuteResult): void {
-    if (entry.settled) return;
+  function settle(entry: Pending, result: ExecuteResult): boolean {
+    if (entry.settled) return false;
     finish(entry);
     entry.resolve(result);
+    return true;
   }
 
-  function fail(entry: Pending, error: FerryError): void {
-    if (entry.settled) return;
+  function fail(entry: Pending, error: FerryError): boolean {
+    if (entry.settled) return false;
     finish(entry);
     entry.reject(error);
+    return true;
   }
 
   function finish(entry: Pending): void {

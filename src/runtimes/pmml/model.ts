@@ -6,7 +6,7 @@ import { invalid, unsupported } from './pmml-error.ts';
 import { Scope } from './scope.ts';
 import { readTargets } from './targets.ts';
 import { UNSET, type ModelResult, type RowContext } from './types.ts';
-import { childNamed, childrenNamed, type XmlElement } from './xml.ts';
+import { childNamed, type XmlElement } from './xml.ts';
 
 const FUNCTIONS: ReadonlySet<string> = new Set(['regression', 'classification', 'clustering']);
 
@@ -102,9 +102,3 @@ export function defineDerivedFields(container: XmlElement, scope: Scope, cc: Com
     scope.defineLazy(name, () => compileDerivedField(child, scope, cc.slots));
   }
 }
-
-export function modelElements(container: XmlElement, names: ReadonlySet<string>): XmlElement[] {
-  return container.children.filter((c) => names.has(c.name) || c.name.endsWith('Model') || c.name === 'NeuralNetwork' || c.name === 'Scorecard');
-}
-
-export { childrenNamed };

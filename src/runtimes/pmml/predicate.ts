@@ -70,9 +70,19 @@ function compileSet(element: XmlElement, scope: Scope): Predicate {
   if (operator !== 'isIn' && operator !== 'isNotIn') throw unsupported(element, `booleanOperator '${operator}' is not supported`);
   const array = element.children.find((c) => c.name === 'Array');
   if (!array) throw invalid(element, 'SimpleSetPredicate needs an Array');
-  const keys = new Set(readArray(array).map((item) => valueKey(castValue(item, field.dataType) ?? item)));
+  const items = readArray(array);
   const isIn = operator === 'isIn';
   const get = field.get;
+  if (field.dataType === 'string') {
+    // Strings match by text: no canonical-key work on the hot path.
+    const texts = new Set(items);
+    return (ctx) => {
+      const v = get(ctx);
+      if (v === null) return null;
+      return texts.has(typeof v === 'string' ? v : valueKey(v)) === isIn;
+    };
+  }
+  const keys = new Set(items.map((item) => valueKey(castValue(item, field.dataType) ?? item)));
   return (ctx) => {
     const v = get(ctx);
     if (v === null) return null;

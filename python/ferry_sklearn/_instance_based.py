@@ -10,7 +10,7 @@ def _neighbors(est):
     if callable(est.weights) or est.weights not in ("uniform", "distance"):
         raise UnsupportedEstimatorError(est, f"weights={est.weights!r}")
     metric = est.effective_metric_
-    params = dict(est.effective_metric_params_ or {})
+    params = {k: v for k, v in (est.effective_metric_params_ or {}).items() if v is not None}
     if metric == "minkowski":
         if set(params) - {"p"}:
             raise UnsupportedEstimatorError(est, f"metric_params {sorted(params)}")

@@ -24,8 +24,8 @@ export async function evaluateInChunks(
   }
 }
 
-/** About 1–3 ms of tree walking on the reference machines (measured in bench/xgboost-vs-native.ts). */
-export const DEFAULT_WORK_BUDGET = 100_000;
+/** About 1–3 ms of tree walking on the reference machines (event-loop delay measured in bench/xgboost-vs-native.ts). */
+export const DEFAULT_WORK_BUDGET = 50_000;
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

@@ -44,6 +44,28 @@ export class ForestBuilder {
     return this.#push(-1, value, 0, 0, 0);
   }
 
+  /** Reserves two adjacent nodes (children of one split, right = left + 1), filled later with fillLeaf/fillSplit. */
+  reservePair(): number {
+    const left = this.#push(-1, 0, 0, 0, 0);
+    this.#push(-1, 0, 0, 0, 0);
+    return left;
+  }
+
+  fillLeaf(node: number, value: number): void {
+    this.#value[node] = value;
+  }
+
+  fillSplit(node: number, feature: number, threshold: number, flags: number, categories?: ArrayLike<number>): void {
+    this.#feature[node] = feature;
+    this.#value[node] = threshold;
+    this.#flags[node] = flags;
+    if (categories) {
+      this.#catStart[node] = this.#bitsets.length;
+      this.#catWords[node] = categories.length;
+      for (let i = 0; i < categories.length; i++) this.#bitsets.push(categories[i]! >>> 0);
+    }
+  }
+
   /** A split whose children are set later with setChildren; `categories` is the set as a bitset. */
   addSplit(feature: number, threshold: number, flags: number, categories?: ArrayLike<number>): number {
     if (!categories) return this.#push(feature, threshold, flags, 0, 0);
@@ -83,13 +105,6 @@ export class ForestBuilder {
     this.#catWords.push(catWords);
     return index;
   }
-}
-
-/** Whether integer category `code` is in the bitset of node `node` (codes past the bitset's end are not). */
-export function inCategorySet(forest: FlatForest<Float32Array | Float64Array>, node: number, code: number): boolean {
-  const word = code >>> 5;
-  if (word >= forest.catWords[node]!) return false;
-  return ((forest.bitsets[forest.catStart[node]! + word]! >>> (code & 31)) & 1) === 1;
 }
 
 /** A bitset (32-bit words) holding `codes`. */

@@ -5,8 +5,8 @@ export const DEFAULT_LEFT = 1;
 export const CATEGORICAL = 2;
 
 /**
- * Compiles trees [first, last) to flat arrays, renumbering nodes in depth-first order (children after their
- * parent, left subtree first: better locality, and a cycle in a corrupt file cannot survive it). DART weights are
+ * Compiles trees [first, last) to flat arrays, renumbering nodes breadth-first with sibling pairs adjacent
+ * (better locality, one array read less per node, and a cycle in a corrupt file cannot survive it). DART weights are
  * folded into the leaves as float32(leaf × weight), the product XGBoost adds.
  */
 export function compileXgbForest(model: XgbModel, first: number, last: number, fail: (detail: string) => never): FlatForest<Float32Array> {
@@ -20,27 +20,23 @@ export function compileXgbForest(model: XgbModel, first: number, last: number, f
 
 function compileTree(builder: ForestBuilder, tree: XgbTree, weight: number, index: number, fail: (detail: string) => never): void {
   const seen = new Uint8Array(tree.left.length);
-  // Explicit stack (no recursion: deep lossguide trees must not overflow the JS stack).
-  const stack: { node: number; parent: number; isLeft: boolean }[] = [{ node: 0, parent: -1, isLeft: true }];
-  const childrenOf = new Map<number, [number, number]>();
-  while (stack.length > 0) {
-    const { node, parent, isLeft } = stack.pop()!;
+  // Breadth-first with an explicit queue (deep lossguide trees must not overflow the JS stack); the two
+  // children of a split are allocated side by side, so the walk computes right as left + 1.
+  const root = builder.reservePair(); // slot root + 1 stays an unused leaf: keeps every pair aligned
+  const queue: [number, number][] = [[0, root]];
+  for (let head = 0; head < queue.length; head++) {
+    const [node, id] = queue[head]!;
     if (seen[node]) fail(`trees[${index}] node ${node} is reachable twice (not a tree)`);
     seen[node] = 1;
-    let id: number;
     if (tree.left[node] === -1) {
-      id = builder.addLeaf(weight === 1 ? tree.splitCondition[node]! : Math.fround(tree.splitCondition[node]! * Math.fround(weight)));
-    } else {
-      const categorical = tree.splitType[node] === 1;
-      const flags = (tree.defaultLeft[node] ? DEFAULT_LEFT : 0) | (categorical ? CATEGORICAL : 0);
-      id = builder.addSplit(tree.splitIndex[node]!, tree.splitCondition[node]!, flags, categorical ? bitsetOf(tree.categories.get(node)!) : undefined);
-      childrenOf.set(id, [-1, -1]);
-      stack.push({ node: tree.right[node]!, parent: id, isLeft: false }, { node: tree.left[node]!, parent: id, isLeft: true });
+      builder.fillLeaf(id, weight === 1 ? tree.splitCondition[node]! : Math.fround(tree.splitCondition[node]! * Math.fround(weight)));
+      continue;
     }
-    if (parent >= 0) {
-      const pair = childrenOf.get(parent)!;
-      pair[isLeft ? 0 : 1] = id;
-      if (pair[0] >= 0 && pair[1] >= 0) builder.setChildren(parent, pair[0], pair[1]);
-    }
+    const categorical = tree.splitType[node] === 1;
+    const flags = (tree.defaultLeft[node] ? DEFAULT_LEFT : 0) | (categorical ? CATEGORICAL : 0);
+    builder.fillSplit(id, tree.splitIndex[node]!, tree.splitCondition[node]!, flags, categorical ? bitsetOf(tree.categories.get(node)!) : undefined);
+    const left = builder.reservePair();
+    builder.setChildren(id, left, left + 1);
+    queue.push([tree.left[node]!, left], [tree.right[node]!, left + 1]);
   }
 }

@@ -16,44 +16,69 @@ export function xgbEvaluator(
   link: Link,
   classification: boolean,
 ): TreeEvaluator<Float32Array> {
-  const { feature, value, left, right, flags, catStart, catWords, bitsets, roots, groups } = forest;
+  const { feature, value, left, flags, catStart, catWords, bitsets, roots, groups } = forest;
   const treeCount = roots.length;
   const groupCount = baseMargins.length;
-  const margins = new Float32Array(groupCount);
+  const margins = new Float32Array(BLOCK * groupCount);
   const scratch = new Float32Array(groupCount);
+  const hasCategorical = flags.some((f) => (f & CATEGORICAL) !== 0);
 
-  const walk = (x: Float32Array, rowBase: number, root: number): number => {
+  // Children are adjacent (right = left + 1). NaN fails `v < threshold` and then takes its default direction.
+  const walkNumeric = (x: Float32Array, rowBase: number, root: number): number => {
     let n = root;
     let f = feature[n]!;
     while (f >= 0) {
       const v = x[rowBase + f]!;
-      const bits = flags[n]!;
-      if (v !== v) n = bits & DEFAULT_LEFT ? left[n]! : right[n]!;
-      else if (bits & CATEGORICAL) {
-        // XGBoost truncates the code; negative or beyond the set's bitset is "not in the set": left.
-        const code = Math.trunc(v);
-        const word = code >>> 5;
-        const inSet = code >= 0 && word < catWords[n]! && ((bitsets[catStart[n]! + word]! >>> (code & 31)) & 1) === 1;
-        n = inSet ? right[n]! : left[n]!;
-      } else n = v < value[n]! ? left[n]! : right[n]!;
+      n = left[n]! + (v < value[n]! ? 0 : v !== v ? (flags[n]! & DEFAULT_LEFT) ^ 1 : 1);
       f = feature[n]!;
     }
     return value[n]!;
   };
 
+  const walkMixed = (x: Float32Array, rowBase: number, root: number): number => {
+    let n = root;
+    let f = feature[n]!;
+    while (f >= 0) {
+      const v = x[rowBase + f]!;
+      const bits = flags[n]!;
+      if (v !== v) n = left[n]! + ((bits & DEFAULT_LEFT) ^ 1);
+      else if (bits & CATEGORICAL) {
+        // XGBoost truncates the code; negative or beyond the set's bitset is "not in the set": left.
+        const code = Math.trunc(v);
+        const word = code >>> 5;
+        const inSet = code >= 0 && word < catWords[n]! && ((bitsets[catStart[n]! + word]! >>> (code & 31)) & 1) === 1;
+        n = left[n]! + (inSet ? 1 : 0);
+      } else n = left[n]! + (v < value[n]! ? 0 : 1);
+      f = feature[n]!;
+    }
+    return value[n]!;
+  };
+  const walk = hasCategorical ? walkMixed : walkNumeric;
+
   return {
     Matrix: Float32Array,
     treesPerRow: treeCount,
     evaluate(x, start, end, out) {
-      for (let r = start; r < end; r++) {
-        margins.set(baseMargins);
-        const rowBase = r * numFeature;
-        for (let t = 0; t < treeCount; t++) margins[groups[t]!]! += walk(x, rowBase, roots[t]!);
-        writeOutputs(margins, link, classification, out, r, scratch);
+      // Blocks of rows, trees outer: a tree's nodes stay in cache while the block's rows walk it. Each row still
+      // adds its trees in tree order, so the float32 sums are XGBoost's.
+      for (let block = start; block < end; block += BLOCK) {
+        const stop = Math.min(end, block + BLOCK);
+        for (let r = block; r < stop; r++) margins.set(baseMargins, (r - block) * groupCount);
+        for (let t = 0; t < treeCount; t++) {
+          const root = roots[t]!;
+          const g = groups[t]!;
+          for (let r = block; r < stop; r++) margins[(r - block) * groupCount + g]! += walk(x, r * numFeature, root);
+        }
+        for (let r = block; r < stop; r++) {
+          writeOutputs(margins.subarray((r - block) * groupCount, (r - block + 1) * groupCount), link, classification, out, r, scratch);
+        }
       }
     },
   };
 }
+
+/** Rows evaluated together per tree (XGBoost's CPU predictor uses blocks of 64 too). */
+const BLOCK = 64;
 
 const f32 = Math.fround;
 

@@ -1,0 +1,98 @@
+import { ferryError } from '../../errors/index.ts';
+import { type Datatype, type Tensor, type TensorMetadata } from '../../tensor/index.ts';
+import { decodeValues } from './nested-json.ts';
+
+/** A table as dataframe-style protocols send it: optional column names and rows of cells. */
+export interface Table {
+  readonly columns: readonly string[] | undefined;
+  readonly rows: readonly (readonly unknown[])[];
+  /** Cells are text (CSV): numbers and booleans are read by the input's datatype, '' is a missing value. */
+  readonly textCells?: boolean;
+}
+
+/**
+ * Maps a table onto a model's inputs, the way MLflow and Seldon clients mean it:
+ * - named 1-D inputs (one per feature, shape [-1] or [-1, 1]): a column per input, matched by name when the column
+ *   names are the input names, by position (signature order) when none of them are; a partial match is an error;
+ * - one 2-D input [-1, F]: the columns are its feature axis, in the order sent; their count must be F.
+ * Cells take the input's datatype through the tensor codec; numbers given for a BYTES input become strings.
+ */
+export function tableToInputs(model: string, inputs: readonly TensorMetadata[], table: Table): Tensor[] {
+  const { rows } = table;
+  if (rows.length === 0) throw invalid('the table has no rows');
+  const width = table.columns?.length ?? rows[0]!.length;
+  rows.forEach((row, r) => {
+    if (!Array.isArray(row)) throw invalid(`row ${r} is not a list of values`);
+    if (row.length !== width) throw invalid(`row ${r} has ${row.length} values, expected ${width}`);
+  });
+  if (inputs.length === 1 && inputs[0]!.shape.length === 2) return [matrixInput(inputs[0]!, table, width)];
+  if (inputs.every((input) => isColumnShape(input.shape))) return columnInputs(model, inputs, table, width);
+  const described = inputs.map((i) => `${i.name} [${i.shape.join(',')}]`).join(', ');
+  throw ferryError('FERRY_ERR_UNSUPPORTED_MODEL', {
+    model,
+    detail: `a table maps onto one 1-D input per column or onto a single 2-D input; this model takes ${described}`,
+  });
+}
+
+function isColumnShape(shape: readonly number[]): boolean {
+  return shape.length === 1 || (shape.length === 2 && shape[1] === 1);
+}
+
+function matrixInput(input: TensorMetadata, table: Table, width: number): Tensor {
+  const features = input.shape[1]!;
+  if (features !== -1 && features !== width) {
+    throw invalid(`input '${input.name}' takes ${features} features per row, the table has ${width} columns`);
+  }
+  const cells: unknown[] = new Array(table.rows.length * width);
+  table.rows.forEach((row, r) => {
+    for (let c = 0; c < width; c++) cells[r * width + c] = cellFor(input.datatype, row[c], table.textCells);
+  });
+  const shape = [table.rows.length, width];
+  return { name: input.name, datatype: input.datatype, shape, data: decodeValues(input.name, input.datatype, shape, cells) };
+}
+
+function columnInputs(model: string, inputs: readonly TensorMetadata[], table: Table, width: number): Tensor[] {
+  if (width !== inputs.length) {
+    throw invalid(`model '${model}' takes ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}), the table has ${width} columns`);
+  }
+  const order = columnOrder(model, inputs, table.columns);
+  return inputs.map((input, i) => {
+    const c = order[i]!;
+    const cells = table.rows.map((row) => cellFor(input.datatype, row[c], table.textCells));
+    const shape = input.shape.length === 1 ? [cells.length] : [cells.length, 1];
+    return { name: input.name, datatype: input.datatype, shape, data: decodeValues(input.name, input.datatype, shape, cells) };
+  });
+}
+
+/** For each input, the column that feeds it. */
+function columnOrder(model: string, inputs: readonly TensorMetadata[], columns: readonly string[] | undefined): number[] {
+  const positional = inputs.map((_, i) => i);
+  if (!columns) return positional;
+  const index = new Map(columns.map((name, c) => [name, c]));
+  if (index.size !== columns.length) throw invalid('column names repeat');
+  const matched = inputs.filter((input) => index.has(input.name));
+  if (matched.length === 0) return positional;
+  if (matched.length === inputs.length) return inputs.map((input) => index.get(input.name)!);
+  const missing = inputs.filter((input) => !index.has(input.name)).map((i) => i.name);
+  const unknown = columns.filter((name) => !inputs.some((input) => input.name === name));
+  throw invalid(`columns do not match the inputs of model '${model}': missing ${missing.join(', ')}; unknown ${unknown.join(', ')}`);
+}
+
+const NUMBER_TEXT = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+
+function cellFor(datatype: Datatype, value: unknown, text = false): unknown {
+  if (text && datatype !== 'BYTES' && typeof value === 'string') {
+    if (value.trim() === '') return null;
+    if (datatype === 'BOOL') return /^(true|1)$/i.test(value.trim()) ? true : /^(false|0)$/i.test(value.trim()) ? false : value;
+    return NUMBER_TEXT.test(value) ? Number(value) : value.trim();
+  }
+  if (datatype === 'BYTES') {
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    if (value === null || value === undefined) return ''; // a missing categorical value
+  }
+  return value;
+}
+
+function invalid(detail: string) {
+  return ferryError('FERRY_ERR_INVALID_REQUEST', { detail });
+}

@@ -1,0 +1,126 @@
+import { ferryError } from '../../errors/index.ts';
+import type { InferRequest, Parameters, Tensor, TensorMetadata } from '../../tensor/index.ts';
+import { isBase64Object, tensorFromNested } from '../http/nested-json.ts';
+import { tableToInputs, type Table } from '../http/table-inputs.ts';
+import { decodeParameters } from '../v2-rest/index.ts';
+
+/** Dataframe-style inputs get dataframe-style answers (records); tensor inputs get tensors back. */
+export type InputStyle = 'frame' | 'tensor';
+
+export interface DecodedInput {
+  readonly style: InputStyle;
+  readonly request: InferRequest;
+}
+
+const FORMATS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
+const REQUIRED = `the input must be a JSON object with exactly one of the fields ${FORMATS.join(', ')} (and optionally 'params')`;
+
+/**
+ * Decodes an MLflow 2.x scoring request. `dataframe_split` and `dataframe_records` are tables (columns onto
+ * inputs, see tableToInputs). `instances` and `inputs` are tensors: a value or list for a single-input model, an
+ * object (or list of objects) keyed by input name for named inputs; keys that are not input names make a table.
+ */
+export function decodeJsonInput(model: string, body: unknown, inputs: readonly TensorMetadata[]): DecodedInput {
+  if (!isObject(body)) throw invalid(`${REQUIRED}; received ${Array.isArray(body) ? 'a list' : typeof body}`);
+  const present = FORMATS.filter((key) => body[key] !== undefined);
+  if (present.length !== 1) throw invalid(`${REQUIRED}; received the fields ${Object.keys(body).slice(0, 10).join(', ') || '(none)'}`);
+  const parameters = decodeParameters(body['params'], 'params');
+  const withParameters = (request: InferRequest): InferRequest => (parameters ? { ...request, parameters: parameters as Parameters } : request);
+  const format = present[0]!;
+  const value = body[format];
+  switch (format) {
+    case 'dataframe_split':
+      return { style: 'frame', request: withParameters({ inputs: tableToInputs(model, inputs, splitTable(value)) }) };
+    case 'dataframe_records':
+      return { style: 'frame', request: withParameters({ inputs: tableToInputs(model, inputs, recordsTable(value, 'dataframe_records')) }) };
+    case 'instances':
+      if (!Array.isArray(value) || value.length === 0) throw invalid("'instances' must be a non-empty list");
+      return withStyle(instancesInputs(model, value, inputs), withParameters);
+    default:
+      return withStyle(inputsInputs(model, value, inputs), withParameters);
+  }
+}
+
+function withStyle(decoded: { style: InputStyle; inputs: Tensor[] }, wrap: (r: InferRequest) => InferRequest): DecodedInput {
+  return { style: decoded.style, request: wrap({ inputs: decoded.inputs }) };
+}
+
+/** pandas' split orient: `{"columns": [...], "data": [[...], ...], "index": [...]}` (index ignored). */
+function splitTable(value: unknown): Table {
+  if (!isObject(value)) throw invalid("'dataframe_split' must be an object with 'columns' and 'data'");
+  const { columns, data } = value;
+  if (columns !== undefined && (!Array.isArray(columns) || !columns.every((c) => typeof c === 'string'))) {
+    throw invalid("'dataframe_split.columns' must be a list of column names");
+  }
+  if (!Array.isArray(data)) throw invalid("'dataframe_split.data' must be a list of rows");
+  const rows = data.map((row: unknown) => (Array.isArray(row) ? row : [row]));
+  return { columns: columns as string[] | undefined, rows };
+}
+
+/** pandas' records orient: a list of `{column: value}`; columns in order of first appearance, gaps are missing. */
+function recordsTable(value: unknown, field: string): Table {
+  if (!Array.isArray(value) || value.length === 0) throw invalid(`'${field}' must be a non-empty list of objects`);
+  const columns: string[] = [];
+  const seen = new Set<string>();
+  value.forEach((record, r) => {
+    if (!isObject(record)) throw invalid(`item ${r} of '${field}' is not an object`);
+    for (const key of Object.keys(record)) {
+      if (!seen.has(key)) {
+        seen.add(key);
+        columns.push(key);
+      }
+    }
+  });
+  const rows = (value as Record<string, unknown>[]).map((record) => columns.map((c) => record[c] ?? null));
+  return { columns, rows };
+}
+
+function instancesInputs(model: string, instances: unknown[], inputs: readonly TensorMetadata[]): { style: InputStyle; inputs: Tensor[] } {
+  if (isNamedObject(instances[0])) {
+    const table = recordsTable(instances, 'instances');
+    if (matchesInputs(table.columns!, inputs)) {
+      return { style: 'tensor', inputs: inputs.map((input) => tensorFromNested(input.name, input.datatype, instances.map((row) => (row as Record<string, unknown>)[input.name]))) };
+    }
+    return { style: 'frame', inputs: tableToInputs(model, inputs, table) };
+  }
+  if (inputs.length === 1) return { style: 'tensor', inputs: [tensorFromNested(inputs[0]!.name, inputs[0]!.datatype, instances)] };
+  return { style: 'frame', inputs: tableToInputs(model, inputs, { columns: undefined, rows: instances.map((row) => (Array.isArray(row) ? row : [row])) }) };
+}
+
+function inputsInputs(model: string, value: unknown, inputs: readonly TensorMetadata[]): { style: InputStyle; inputs: Tensor[] } {
+  if (!isNamedObject(value)) {
+    if (Array.isArray(value)) return instancesInputs(model, value, inputs);
+    if (inputs.length === 1) return { style: 'tensor', inputs: [tensorFromNested(inputs[0]!.name, inputs[0]!.datatype, value)] };
+    throw invalid(`'inputs' must be an object keyed by input name (${inputs.map((i) => i.name).join(', ')})`);
+  }
+  const keys = Object.keys(value);
+  if (matchesInputs(keys, inputs)) {
+    return { style: 'tensor', inputs: inputs.map((input) => tensorFromNested(input.name, input.datatype, value[input.name])) };
+  }
+  // A dict of equally long columns is a dataframe whose column names are not the input names.
+  const columns = keys.map((k) => value[k]);
+  const rows = columns[0];
+  if (!columns.every((c) => Array.isArray(c) && c.length === (rows as unknown[]).length)) {
+    const unknown = keys.find((k) => !inputs.some((i) => i.name === k));
+    if (unknown !== undefined) throw ferryError('FERRY_ERR_INPUT_UNEXPECTED', { model, input: unknown.slice(0, 64), expected: inputs.map((i) => i.name).join(', ') });
+    throw ferryError('FERRY_ERR_INPUT_MISSING', { model, input: inputs.find((i) => !keys.includes(i.name))!.name });
+  }
+  const table = { columns: keys, rows: (rows as unknown[]).map((_, r) => columns.map((c) => (c as unknown[])[r])) };
+  return { style: 'frame', inputs: tableToInputs(model, inputs, table) };
+}
+
+function matchesInputs(names: readonly string[], inputs: readonly TensorMetadata[]): boolean {
+  return names.length === inputs.length && inputs.every((input) => names.includes(input.name));
+}
+
+function isNamedObject(value: unknown): value is Record<string, unknown> {
+  return isObject(value) && !isBase64Object(value);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function invalid(detail: string) {
+  return ferryError('FERRY_ERR_INVALID_REQUEST', { detail });
+}

@@ -1,0 +1,2 @@
+export { mlflowRoutes, type MlflowOptions } from './routes.ts';
+export { mlflowError } from './errors.ts';

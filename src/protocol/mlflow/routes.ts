@@ -1,0 +1,79 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ferryError } from '../../errors/index.ts';
+import type { DataPlane } from '../../dataplane/index.ts';
+import { toFerryError } from '../http/fastify-errors.ts';
+import { parseLenientJson } from '../http/lenient-json.ts';
+import { chooseModel } from '../http/model-choice.ts';
+import { clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
+import { tableToInputs } from '../http/table-inputs.ts';
+import { parseCsv } from './csv.ts';
+import { decodeJsonInput, type DecodedInput } from './decode-input.ts';
+import { mlflowError } from './errors.ts';
+import { encodePredictions } from './predictions.ts';
+
+export interface MlflowOptions {
+  readonly dataplane: DataPlane;
+  readonly bodyLimit: number;
+}
+
+const PROTOCOL = 'mlflow';
+const HOW_TO_NAME = 'name one in the path (/mlflow/{model}/invocations) or in the ferry-model header';
+type InvocationRequest = FastifyRequest<{ Params: { model?: string }; Body: Buffer | undefined }>;
+
+/** MLflow's scoring server protocol: /invocations (JSON or CSV), /ping, /health and /version. */
+export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions): Promise<void> {
+  const { dataplane } = options;
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((error, request, reply) => {
+    const failure = toFerryError(error, { bodyLimit: options.bodyLimit, contentLength: request.headers['content-length'], contentType: request.headers['content-type'] });
+    if (failure.http >= 500) request.log.error({ err: error }, 'request failed');
+    void reply.code(failure.http).header('content-type', 'application/json').send(JSON.stringify(mlflowError(failure)));
+  });
+
+  // MLflow answers health checks with a newline; ready means the first repository scan is done.
+  const ping = async (_req: FastifyRequest, reply: FastifyReply) => reply.code(dataplane.ready() ? 200 : 503).header('content-type', 'application/json').send('\n');
+  app.get('/ping', ping);
+  app.get('/health', ping);
+  app.get('/version', async (_req, reply) => reply.header('content-type', 'application/json').send(dataplane.serverMetadata().version));
+
+  const invocations = async (req: InvocationRequest, reply: FastifyReply) => {
+    const model = chooseModel(dataplane, req.params.model, req.headers['ferry-model'], HOW_TO_NAME);
+    const { inputs } = dataplane.modelMetadata(model);
+    let decoded: DecodedInput;
+    try {
+      decoded = decodeBody(model, req, inputs);
+    } catch (error) {
+      const failure = toFerryError(error, { bodyLimit: options.bodyLimit });
+      dataplane.recordRejected(model, PROTOCOL, failure);
+      throw failure;
+    }
+    const response = await dataplane.infer(model, decoded.request, {
+      protocol: PROTOCOL,
+      deadline: deadlineFrom(req.headers['ferry-timeout-ms']),
+      signal: clientGoneSignal(reply.raw, reply.raw),
+    });
+    return reply.header('content-type', 'application/json').send(encodePredictions(response.outputs, decoded.style));
+  };
+  app.post('/invocations', invocations);
+  app.post('/mlflow/:model/invocations', invocations);
+}
+
+/** JSON or CSV by Content-Type (UTF-8 only, as MLflow); a body without a type is read as JSON. */
+function decodeBody(model: string, req: InvocationRequest, inputs: Parameters<typeof tableToInputs>[1]): DecodedInput {
+  const header = req.headers['content-type'] ?? 'application/json';
+  const [type, ...params] = header.split(';').map((part) => part.trim());
+  const mime = type!.toLowerCase();
+  for (const param of params) {
+    const [key, value] = param.split('=').map((p) => p.trim().toLowerCase());
+    if (key !== 'charset' || (value !== 'utf-8' && value !== 'utf8')) throw ferryError('FERRY_ERR_UNSUPPORTED_MEDIA_TYPE', { type: header.slice(0, 100) });
+  }
+  if (mime !== 'application/json' && mime !== 'text/csv') throw ferryError('FERRY_ERR_UNSUPPORTED_MEDIA_TYPE', { type: header.slice(0, 100) });
+  const body = req.body;
+  if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'empty body' });
+  const text = body.toString('utf8');
+  if (mime === 'text/csv') return { style: 'frame', request: { inputs: tableToInputs(model, inputs, parseCsv(text)) } };
+  return decodeJsonInput(model, parseLenientJson(text), inputs);
+}

@@ -1,0 +1,1 @@
+export { seldonRoutes, seldonError, type SeldonOptions } from './routes.ts';

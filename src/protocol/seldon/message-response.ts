@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { ferryError } from '../../errors/index.ts';
+import type { InferResponse, Tensor } from '../../tensor/index.ts';
+import { pythonFloat } from '../http/json-numbers.ts';
+import { elementWriter, nestedText, rowSize, type JsonStyle } from '../http/nested-json.ts';
+import type { PayloadKind } from './message-request.ts';
+
+/** Seldon's wrappers are Python: floats print as Python prints them. */
+const SELDON_STYLE: JsonStyle = { float: (value) => pythonFloat(value) };
+
+/**
+ * A SeldonMessage answer in the payload form of the request: `data.tensor` for a tensor request (numeric outputs),
+ * `data.ndarray` otherwise, `jsonData` (an object of named outputs) for a jsonData request. A single output is sent
+ * as it is; several outputs of the same batch size become the columns of one table. `data.names` names the
+ * columns: the output name for a 1-D output, `name:i` for the columns of a 2-D one.
+ */
+export function encodeMessage(response: InferResponse, kind: PayloadKind, requestMeta: Readonly<Record<string, unknown>>): string {
+  const meta = JSON.stringify(responseMeta(response, requestMeta));
+  const outputs = response.outputs;
+  if (kind === 'jsonData') {
+    const fields = outputs.map((t) => `${JSON.stringify(t.name)}:${nestedText(t.shape, 0, 0, elementWriter(t, SELDON_STYLE))}`);
+    return `{"jsonData":{${fields.join(',')}},"meta":${meta}}`;
+  }
+  const asTensor = kind === 'tensor' && outputs.every((t) => t.datatype !== 'BYTES');
+  const data = outputs.length === 1 ? single(outputs[0]!, asTensor) : table(response.modelName, outputs, asTensor);
+  return `{"data":${data},"meta":${meta}}`;
+}
+
+function single(tensor: Tensor, asTensor: boolean): string {
+  const names = JSON.stringify(columnNames(tensor));
+  const write = elementWriter(tensor, SELDON_STYLE);
+  if (asTensor) return `{"names":${names},"tensor":{"shape":[${tensor.shape.join(',')}],"values":${flat(tensor, write)}}}`;
+  return `{"names":${names},"ndarray":${nestedText(tensor.shape, 0, 0, write)}}`;
+}
+
+function table(model: string, outputs: readonly Tensor[], asTensor: boolean): string {
+  const rows = outputs[0]!.shape[0];
+  for (const t of outputs) {
+    if (t.shape.length < 1 || t.shape.length > 2 || t.shape[0] !== rows) {
+      throw ferryError('FERRY_ERR_UNSUPPORTED_MODEL', {
+        model, detail: `outputs ${outputs.map((o) => `${o.name} [${o.shape.join(',')}]`).join(', ')} do not make one table (1-D or 2-D with the same rows); use the V2 protocol`,
+      });
+    }
+  }
+  const writers = outputs.map((t) => elementWriter(t, SELDON_STYLE));
+  const widths = outputs.map((t) => rowSize(t.shape));
+  const names = outputs.flatMap(columnNames);
+  const cells: string[][] = [];
+  for (let r = 0; r < rows!; r++) {
+    const row: string[] = [];
+    outputs.forEach((_, o) => {
+      for (let c = 0; c < widths[o]!; c++) row.push(writers[o]!(r * widths[o]! + c));
+    });
+    cells.push(row);
+  }
+  if (asTensor) return `{"names":${JSON.stringify(names)},"tensor":{"shape":[${rows},${names.length}],"values":[${cells.map((r) => r.join(',')).join(',')}]}}`;
+  return `{"names":${JSON.stringify(names)},"ndarray":[${cells.map((r) => `[${r.join(',')}]`).join(',')}]}`;
+}
+
+function columnNames(tensor: Tensor): string[] {
+  if (tensor.shape.length === 2 && tensor.shape[1] !== 1) return Array.from({ length: tensor.shape[1]! }, (_, i) => `${tensor.name}:${i}`);
+  return tensor.shape.length <= 2 ? [tensor.name] : [];
+}
+
+function flat(tensor: Tensor, write: (i: number) => string): string {
+  const items = new Array<string>(tensor.data.length);
+  for (let i = 0; i < items.length; i++) items[i] = write(i);
+  return `[${items.join(',')}]`;
+}
+
+/** The request's puid and tags come back; requestPath names the model and the version that answered. */
+export function responseMeta(response: Pick<InferResponse, 'modelName' | 'modelVersion'>, requestMeta: Readonly<Record<string, unknown>>) {
+  const puid = typeof requestMeta['puid'] === 'string' && requestMeta['puid'] !== '' ? requestMeta['puid'] : randomUUID();
+  const tags = typeof requestMeta['tags'] === 'object' && requestMeta['tags'] !== null ? requestMeta['tags'] : {};
+  return { puid, tags, routing: {}, requestPath: { [response.modelName]: `${response.modelName}:${response.modelVersion}` }, metrics: [] };
+}

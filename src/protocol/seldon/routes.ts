@@ -1,0 +1,93 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ferryError, type FerryError } from '../../errors/index.ts';
+import type { DataPlane } from '../../dataplane/index.ts';
+import { toFerryError } from '../http/fastify-errors.ts';
+import { parseLenientJson } from '../http/lenient-json.ts';
+import { chooseModel } from '../http/model-choice.ts';
+import { clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
+import { decodeMessage, type DecodedMessage } from './message-request.ts';
+import { encodeMessage, responseMeta } from './message-response.ts';
+
+export interface SeldonOptions {
+  readonly dataplane: DataPlane;
+  readonly bodyLimit: number;
+  /** Called for each accepted feedback message (the reward is 0 when the message has none). */
+  readonly onFeedback?: (model: string, reward: number) => void;
+}
+
+const PROTOCOL = 'seldon';
+const HOW_TO_NAME = 'name one in the path (/seldon/{model}/api/v1.0/predictions) or in the ferry-model header';
+type SeldonRequest = FastifyRequest<{ Params: { model?: string }; Body: Buffer | undefined }>;
+
+/** Seldon Core v1 prediction and feedback endpoints, for one model (bare paths) or any (/seldon/{model}/...). */
+export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions): Promise<void> {
+  const { dataplane } = options;
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((error, request, reply) => {
+    const failure = toFerryError(error, { bodyLimit: options.bodyLimit, contentLength: request.headers['content-length'], contentType: request.headers['content-type'] });
+    if (failure.http >= 500) request.log.error({ err: error }, 'request failed');
+    void reply.code(failure.http).header('content-type', 'application/json').send(JSON.stringify(seldonError(failure)));
+  });
+
+  const predict = async (req: SeldonRequest, reply: FastifyReply) => {
+    const model = chooseModel(dataplane, req.params.model, req.headers['ferry-model'], HOW_TO_NAME);
+    const { inputs } = dataplane.modelMetadata(model);
+    let decoded: DecodedMessage;
+    try {
+      decoded = decodeMessage(model, readMessage(req), inputs);
+    } catch (error) {
+      const failure = toFerryError(error, { bodyLimit: options.bodyLimit });
+      dataplane.recordRejected(model, PROTOCOL, failure);
+      throw failure;
+    }
+    const response = await dataplane.infer(model, decoded.request, {
+      protocol: PROTOCOL,
+      deadline: deadlineFrom(req.headers['ferry-timeout-ms']),
+      signal: clientGoneSignal(reply.raw, reply.raw),
+    });
+    return reply.header('content-type', 'application/json').send(encodeMessage(response, decoded.kind, decoded.meta));
+  };
+  app.post('/api/v1.0/predictions', predict);
+  app.post('/seldon/:model/api/v1.0/predictions', predict);
+
+  const feedback = async (req: SeldonRequest, reply: FastifyReply) => {
+    const model = chooseModel(dataplane, req.params.model, req.headers['ferry-model'], HOW_TO_NAME);
+    const status = dataplane.modelStatus(model);
+    const message = readMessage(req);
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) throw invalid('a Feedback message must be a JSON object');
+    const reward = (message as Record<string, unknown>)['reward'] ?? 0;
+    if (typeof reward !== 'number' || !Number.isFinite(reward)) throw invalid("'reward' must be a number");
+    options.onFeedback?.(model, reward);
+    const version = status.versions.find((v) => v.state === 'AVAILABLE')?.version ?? '';
+    const meta = responseMeta({ modelName: model, modelVersion: version }, {});
+    return reply.header('content-type', 'application/json').send(JSON.stringify({ data: { names: [], ndarray: [] }, meta }));
+  };
+  app.post('/api/v1.0/feedback', feedback);
+  app.post('/seldon/:model/api/v1.0/feedback', feedback);
+}
+
+/** JSON, or the form field `json=` that Seldon's Python client and wrappers send. */
+function readMessage(req: SeldonRequest): unknown {
+  const body = req.body;
+  if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'empty body' });
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'multipart/form-data') throw ferryError('FERRY_ERR_UNSUPPORTED_MEDIA_TYPE', { type });
+  if (type === 'application/x-www-form-urlencoded') {
+    const json = new URLSearchParams(body.toString('utf8')).get('json');
+    if (json === null) throw invalid("a form-encoded SeldonMessage goes in the field 'json'");
+    return parseLenientJson(json);
+  }
+  return parseLenientJson(body.toString('utf8'));
+}
+
+/** Seldon's error body: the HTTP status as code, the message as info, the catalogue code as reason. */
+export function seldonError(error: FerryError) {
+  return { status: { code: error.http, info: error.message, reason: error.code, status: 'FAILURE' } };
+}
+
+function invalid(detail: string) {
+  return ferryError('FERRY_ERR_INVALID_REQUEST', { detail });
+}

@@ -1,0 +1,1 @@
+export { tfServingRestRoutes, type TfServingRestOptions } from './routes.ts';

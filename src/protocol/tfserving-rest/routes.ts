@@ -1,0 +1,90 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ferryError } from '../../errors/index.ts';
+import type { DataPlane } from '../../dataplane/index.ts';
+import type { InferRequest } from '../../tensor/index.ts';
+import { toFerryError } from '../http/fastify-errors.ts';
+import { parseLenientJson } from '../http/lenient-json.ts';
+import { clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
+import { decodeExamples } from './examples.ts';
+import { encodeMetadata } from './metadata.ts';
+import { parseModelPath, type TfModelPath } from './model-path.ts';
+import { decodePredict } from './predict-request.ts';
+import { encodePredict } from './predict-response.ts';
+import { encodeResults, planResults, requestedOutputs } from './results.ts';
+import { encodeStatus } from './status.ts';
+
+export interface TfServingRestOptions {
+  readonly dataplane: DataPlane;
+  readonly bodyLimit: number;
+}
+
+const PROTOCOL = 'tfserving';
+type WildcardRequest = FastifyRequest<{ Params: { '*': string }; Body: Buffer | undefined }>;
+
+/** TensorFlow Serving's REST API: predict, classify, regress, model status and model metadata under /v1/models. */
+export async function tfServingRestRoutes(app: FastifyInstance, options: TfServingRestOptions): Promise<void> {
+  const { dataplane } = options;
+
+  // TF Serving reads every body as JSON whatever its Content-Type says.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((error, request, reply) => {
+    const failure = toFerryError(error, { bodyLimit: options.bodyLimit, contentLength: request.headers['content-length'], contentType: request.headers['content-type'] });
+    if (failure.http >= 500) request.log.error({ err: error }, 'request failed');
+    void reply.code(failure.http).header('content-type', 'application/json').send(JSON.stringify({ error: failure.message }));
+  });
+
+  // The verb follows a colon (`/v1/models/m:predict`), which the router reads as a parameter: route by wildcard.
+  app.get('/v1/models/*', async (req: WildcardRequest, reply) => {
+    const path = parseModelPath('GET', req.params['*'], req.url);
+    const body = path.metadata ? metadata(dataplane, path) : encodeStatus(dataplane.modelStatus(path.model), path);
+    return reply.header('content-type', 'application/json').send(body);
+  });
+
+  app.post('/v1/models/*', async (req: WildcardRequest, reply: FastifyReply) => {
+    const path = parseModelPath('POST', req.params['*'], req.url);
+    const signature = dataplane.modelMetadata(path.model, path);
+    let request: InferRequest;
+    let encode: (outputs: Parameters<typeof encodePredict>[1]) => string;
+    try {
+      const body = parseBody(req.body);
+      if (path.verb === 'predict') {
+        const decoded = decodePredict(path.model, body, signature.inputs);
+        request = decoded.request;
+        encode = (outputs) => encodePredict(path.model, outputs, decoded.format);
+      } else {
+        const verb = path.verb!;
+        const plan = planResults(path.model, verb, signature.outputs);
+        request = { ...decodeExamples(path.model, verb, body, signature.inputs), outputs: requestedOutputs(plan) };
+        encode = (outputs) => encodeResults(plan, outputs);
+      }
+    } catch (error) {
+      const failure = toFerryError(error, { bodyLimit: options.bodyLimit });
+      dataplane.recordRejected(path.model, PROTOCOL, failure);
+      throw failure;
+    }
+    const response = await dataplane.infer(path.model, request, {
+      protocol: PROTOCOL,
+      version: path.version,
+      label: path.label,
+      deadline: deadlineFrom(req.headers['ferry-timeout-ms']),
+      signal: clientGoneSignal(reply.raw, reply.raw),
+    });
+    return reply.header('content-type', 'application/json').send(encode(response.outputs));
+  });
+}
+
+function parseBody(body: Buffer | undefined): unknown {
+  if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'the document is empty' });
+  return parseLenientJson(body.toString('utf8'));
+}
+
+/** Metadata of the version a path names (the newest available one when it names none). */
+function metadata(dataplane: DataPlane, path: TfModelPath): string {
+  const found = dataplane.modelMetadata(path.model, path);
+  let version = path.version;
+  if (version === undefined && path.label !== undefined) version = dataplane.modelStatus(path.model).labels[path.label];
+  version ??= found.versions.reduce((newest, v) => (Number(v) > Number(newest) ? v : newest), found.versions[0] ?? '');
+  return encodeMetadata(found, version);
+}

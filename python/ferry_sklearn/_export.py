@@ -6,7 +6,7 @@ import numpy as np
 import sklearn
 
 from ._errors import UnsupportedEstimatorError
-from ._features import feature_names, input_kinds
+from ._features import input_kinds, resolve_feature_names
 from ._registry import node
 
 FORMAT = "ferry-sklearn"
@@ -14,11 +14,12 @@ FORMAT_VERSION = 1
 EXPORTER_VERSION = "0.1.0"
 
 
-def to_document(estimator, feature_names_=None):
+def to_document(estimator, feature_names=None):
+    """The ferry-sklearn document (a dict) of a fitted estimator; see export()."""
     width = getattr(estimator, "n_features_in_", None)
     if width is None:
         raise UnsupportedEstimatorError(estimator, "it has no n_features_in_ (is it fitted, on a 2-D array?)")
-    names = feature_names(estimator, feature_names_, int(width))
+    names = resolve_feature_names(estimator, feature_names, int(width))
     if len(set(names)) != len(names):
         raise ValueError("feature names must be unique")
     kinds = input_kinds(estimator, int(width))

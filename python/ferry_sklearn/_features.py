@@ -39,7 +39,7 @@ def input_kinds(est, width):
     return ["numeric"] * width
 
 
-def feature_names(est, given, width):
+def resolve_feature_names(est, given, width):
     names = getattr(est, "feature_names_in_", None)
     if names is not None:
         return [str(n) for n in names]

@@ -65,6 +65,30 @@ except ferry_sklearn.UnsupportedEstimatorError as error:
     expect(result.stdout.trim()).toBe("ferry_sklearn cannot export KNeighborsClassifier: metric='chebyshev'");
   });
 
+  it('exports feature names (feature_names_in_, else given, else x0..) and which features are categorical', async () => {
+    const result = await python(`
+import json, numpy as np, ferry_sklearn
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LinearRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder
+X = np.array([[1.0, "a", 3], [2.0, "b", 4], [3.0, "a", 3]], dtype=object); y = np.array([1.0, 2.0, 3.0])
+prep = ColumnTransformer([("oh", OneHotEncoder(), [1, 2])], remainder="passthrough")
+model = make_pipeline(prep, LinearRegression()).fit(X, y)
+kinds = lambda d: [(f["name"], f["kind"]) for f in d["features"]]
+print(json.dumps(kinds(ferry_sklearn.to_document(model))))
+print(json.dumps(kinds(ferry_sklearn.to_document(model, feature_names=["size", "colour", "code"]))))
+prep.feature_names_in_ = np.array(["s", "c", "k"], dtype=object)  # what fitting on a DataFrame sets (Pipeline reads it from its first step)
+print(json.dumps(kinds(ferry_sklearn.to_document(model, feature_names=["ignored", "names", "here"]))))
+`);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([
+      [['x0', 'numeric'], ['x1', 'categorical'], ['x2', 'numeric']],
+      [['size', 'numeric'], ['colour', 'categorical'], ['code', 'numeric']],
+      [['s', 'numeric'], ['c', 'categorical'], ['k', 'numeric']],
+    ]);
+  });
+
   it('CLI: exits non-zero with the message for a factory returning an unsupported model', async () => {
     const out = path.join(scratch, 'nope.json');
     const result = await python('', ['-m', 'ferry_sklearn', 'export', 'sklearn.ensemble:IsolationForest', '--out', out]);

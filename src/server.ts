@@ -8,6 +8,9 @@ import { createLogger, type Logger } from './observe/logger.ts';
 import { FerryMetrics } from './observe/metrics.ts';
 import { managementGuard } from './protocol/http/management-auth.ts';
 import { v2RestRoutes } from './protocol/v2-rest/index.ts';
+import { tfServingRestRoutes } from './protocol/tfserving-rest/index.ts';
+import { seldonRoutes } from './protocol/seldon/index.ts';
+import { mlflowRoutes } from './protocol/mlflow/index.ts';
 import { builtinRuntimes } from './runtimes/builtin.ts';
 import type { Runtime } from './runtimes/runtime.ts';
 import { FERRY_VERSION } from './version.ts';
@@ -65,6 +68,9 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     bodyLimit: config.http.body_limit_bytes,
     authorizeManagement: managementGuard(config.auth.token),
   });
+  void http.register(tfServingRestRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes });
+  void http.register(seldonRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes });
+  void http.register(mlflowRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes });
 
   let stopping: Promise<void> | undefined;
   // While draining, answer in-flight requests with Connection: close so keep-alive clients let go of their sockets.

@@ -11,6 +11,7 @@ import { v2RestRoutes } from './protocol/v2-rest/index.ts';
 import { tfServingRestRoutes } from './protocol/tfserving-rest/index.ts';
 import { seldonRoutes } from './protocol/seldon/index.ts';
 import { mlflowRoutes } from './protocol/mlflow/index.ts';
+import { createGrpcServer } from './protocol/v2-grpc/index.ts';
 import { builtinRuntimes } from './runtimes/builtin.ts';
 import type { Runtime } from './runtimes/runtime.ts';
 import { FERRY_VERSION } from './version.ts';
@@ -29,7 +30,7 @@ export interface FerryServer {
   readonly metrics: FerryMetrics;
   readonly http: FastifyInstance;
   /** Scans the repository, loads models, and listens; resolves with the bound ports. */
-  start(): Promise<{ httpPort: number }>;
+  start(): Promise<{ httpPort: number; grpcPort?: number }>;
   /** Stops taking requests, lets in-flight ones finish, then unloads every model. */
   stop(): Promise<void>;
 }
@@ -72,6 +73,13 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   void http.register(seldonRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes });
   void http.register(mlflowRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes });
 
+  const grpc = config.grpc.enabled
+    ? createGrpcServer({
+      dataplane, host: config.http.host, port: config.grpc.port, maxMessageBytes: config.grpc.max_message_bytes,
+      authorizeManagement: managementGuard(config.auth.token), shutdownGraceMs: config.shutdown_grace_seconds * 1000,
+    })
+    : undefined;
+
   let stopping: Promise<void> | undefined;
   // While draining, answer in-flight requests with Connection: close so keep-alive clients let go of their sockets.
   http.addHook('onSend', async (_request, reply, payload) => {
@@ -87,15 +95,16 @@ export function createServer(options: ServerOptions = {}): FerryServer {
       dataplane.setReady(true);
       const address = http.server.address();
       const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
-      logger.info({ http: `${config.http.host}:${httpPort}`, repository: manager.root, models: manager.models().length }, 'ferry serving');
-      return { httpPort };
+      const grpcPort = grpc ? await grpc.start() : undefined;
+      logger.info({ http: `${config.http.host}:${httpPort}`, ...(grpc ? { grpc: `${config.http.host}:${grpcPort}` } : {}), repository: manager.root, models: manager.models().length }, 'ferry serving');
+      return grpcPort === undefined ? { httpPort } : { httpPort, grpcPort };
     },
     stop() {
       stopping ??= (async () => {
         dataplane.beginShutdown();
         const sweep = setInterval(() => http.server.closeIdleConnections(), 100);
         try {
-          await http.close();
+          await Promise.all([http.close(), grpc?.stop()]);
         } finally {
           clearInterval(sweep);
         }

@@ -1,0 +1,80 @@
+import { ferryError } from '../../errors/index.ts';
+import {
+  decodeRawData, elementCount, isDatatype, type InferRequest, type RequestedOutput, type Tensor,
+} from '../../tensor/index.ts';
+import { decodeContents, hasContents } from './contents.ts';
+import { int64ToNumber } from './int64.ts';
+import type { Int64, WireInferRequest } from './messages.ts';
+import { decodeParameters } from './parameters.ts';
+
+const MAX_DIMS = 32;
+
+export interface DecodedInfer {
+  readonly model: string;
+  /** undefined: the version policy picks. */
+  readonly version: string | undefined;
+  readonly request: InferRequest;
+  /** The request carried raw_input_contents: the response answers with raw_output_contents. */
+  readonly raw: boolean;
+}
+
+/** ModelInferRequest → the protocol-neutral InferRequest, from typed contents or raw_input_contents. */
+export function decodeInferRequest(wire: WireInferRequest): DecodedInfer {
+  if (wire.model_name === '') throw invalid('model_name is required');
+  const { inputs } = wire;
+  if (inputs.length === 0) throw invalid('inputs must not be empty');
+  const rawContents = wire.raw_input_contents;
+  const raw = rawContents.length > 0;
+  if (raw && rawContents.length !== inputs.length) {
+    throw invalid(`raw_input_contents has ${rawContents.length} entries for ${inputs.length} inputs (one per input, in order)`);
+  }
+  const tensors: Tensor[] = new Array(inputs.length);
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i]!;
+    const { name, datatype } = input;
+    if (name === '') throw invalid(`inputs[${i}].name must not be empty`);
+    if (!isDatatype(datatype)) {
+      if (datatype === '') throw invalid(`inputs[${i}].datatype must not be empty`);
+      throw ferryError('FERRY_ERR_DATATYPE_UNKNOWN', { datatype: datatype.slice(0, 32) });
+    }
+    const shape = decodeShape(name, input.shape);
+    let data;
+    if (raw) {
+      if (hasContents(input.contents)) throw invalid(`input '${name}' has contents while the request uses raw_input_contents`);
+      data = decodeRawData(name, datatype, shape, rawContents[i]!);
+    } else {
+      data = decodeContents(name, datatype, elementCount(shape), input.contents);
+    }
+    const parameters = decodeParameters(input.parameters);
+    tensors[i] = parameters ? { name, datatype, shape, data, parameters } : { name, datatype, shape, data };
+  }
+  const request: { -readonly [K in keyof InferRequest]: InferRequest[K] } = { inputs: tensors };
+  if (wire.id !== '') request.id = wire.id;
+  const parameters = decodeParameters(wire.parameters);
+  if (parameters) request.parameters = parameters;
+  if (wire.outputs.length > 0) {
+    request.outputs = wire.outputs.map((o, i): RequestedOutput => {
+      if (o.name === '') throw invalid(`outputs[${i}].name must not be empty`);
+      const p = decodeParameters(o.parameters);
+      return p ? { name: o.name, parameters: p } : { name: o.name };
+    });
+  }
+  return { model: wire.model_name, version: wire.model_version === '' ? undefined : wire.model_version, request, raw };
+}
+
+function decodeShape(name: string, wire: readonly Int64[]): number[] {
+  const text = () => `[${wire.map(String).join(',').slice(0, 64)}]`;
+  if (wire.length > MAX_DIMS) throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: name, shape: text() });
+  const shape: number[] = new Array(wire.length);
+  for (let i = 0; i < wire.length; i++) {
+    const dim = int64ToNumber(wire[i]!);
+    if (dim === undefined || dim < 0) throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: name, shape: text() });
+    shape[i] = dim;
+  }
+  if (elementCount(shape) > 2 ** 31) throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: name, shape: text() });
+  return shape;
+}
+
+function invalid(detail: string) {
+  return ferryError('FERRY_ERR_INVALID_REQUEST', { detail });
+}

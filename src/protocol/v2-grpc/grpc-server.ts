@@ -1,0 +1,68 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import type { DataPlane } from '../../dataplane/index.ts';
+import { HEALTH_SERVICE, healthService } from './health-service.ts';
+import { INFERENCE_SERVICE, inferenceService, type InferenceServiceOptions } from './inference-service.ts';
+import { packageDefinition } from './schema.ts';
+
+export interface GrpcServerOptions {
+  readonly dataplane: DataPlane;
+  readonly host: string;
+  /** 0 = an ephemeral port, reported by start(). */
+  readonly port: number;
+  /** grpc.max_message_bytes: the largest message received or sent. */
+  readonly maxMessageBytes: number;
+  readonly authorizeManagement: InferenceServiceOptions['authorizeManagement'];
+  /** How long stop() lets in-flight calls finish before cutting them off. */
+  readonly shutdownGraceMs?: number;
+}
+
+export interface GrpcServer {
+  /** Binds and serves; resolves with the bound port. */
+  start(): Promise<number>;
+  /** Stops accepting calls, lets in-flight calls finish (up to the grace period), then closes. */
+  stop(): Promise<void>;
+}
+
+/**
+ * grpc-js refuses a message past its own limit with text that names no setting, as soon as the length prefix
+ * arrives. Its limit sits at twice Ferry's, so a message up to twice the limit reaches Ferry's check
+ * (RESOURCE_EXHAUSTED naming grpc.max_message_bytes); beyond that grpc-js refuses it unread.
+ */
+export const TRANSPORT_LIMIT_FACTOR = 2;
+const MAX_TRANSPORT_BYTES = 2 ** 32 - 1; // the gRPC length prefix is 32 bits
+
+/** The Open Inference Protocol gRPC server: GRPCInferenceService, grpc.health.v1.Health and server reflection. */
+export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
+  const limit = options.maxMessageBytes;
+  const server = new Server({
+    'grpc.max_receive_message_length': Math.min(limit * TRANSPORT_LIMIT_FACTOR, MAX_TRANSPORT_BYTES),
+    'grpc.max_send_message_length': Math.min(limit, MAX_TRANSPORT_BYTES),
+  });
+  const health = healthService(() => options.dataplane.ready(), limit);
+  server.addService(INFERENCE_SERVICE, inferenceService({ dataplane: options.dataplane, maxMessageBytes: limit, authorizeManagement: options.authorizeManagement }));
+  server.addService(HEALTH_SERVICE, health.implementation);
+  new ReflectionService(packageDefinition()).addToServer(server);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    start() {
+      const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+      return new Promise((resolve, reject) => {
+        server.bindAsync(`${host}:${options.port}`, ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
+      });
+    },
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        health.endWatches();
+        const force = setTimeout(() => server.forceShutdown(), options.shutdownGraceMs ?? 30_000);
+        force.unref();
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      return stopping;
+    },
+  };
+}

@@ -22,3 +22,9 @@ export function mlflowError(error: FerryError): { error_code: string; message: s
       : CODES[error.http] ?? (error.http >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
   return { error_code: code, message: error.message };
 }
+
+/** The error body as MLflow's json.dumps writes it (', ' and ': ' separators). */
+export function mlflowErrorText(error: FerryError): string {
+  const { error_code, message } = mlflowError(error);
+  return `{"error_code": ${JSON.stringify(error_code)}, "message": ${JSON.stringify(message)}}`;
+}

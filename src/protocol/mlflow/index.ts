@@ -1,2 +1,2 @@
 export { mlflowRoutes, type MlflowOptions } from './routes.ts';
-export { mlflowError } from './errors.ts';
+export { mlflowError, mlflowErrorText } from './errors.ts';

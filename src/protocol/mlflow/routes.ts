@@ -8,7 +8,7 @@ import { clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
 import { tableToInputs } from '../http/table-inputs.ts';
 import { parseCsv } from './csv.ts';
 import { decodeJsonInput, type DecodedInput } from './decode-input.ts';
-import { mlflowError } from './errors.ts';
+import { mlflowErrorText } from './errors.ts';
 import { encodePredictions } from './predictions.ts';
 
 export interface MlflowOptions {
@@ -30,7 +30,7 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions)
   app.setErrorHandler((error, request, reply) => {
     const failure = toFerryError(error, { bodyLimit: options.bodyLimit, contentLength: request.headers['content-length'], contentType: request.headers['content-type'] });
     if (failure.http >= 500) request.log.error({ err: error }, 'request failed');
-    void reply.code(failure.http).header('content-type', 'application/json').send(JSON.stringify(mlflowError(failure)));
+    void reply.code(failure.http).header('content-type', 'application/json').send(mlflowErrorText(failure));
   });
 
   // MLflow answers health checks with a newline; ready means the first repository scan is done.

@@ -41,9 +41,9 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions)
 
   const invocations = async (req: InvocationRequest, reply: FastifyReply) => {
     const model = chooseModel(dataplane, req.params.model, req.headers['ferry-model'], HOW_TO_NAME);
-    const { inputs } = dataplane.modelMetadata(model);
     let decoded: DecodedInput;
     try {
+      const { inputs } = dataplane.modelMetadata(model);
       decoded = decodeBody(model, req, inputs);
     } catch (error) {
       const failure = toFerryError(error, { bodyLimit: options.bodyLimit });

@@ -34,9 +34,9 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
 
   const predict = async (req: SeldonRequest, reply: FastifyReply) => {
     const model = chooseModel(dataplane, req.params.model, req.headers['ferry-model'], HOW_TO_NAME);
-    const { inputs } = dataplane.modelMetadata(model);
     let decoded: DecodedMessage;
     try {
+      const { inputs } = dataplane.modelMetadata(model);
       decoded = decodeMessage(model, readMessage(req), inputs);
     } catch (error) {
       const failure = toFerryError(error, { bodyLimit: options.bodyLimit });

@@ -44,10 +44,10 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
 
   app.post('/v1/models/*', async (req: WildcardRequest, reply: FastifyReply) => {
     const path = parseModelPath('POST', req.params['*'], req.url);
-    const signature = dataplane.modelMetadata(path.model, path);
     let request: InferRequest;
     let encode: (outputs: Parameters<typeof encodePredict>[1]) => string;
     try {
+      const signature = dataplane.modelMetadata(path.model, path);
       const body = parseBody(req.body);
       if (path.verb === 'predict') {
         const decoded = decodePredict(path.model, body, signature.inputs);

@@ -1,0 +1,44 @@
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+  readonly non2xx: number;
+  readonly total: number;
+}
+
+export interface LoadOptions {
+  readonly url: string;
+  readonly body?: string | Buffer;
+  readonly headers?: Record<string, string>;
+  readonly connections: number;
+  readonly seconds: number;
+  readonly method?: 'GET' | 'POST';
+}
+
+/** A bounded autocannon run on loopback. */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const result = await autocannon({
+    url: options.url,
+    method: options.method ?? 'POST',
+    connections: options.connections,
+    duration: options.seconds,
+    pipelining: 1,
+    headers: options.headers ?? { 'content-type': 'application/json' },
+    ...(options.body !== undefined ? { body: options.body } : {}),
+  });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    total: result.requests.total,
+  };
+}
+
+export function formatLoad(label: string, r: LoadResult): string {
+  return `${label.padEnd(44)} ${r.requestsPerSecond.toFixed(0).padStart(8)} req/s   p50 ${r.p50Ms.toFixed(2)} ms   p99 ${r.p99Ms.toFixed(2)} ms   errors ${r.errors}   non-2xx ${r.non2xx}`;
+}

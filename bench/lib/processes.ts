@@ -1,0 +1,47 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+const NODE = process.execPath;
+
+export interface ServerProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `node <script> ...args` and resolves once a stdout line matches `ready`; `portFrom` reads the URL from it. */
+export async function startProcess(args: readonly string[], ready: RegExp, urlFrom: (line: string) => string, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+  const child = spawn(NODE, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => reject(new Error(`process ${args.join(' ')} did not become ready`)), 30_000);
+    child.on('exit', (code) => reject(new Error(`process ${args.join(' ')} exited with ${code}`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const line = buffered.split('\n').find((l) => ready.test(l));
+      if (line) {
+        clearTimeout(timer);
+        resolve(urlFrom(line));
+      }
+    });
+  });
+  return {
+    url,
+    child,
+    stop: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+/** `ferry serve` in a child process, so that the load generator does not share its event loop. */
+export function startFerryProcess(extraArgs: readonly string[] = [], repository = 'examples/models'): Promise<ServerProcess> {
+  return startProcess(
+    ['bin/ferry.js', 'serve', repository, '--http-port', '0', '--grpc-port', '0', '--poll-seconds', '0', '--log-level', 'info', ...extraArgs],
+    /"msg":"ferry serving"/,
+    (line) => `http://${JSON.parse(line).http}`,
+  );
+}

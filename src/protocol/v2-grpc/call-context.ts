@@ -24,13 +24,6 @@ export function deadlineOf(call: CallLike, parameters: Parameters | undefined): 
   return deadline;
 }
 
-/** An AbortSignal that fires when the client cancels the call or its deadline passes. */
-export function cancelSignal(call: CallLike): AbortSignal {
-  const controller = new AbortController();
-  call.on('cancelled', () => controller.abort());
-  return controller.signal;
-}
-
 /**
  * The call as the management guard sees a request: its `authorization` metadata and the peer's address
  * (grpc-js reports the peer as "<address>:<port>").

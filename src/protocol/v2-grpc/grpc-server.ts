@@ -38,6 +38,8 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const server = new Server({
     'grpc.max_receive_message_length': Math.min(limit * TRANSPORT_LIMIT_FACTOR, MAX_TRANSPORT_BYTES),
     'grpc.max_send_message_length': Math.min(limit, MAX_TRANSPORT_BYTES),
+    // channelz keeps per-call counters and traces that nothing here reads.
+    'grpc.enable_channelz': 0,
   });
   const health = healthService(() => options.dataplane.ready(), limit);
   server.addService(INFERENCE_SERVICE, inferenceService({ dataplane: options.dataplane, maxMessageBytes: limit, authorizeManagement: options.authorizeManagement }));

@@ -1,7 +1,7 @@
 import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { DataPlane } from '../../dataplane/index.ts';
 import { asFerryError } from '../../errors/index.ts';
-import { asGuardedRequest, cancelSignal, deadlineOf } from './call-context.ts';
+import { asGuardedRequest, deadlineOf } from './call-context.ts';
 import { decodeInferRequest } from './decode-request.ts';
 import { encodeInferResponse } from './encode-response.ts';
 import type { WireInferRequest } from './messages.ts';
@@ -58,7 +58,7 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
     })),
     ServerMetadata: unary('ServerMetadataRequest', 'ServerMetadataResponse', limit, () => dataplane.serverMetadata()),
     ModelMetadata: unary<NameVersion>('ModelMetadataRequest', 'ModelMetadataResponse', limit, (r) => dataplane.modelMetadata(r.name, { version: versionOf(r.version) })),
-    ModelInfer: unary<WireInferRequest>('ModelInferRequest', 'ModelInferResponse', limit, (wire, call) => infer(wire, call, cancelSignal(call))),
+    ModelInfer: unary<WireInferRequest>('ModelInferRequest', 'ModelInferResponse', limit, infer),
     ModelStreamInfer: (call: ServerDuplexStream<Buffer, Buffer>) => streamInfer(call, limit, (wire, signal) => infer(wire, call, signal)),
     ModelConfig: unary<NameVersion>('ModelConfigRequest', 'ModelConfigResponse', limit, (r) => ({
       config: modelConfig(dataplane.modelMetadata(r.name, { version: versionOf(r.version) })),

@@ -21,7 +21,11 @@ export function streamInfer(
   let inFlight = 0;
   let paused = false;
 
-  call.on('cancelled', () => controller.abort());
+  let finished = false;
+  // grpc-js also reports a stream it finished normally as 'cancelled': only an early cancel aborts work.
+  call.on('cancelled', () => {
+    if (!finished) controller.abort();
+  });
   call.on('error', () => controller.abort());
 
   call.on('data', (bytes: Buffer) => {
@@ -48,7 +52,9 @@ export function streamInfer(
 
   call.on('end', () => {
     void written.then(() => {
-      if (!controller.signal.aborted) call.end();
+      if (controller.signal.aborted) return;
+      finished = true;
+      call.end();
     });
   });
 }

@@ -11,25 +11,31 @@ export function unary<Request>(
   requestType: MessageName,
   responseType: MessageName,
   limit: number,
-  handle: (request: Request, call: UnaryCall) => object | Promise<object>,
-  onError?: (error: unknown, request: Request | undefined) => void,
+  handle: (request: Request, call: UnaryCall, signal: AbortSignal) => object | Promise<object>,
 ): UnaryHandler {
   return (call, callback) => {
-    let request: Request | undefined;
+    // grpc-js reports every finished call as 'cancelled'; only a cancel before the answer aborts the work.
+    let answered = false;
+    const controller = new AbortController();
+    call.once('cancelled', () => {
+      if (!answered) controller.abort();
+    });
     const fail = (error: unknown) => {
-      onError?.(error, request);
+      answered = true;
       callback(toGrpcStatus(error));
     };
     const reply = (response: object) => {
       try {
-        callback(null, encodeMessage(responseType, response, limit));
+        const bytes = encodeMessage(responseType, response, limit);
+        answered = true;
+        callback(null, bytes);
       } catch (error) {
         fail(error);
       }
     };
     try {
-      request = decodeMessage<Request>(requestType, call.request, limit);
-      const result = handle(request, call);
+      const request = decodeMessage<Request>(requestType, call.request, limit);
+      const result = handle(request, call, controller.signal);
       if (result instanceof Promise) result.then(reply, fail);
       else reply(result);
     } catch (error) {

@@ -3,7 +3,7 @@ import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { loadConfig, type FerryConfig } from './config/index.ts';
 import { DataPlane } from './dataplane/index.ts';
 import { ferryError } from './errors/index.ts';
-import { createSerialExecutor, ModelManager, type ExecutorFactory } from './models/index.ts';
+import { ModelManager, type ExecutorFactory } from './models/index.ts';
 import { createLogger, type Logger } from './observe/logger.ts';
 import { FerryMetrics } from './observe/metrics.ts';
 import { managementGuard } from './protocol/http/management-auth.ts';
@@ -14,6 +14,7 @@ import { mlflowRoutes } from './protocol/mlflow/index.ts';
 import { createGrpcServer } from './protocol/v2-grpc/index.ts';
 import { builtinRuntimes } from './runtimes/builtin.ts';
 import type { Runtime } from './runtimes/runtime.ts';
+import { servingExecutorFactory } from './server-executors.ts';
 import { FERRY_VERSION } from './version.ts';
 
 export interface ServerOptions {
@@ -40,10 +41,11 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   const config = options.config ?? loadConfig();
   const logger = options.logger ?? createLogger(config.log_level);
   const metrics = new FerryMetrics();
+  const executors = servingExecutorFactory(metrics, logger, config.cache.url);
   const manager = new ModelManager({
     root: path.resolve(config.model_repository),
     runtimes: options.runtimes ?? builtinRuntimes(),
-    executorFactory: options.executorFactory ?? createSerialExecutor,
+    executorFactory: options.executorFactory ?? executors.factory,
     logger,
     threads: { intraOp: config.runtime.intra_op_threads, interOp: config.runtime.inter_op_threads },
   });
@@ -70,7 +72,14 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     authorizeManagement: managementGuard(config.auth.token),
   });
   void http.register(tfServingRestRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes });
-  void http.register(seldonRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes });
+  void http.register(seldonRoutes, {
+    dataplane,
+    bodyLimit: config.http.body_limit_bytes,
+    onFeedback: (model, reward) => {
+      metrics.serving.feedback.inc({ model });
+      if (reward > 0) metrics.serving.feedbackReward.inc({ model }, reward);
+    },
+  });
   void http.register(mlflowRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes });
 
   const grpc = config.grpc.enabled
@@ -109,6 +118,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
           clearInterval(sweep);
         }
         await manager.close();
+        await executors.close();
         logger.info('ferry stopped');
       })();
       return stopping;

@@ -1,7 +1,7 @@
 import { cp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scratchRepository, startFerry, type RunningFerry } from './helpers/server.ts';
+import { scratchRepository, startFerry, type RunningFerry, jsonOf } from './helpers/server.ts';
 
 const row = Array.from({ length: 16 }, (_, i) => i);
 const body = JSON.stringify({
@@ -30,7 +30,7 @@ describe('hot reload of a live repository', () => {
     const load = async () => {
       while (running) {
         const response = await fetch(`${ferry.url}/v2/models/simple/infer`, { method: 'POST', body });
-        const json = await response.json();
+        const json = await jsonOf(response);
         if (response.status !== 200) failures.push(`${response.status} ${JSON.stringify(json)}`);
         else seen.push(json.model_version);
       }
@@ -80,9 +80,9 @@ describe('hot reload of a live repository', () => {
     expect(state).toBe('ERROR');
     const response = await fetch(`${ferry.url}/v2/models/simple/infer`, { method: 'POST', body });
     expect(response.status).toBe(200);
-    expect((await response.json()).model_version).toBe('1');
+    expect((await jsonOf(response)).model_version).toBe('1');
     const v3 = await fetch(`${ferry.url}/v2/models/simple/versions/3/infer`, { method: 'POST', body });
     expect(v3.status).toBe(503);
-    expect((await v3.json()).error).toMatch(/ERROR: failed to load model 'simple'/);
+    expect((await jsonOf(v3)).error).toMatch(/ERROR: failed to load model 'simple'/);
   }, 30_000);
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, scratchRepository, startFerry, type RunningFerry } from './helpers/server.ts';
+import { postJson, scratchRepository, startFerry, type RunningFerry, jsonOf } from './helpers/server.ts';
 
 const row = Array.from({ length: 16 }, (_, i) => i);
 const good = () => ({
@@ -59,7 +59,7 @@ describe('V2 REST rejects bad input with the protocol error shape and the right 
       method: 'POST', headers: { 'inference-header-content-length': '5000', 'content-type': 'application/octet-stream' }, body: Buffer.from('{"inputs":[]}'),
     });
     expect(response.status).toBe(400);
-    expect((await response.json()).error).toMatch(/Inference-Header-Content-Length 5000 is larger than the 13-byte body/);
+    expect((await jsonOf(response)).error).toMatch(/Inference-Header-Content-Length 5000 is larger than the 13-byte body/);
   });
 
   it('binary data shorter than binary_data_size → 400', async () => {
@@ -68,7 +68,7 @@ describe('V2 REST rejects bad input with the protocol error shape and the right 
       method: 'POST', headers: { 'inference-header-content-length': String(header.length) }, body: Buffer.concat([header, Buffer.alloc(8)]),
     });
     expect(response.status).toBe(400);
-    expect((await response.json()).error).toMatch(/needs 12 bytes/);
+    expect((await jsonOf(response)).error).toMatch(/needs 12 bytes/);
   });
 
   it('a body over the configured limit → 413 naming the limit and the setting', async () => {
@@ -94,7 +94,7 @@ describe('V2 REST rejects bad input with the protocol error shape and the right 
   it('an unknown route → 404 in the same shape, and the server stays live', async () => {
     const response = await fetch(`${ferry.url}/v2/nothing/here`);
     expect(response.status).toBe(404);
-    expect((await response.json()).error).toMatch(/no route for GET \/v2\/nothing\/here/);
+    expect((await jsonOf(response)).error).toMatch(/no route for GET \/v2\/nothing\/here/);
     expect((await fetch(`${ferry.url}/v2/health/live`)).status).toBe(200);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFerry, type RunningFerry } from './helpers/server.ts';
+import { startFerry, type RunningFerry, jsonOf } from './helpers/server.ts';
 
 /** A small deterministic PRNG so that a failing mutation can be replayed from the seed. */
 function prng(seed: number): () => number {
@@ -85,6 +85,6 @@ describe('V2 REST decoder under a few thousand randomly mutated requests', () =>
     expect(statuses.get(200)).toBeGreaterThan(0); // and some survive as valid requests
     expect((await fetch(`${ferry.url}/v2/health/live`)).status).toBe(200);
     const ok = await fetch(`${ferry.url}/v2/models/half_plus_two/infer`, { method: 'POST', body: JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1], data: [2] }] }) });
-    expect((await ok.json()).outputs[0].data).toEqual([3]);
+    expect((await jsonOf(ok)).outputs[0].data).toEqual([3]);
   }, 120_000);
 });

@@ -23,4 +23,5 @@ export interface ExecutorContext {
   readonly recorder: ExecutionRecorder;
 }
 
-export type ExecutorFactory = (instance: ModelInstance, context: ExecutorContext) => Executor;
+/** Builds the queue for one model version over its instances (`instances: N` in model.yaml loads N). */
+export type ExecutorFactory = (instances: readonly ModelInstance[], context: ExecutorContext) => Executor;

@@ -3,7 +3,7 @@ import {
   DEFAULT_VERSION_POLICY, parseModelConfig, scanModel, scanRepository, selectVersions,
   type ModelConfig, type RepositoryModel,
 } from '../repository/index.ts';
-import type { Runtime, RuntimeContext, RuntimeLogger } from '../runtimes/runtime.ts';
+import type { ModelDir, ModelInstance, Runtime, RuntimeContext, RuntimeLogger } from '../runtimes/runtime.ts';
 import type { ExecutorFactory } from './executor.ts';
 import { selectRuntime } from './runtime-selection.ts';
 import { ServedVersion } from './served-version.ts';
@@ -220,29 +220,22 @@ export class ModelManager {
   }
 
   async #loadVersion(model: ManagedModel, version: number, repoModel: RepositoryModel): Promise<ServedVersion> {
-    const { logger, runtimes, executorFactory, threads } = this.#options;
-    const served = new ServedVersion(model.name, version, repoModel.versionStamps.get(version)!);
+    const { logger, executorFactory } = this.#options;
+    const served = new ServedVersion(model.name, version, repoModel.versionStamps.get(version)!, model.config);
     served.transition('LOADING');
     const started = performance.now();
+    const loaded: ModelInstance[] = [];
     try {
       const dir = repoModel.versions.get(version)!;
-      const runtime = await selectRuntime(model.name, runtimes, dir, model.config.runtime);
-      const raw = await runtime.load(
-        { name: model.name, version: String(version), dir, options: model.config.options ?? {} },
-        { logger, threads },
-      );
-      let instance = raw;
-      try {
-        instance = applySignatureOverrides(model.name, raw, model.config.inputs, model.config.outputs);
-      } catch (error) {
-        await raw.unload();
-        throw error;
-      }
-      served.instance = instance;
-      served.executor = executorFactory(instance, { model: model.name, version: String(version), config: model.config, recorder: recorderFor(served.stats) });
+      const runtime = await selectRuntime(model.name, this.#options.runtimes, dir, model.config.runtime);
+      for (let i = 0; i < (model.config.instances ?? 1); i++) loaded.push(await this.#loadInstance(model, version, runtime, dir));
+      served.instances = loaded;
+      served.instance = loaded[0];
+      served.executor = executorFactory(loaded, { model: model.name, version: String(version), config: model.config, recorder: recorderFor(served.stats) });
       served.transition('AVAILABLE');
-      logger.info({ model: model.name, version, runtime: runtime.name, ms: Math.round(performance.now() - started) }, 'model version AVAILABLE');
+      logger.info({ model: model.name, version, runtime: runtime.name, instances: loaded.length, ms: Math.round(performance.now() - started) }, 'model version AVAILABLE');
     } catch (error) {
+      await Promise.allSettled(loaded.map((instance) => instance.unload()));
       const reason = isFerryError(error) ? error.message : `failed to load: ${(error as Error).message}`;
       served.transition('ERROR', reason);
       logger.error({ model: model.name, version, reason }, 'model version failed to load');
@@ -250,16 +243,28 @@ export class ModelManager {
     return served;
   }
 
+  async #loadInstance(model: ManagedModel, version: number, runtime: Runtime, dir: ModelDir): Promise<ModelInstance> {
+    const { logger, threads } = this.#options;
+    const raw = await runtime.load({ name: model.name, version: String(version), dir, options: model.config.options ?? {} }, { logger, threads });
+    try {
+      return applySignatureOverrides(model.name, raw, model.config.inputs, model.config.outputs);
+    } catch (error) {
+      await raw.unload();
+      throw error;
+    }
+  }
+
   async #unloadVersion(served: ServedVersion, why: string): Promise<void> {
     if (!served.available) return;
     served.transition('UNLOADING', why);
     try {
       await served.executor?.drain();
-      await served.instance?.unload();
+      await Promise.all(served.instances.map((instance) => instance.unload()));
     } catch (error) {
       this.#options.logger.error({ model: served.model, version: served.version, err: error }, 'unload failed');
     }
     served.instance = undefined;
+    served.instances = [];
     served.executor = undefined;
     served.transition('END', why);
     this.#options.logger.info({ model: served.model, version: served.version, why }, 'model version unloaded');

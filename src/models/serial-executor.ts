@@ -12,10 +12,11 @@ interface Pending {
 }
 
 /**
- * The simplest executor: a FIFO in front of one instance, never calling execute() concurrently; whatever is
+ * The simplest executor (for tests and debugging): a FIFO in front of the first instance, never calling execute() concurrently; whatever is
  * queued when the instance is free is handed over as one batch of requests (no merging of tensors).
  */
-export function createSerialExecutor(instance: ModelInstance, context: ExecutorContext): Executor {
+export function createSerialExecutor(instances: readonly ModelInstance[], context: ExecutorContext): Executor {
+  const instance = instances[0]!;
   const queue: Pending[] = [];
   let running = false;
   let draining = false;

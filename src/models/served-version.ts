@@ -1,3 +1,4 @@
+import type { ModelConfig } from '../repository/index.ts';
 import type { ModelInstance } from '../runtimes/runtime.ts';
 import { ferryError } from '../errors/index.ts';
 import type { Executor } from './executor.ts';
@@ -12,13 +13,17 @@ export class ServedVersion {
   readonly stats: VersionStatistics = newStatistics();
   state: VersionState = 'START';
   reason: string | undefined;
+  /** The instance whose signature is served; `instances` holds it and any parallel copies. */
   instance: ModelInstance | undefined;
+  instances: readonly ModelInstance[] = [];
   executor: Executor | undefined;
+  readonly config: ModelConfig;
 
-  constructor(model: string, version: number, stamp: string) {
+  constructor(model: string, version: number, stamp: string, config: ModelConfig) {
     this.model = model;
     this.version = version;
     this.stamp = stamp;
+    this.config = config;
   }
 
   transition(to: VersionState, reason?: string): void {

@@ -1,4 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ServingMetrics } from './serving-metrics.ts';
 
 /** Latency buckets in seconds: from 100 µs to 10 s, dense where served models answer. */
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -14,6 +15,7 @@ export interface InferMetricEvent {
 /** Prometheus metrics for one server; a registry of its own so several servers can live in one process. */
 export class FerryMetrics {
   readonly registry = new Registry();
+  readonly serving = new ServingMetrics(this.registry);
   readonly #requests: Counter<'model' | 'version' | 'protocol' | 'status'>;
   readonly #latency: Histogram<'model' | 'version' | 'protocol' | 'status'>;
 

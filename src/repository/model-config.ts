@@ -21,15 +21,17 @@ const versionPolicy = z.union([
   z.strictObject({ specific: z.array(z.number().int().min(1)).min(1) }).transform((v): VersionPolicy => ({ kind: 'specific', versions: v.specific })),
 ]);
 
+const batchingSettings = z.strictObject({
+  mode: z.enum(['off', 'dynamic', 'adaptive']),
+  max_batch_size: z.number().int().min(1).optional(),
+  max_queue_delay_us: z.number().int().min(0).optional(),
+  preferred_batch_sizes: z.array(z.number().int().min(1)).optional(),
+  slo_ms: z.number().positive().optional(),
+});
+/** `batching: adaptive` is short for `batching: {mode: adaptive}`. */
 const batching = z.union([
-  z.enum(['off', 'dynamic', 'adaptive']).transform((mode) => ({ mode })),
-  z.strictObject({
-    mode: z.enum(['off', 'dynamic', 'adaptive']),
-    max_batch_size: z.number().int().min(1).optional(),
-    max_queue_delay_us: z.number().int().min(0).optional(),
-    preferred_batch_sizes: z.array(z.number().int().min(1)).optional(),
-    slo_ms: z.number().positive().optional(),
-  }),
+  z.enum(['off', 'dynamic', 'adaptive']).transform((mode): z.output<typeof batchingSettings> => ({ mode })),
+  batchingSettings,
 ]);
 
 export const modelConfigSchema = z.strictObject({

@@ -55,3 +55,8 @@ export async function getJson(url: string): Promise<{ status: number; body: any 
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
+
+/** A response body as loosely typed JSON: tests assert its shape field by field. */
+export async function jsonOf(response: Response): Promise<any> {
+  return response.json();
+}

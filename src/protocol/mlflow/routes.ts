@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ferryError } from '../../errors/index.ts';
 import type { DataPlane } from '../../dataplane/index.ts';
 import { toFerryError } from '../http/fastify-errors.ts';
+import { setUpProtocolScope } from '../http/scope.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { chooseModel } from '../http/model-choice.ts';
 import { clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
@@ -24,14 +25,7 @@ type InvocationRequest = FastifyRequest<{ Params: { model?: string }; Body: Buff
 export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions): Promise<void> {
   const { dataplane } = options;
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) => done(null, body));
-
-  app.setErrorHandler((error, request, reply) => {
-    const failure = toFerryError(error, { bodyLimit: options.bodyLimit, contentLength: request.headers['content-length'], contentType: request.headers['content-type'] });
-    if (failure.http >= 500) request.log.error({ err: error }, 'request failed');
-    void reply.code(failure.http).header('content-type', 'application/json').send(mlflowErrorText(failure));
-  });
+  setUpProtocolScope(app, options.bodyLimit, (failure) => mlflowErrorText(failure));
 
   // MLflow answers health checks with a newline; ready means the first repository scan is done.
   const ping = async (_req: FastifyRequest, reply: FastifyReply) => reply.code(dataplane.ready() ? 200 : 503).header('content-type', 'application/json').send('\n');

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ferryError, type FerryError } from '../../errors/index.ts';
 import type { DataPlane } from '../../dataplane/index.ts';
 import { toFerryError } from '../http/fastify-errors.ts';
+import { setUpProtocolScope } from '../http/scope.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { chooseModel } from '../http/model-choice.ts';
 import { clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
@@ -23,14 +24,7 @@ type SeldonRequest = FastifyRequest<{ Params: { model?: string }; Body: Buffer |
 export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions): Promise<void> {
   const { dataplane } = options;
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) => done(null, body));
-
-  app.setErrorHandler((error, request, reply) => {
-    const failure = toFerryError(error, { bodyLimit: options.bodyLimit, contentLength: request.headers['content-length'], contentType: request.headers['content-type'] });
-    if (failure.http >= 500) request.log.error({ err: error }, 'request failed');
-    void reply.code(failure.http).header('content-type', 'application/json').send(JSON.stringify(seldonError(failure)));
-  });
+  setUpProtocolScope(app, options.bodyLimit, (failure) => JSON.stringify(seldonError(failure)));
 
   const predict = async (req: SeldonRequest, reply: FastifyReply) => {
     const model = chooseModel(dataplane, req.params.model, req.headers['ferry-model'], HOW_TO_NAME);

@@ -3,6 +3,7 @@ import { ferryError } from '../../errors/index.ts';
 import type { DataPlane } from '../../dataplane/index.ts';
 import type { InferRequest } from '../../tensor/index.ts';
 import { toFerryError } from '../http/fastify-errors.ts';
+import { setUpProtocolScope } from '../http/scope.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
 import { decodeExamples } from './examples.ts';
@@ -26,14 +27,8 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
   const { dataplane } = options;
 
   // TF Serving reads every body as JSON whatever its Content-Type says.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) => done(null, body));
 
-  app.setErrorHandler((error, request, reply) => {
-    const failure = toFerryError(error, { bodyLimit: options.bodyLimit, contentLength: request.headers['content-length'], contentType: request.headers['content-type'] });
-    if (failure.http >= 500) request.log.error({ err: error }, 'request failed');
-    void reply.code(failure.http).header('content-type', 'application/json').send(JSON.stringify({ error: failure.message }));
-  });
+  setUpProtocolScope(app, options.bodyLimit, (failure) => JSON.stringify({ error: failure.message }));
 
   // The verb follows a colon (`/v1/models/m:predict`), which the router reads as a parameter: route by wildcard.
   app.get('/v1/models/*', async (req: WildcardRequest, reply) => {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ferryError } from '../../errors/index.ts';
 import type { DataPlane } from '../../dataplane/index.ts';
 import { toFerryError } from '../http/fastify-errors.ts';
+import { setUpProtocolScope } from '../http/scope.ts';
 import { clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
 import { decodeInferRequest, parseHeaderLength } from './decode-request.ts';
 import { encodeInferResponse } from './encode-response.ts';
@@ -20,15 +21,7 @@ const PROTOCOL = 'v2-rest';
 export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions): Promise<void> {
   const { dataplane } = options;
 
-  // Infer bodies are read as bytes: JSON or JSON + binary tensors, and some clients send no Content-Type at all.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) => done(null, body));
-
-  app.setErrorHandler((error, request, reply) => {
-    const failure = toFerryError(error, { bodyLimit: options.bodyLimit, contentLength: request.headers['content-length'], contentType: request.headers['content-type'] });
-    if (failure.http >= 500) request.log.error({ err: error }, 'request failed');
-    void reply.code(failure.http).header('content-type', 'application/json').send(JSON.stringify({ error: failure.message }));
-  });
+  setUpProtocolScope(app, options.bodyLimit, (failure) => JSON.stringify({ error: failure.message }));
 
   app.get('/v2', async () => dataplane.serverMetadata());
   app.get('/v2/health/live', async (_req, reply) => reply.code(dataplane.live() ? 200 : 503).send({ live: dataplane.live() }));

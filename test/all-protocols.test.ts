@@ -27,7 +27,7 @@ let ferry: RunningFerry;
 const flat = (value: unknown): number[] => (Array.isArray(value) ? value.flat(Infinity) as number[] : [value as number]);
 const shapeOf = (value: unknown): number[] => (Array.isArray(value) ? [value.length, ...shapeOf(value[0])] : []);
 
-async function ok(r: Awaited<ReturnType<typeof send>>, protocol: string): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function ok(r: Awaited<ReturnType<typeof send>>, protocol: string): Promise<any> {  
   if (r.status !== 200) throw new Error(`${protocol}: HTTP ${r.status} ${r.text}`);
   return r.json;
 }

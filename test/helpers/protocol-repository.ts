@@ -66,7 +66,7 @@ export async function startWithModels(models: Readonly<Record<string, ServedMode
 }
 
 /** A raw HTTP exchange: the exact body text, its JSON when it parses, the status and headers. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests walk response JSON of every shape
+ 
 export async function send(url: string, init: { method?: string; body?: string; type?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; text: string; json: any; headers: Headers }> {
   const response = await fetch(url, {
     method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),

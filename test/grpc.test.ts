@@ -285,7 +285,11 @@ describe('gRPC statistics and repository extensions', () => {
     expect(ready.models.map((m) => m.name)).not.toContain('strings');
     const unloaded = await client.call('ModelInfer', { model_name: 'strings', inputs: [{ name: 'text', datatype: 'BYTES', shape: [1], contents: { bytes_contents: [Buffer.from('a')] } }] })
       .catch((e: ServiceError) => e) as ServiceError;
-    expect([5, 14]).toContain(unloaded.code); // NOT_FOUND or UNAVAILABLE, as the catalogue says for an unloaded model
+    expect(unloaded.code).toBe(14); // UNAVAILABLE
+    expect(unloaded.details).toBe("model 'strings' version '1' is not ready (END: unloaded on request)");
+    expect(unloaded.metadata.get('ferry-error-code')).toEqual(['FERRY_ERR_MODEL_NOT_READY']);
+    const afterUnload = await client.call<{ models: { name: string; state: string; reason: string }[] }>('RepositoryIndex', {});
+    expect(afterUnload.models.find((m) => m.name === 'strings')).toMatchObject({ state: 'END', reason: 'unloaded on request' });
     expect(await client.call('RepositoryModelLoad', { model_name: 'strings' })).toEqual({});
     expect(await client.call('ModelReady', { name: 'strings' })).toEqual({ ready: true });
   });

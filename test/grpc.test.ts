@@ -258,6 +258,35 @@ describe('gRPC ModelStreamInfer', () => {
   });
 });
 
+describe('gRPC ModelStreamInfer under load', () => {
+  it('answers 600 requests written at once, in order (the stream pauses reading while 128 are in flight)', async () => {
+    const stream = client.duplex('ModelStreamInfer');
+    const ids: string[] = [];
+    let wrong = 0;
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on('data', (m: StreamResponse) => {
+        ids.push(m.infer_response!.id);
+        const sum = int32s(m.infer_response!.raw_output_contents[0]!);
+        if (m.error_message !== '' || sum[0] !== 2 * ids.length) wrong += 1;
+      });
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+    for (let i = 1; i <= 600; i++) {
+      const row = Int32Array.from({ length: 16 }, () => i);
+      stream.write({
+        model_name: 'simple', id: String(i),
+        inputs: ['INPUT0', 'INPUT1'].map((name) => ({ name, datatype: 'INT32', shape: [1, 16] })),
+        raw_input_contents: [bytesOf(row), bytesOf(row)],
+      });
+    }
+    stream.end();
+    await done;
+    expect(ids).toEqual(Array.from({ length: 600 }, (_, i) => String(i + 1)));
+    expect(wrong).toBe(0);
+  });
+});
+
 describe('gRPC statistics and repository extensions', () => {
   it('counts inferences in ModelStatistics', async () => {
     const before = await client.call<{ model_stats: Statistics[] }>('ModelStatistics', { name: 'half_plus_two' });

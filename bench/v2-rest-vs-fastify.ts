@@ -3,10 +3,11 @@
  * answers a fixed 60-byte JSON, measured one after the other in the same run. Prints both and their ratio.
  */
 import { pathToFileURL } from 'node:url';
-import { formatLoad, runLoad } from './lib/load.ts';
+import { combineLoads, formatLoad, runLoad } from './lib/load.ts';
 import { startFerryProcess, startProcess } from './lib/processes.ts';
 
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 12);
+const ROUNDS = 4;
 const row = Array.from({ length: 16 }, (_, i) => i);
 export const SIMPLE_BODY = JSON.stringify({
   inputs: [
@@ -19,11 +20,18 @@ export async function main(): Promise<{ ferry: number; bare: number; ratio: numb
   const bare = await startProcess(['bench/lib/bare-fastify.ts'], /bare fastify ready/, (line) => `http://127.0.0.1:${JSON.parse(line).port}`);
   const ferry = await startFerryProcess();
   try {
-    // Warm both (JIT, connection set-up), then measure each for the same bounded time.
+    // Warm both (JIT, connection set-up), then alternate short measuring windows so that noise from the rest of
+    // the machine falls on both sides alike.
     await runLoad({ url: `${bare.url}/infer`, body: SIMPLE_BODY, connections: 64, seconds: 2 });
     await runLoad({ url: `${ferry.url}/v2/models/simple/infer`, body: SIMPLE_BODY, connections: 64, seconds: 2 });
-    const bareResult = await runLoad({ url: `${bare.url}/infer`, body: SIMPLE_BODY, connections: 64, seconds: SECONDS });
-    const ferryResult = await runLoad({ url: `${ferry.url}/v2/models/simple/infer`, body: SIMPLE_BODY, connections: 64, seconds: SECONDS });
+    const bareRuns = [];
+    const ferryRuns = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      bareRuns.push(await runLoad({ url: `${bare.url}/infer`, body: SIMPLE_BODY, connections: 64, seconds: SECONDS / ROUNDS }));
+      ferryRuns.push(await runLoad({ url: `${ferry.url}/v2/models/simple/infer`, body: SIMPLE_BODY, connections: 64, seconds: SECONDS / ROUNDS }));
+    }
+    const bareResult = combineLoads(bareRuns);
+    const ferryResult = combineLoads(ferryRuns);
     if (ferryResult.non2xx > 0 || ferryResult.errors > 0) throw new Error(`ferry answered ${ferryResult.non2xx} non-2xx and ${ferryResult.errors} errors`);
     const ratio = ferryResult.requestsPerSecond / bareResult.requestsPerSecond;
     console.log('## V2 REST JSON infer vs bare Fastify (simple model, batch 1, 64 connections)');

@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import path from 'node:path';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { loadConfig, type FerryConfig } from './config/index.ts';
@@ -7,7 +8,7 @@ import { ModelManager, type ExecutorFactory } from './models/index.ts';
 import { createLogger, type Logger } from './observe/logger.ts';
 import { FerryMetrics } from './observe/metrics.ts';
 import { managementGuard } from './protocol/http/management-auth.ts';
-import { v2RestRoutes } from './protocol/v2-rest/index.ts';
+import { createInferFastPath, v2RestRoutes } from './protocol/v2-rest/index.ts';
 import { tfServingRestRoutes } from './protocol/tfserving-rest/index.ts';
 import { seldonRoutes } from './protocol/seldon/index.ts';
 import { mlflowRoutes } from './protocol/mlflow/index.ts';
@@ -51,7 +52,13 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   });
   const dataplane = new DataPlane(manager, { observer: metrics, serverVersion: FERRY_VERSION });
 
+  let stopping: Promise<void> | undefined;
+  const inferFastPath = createInferFastPath({ dataplane, bodyLimit: config.http.body_limit_bytes, stopping: () => stopping !== undefined });
   const http = fastify({
+    // V2 infer, the hot route, is answered on Node's server before Fastify routes anything else.
+    serverFactory: (handler) => createHttpServer((req, res) => {
+      if (!inferFastPath(req, res)) handler(req, res);
+    }),
     loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.http.body_limit_bytes,
@@ -89,11 +96,10 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     })
     : undefined;
 
-  let stopping: Promise<void> | undefined;
   // While draining, answer in-flight requests with Connection: close so keep-alive clients let go of their sockets.
-  http.addHook('onSend', async (_request, reply, payload) => {
+  http.addHook('onSend', (_request, reply, payload, done) => {
     if (stopping) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
   return {
     config, dataplane, manager, metrics, http,

@@ -42,3 +42,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 export function formatLoad(label: string, r: LoadResult): string {
   return `${label.padEnd(44)} ${r.requestsPerSecond.toFixed(0).padStart(8)} req/s   p50 ${r.p50Ms.toFixed(2)} ms   p99 ${r.p99Ms.toFixed(2)} ms   errors ${r.errors}   non-2xx ${r.non2xx}`;
 }
+
+/** Several measuring windows of one target as one result: requests/s averaged by time, worst p50/p99. */
+export function combineLoads(runs: readonly LoadResult[]): LoadResult {
+  const sum = (pick: (r: LoadResult) => number) => runs.reduce((total, r) => total + pick(r), 0);
+  return {
+    requestsPerSecond: sum((r) => r.requestsPerSecond) / runs.length,
+    p50Ms: Math.max(...runs.map((r) => r.p50Ms)),
+    p99Ms: Math.max(...runs.map((r) => r.p99Ms)),
+    errors: sum((r) => r.errors),
+    non2xx: sum((r) => r.non2xx),
+    total: sum((r) => r.total),
+  };
+}

@@ -1,11 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ferryError } from '../../errors/index.ts';
 import type { DataPlane } from '../../dataplane/index.ts';
-import { toFerryError } from '../http/fastify-errors.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
-import { clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
-import { decodeInferRequest, parseHeaderLength } from './decode-request.ts';
-import { encodeInferResponse } from './encode-response.ts';
+import { clientGoneSignal } from '../http/request-options.ts';
+import { answerInfer } from './answer-infer.ts';
 
 export interface V2RestOptions {
   readonly dataplane: DataPlane;
@@ -15,7 +13,6 @@ export interface V2RestOptions {
 }
 
 type ModelParams = { model: string; version?: string };
-const PROTOCOL = 'v2-rest';
 
 /** Open Inference Protocol (KServe V2) over REST, with the binary tensor, repository and statistics extensions. */
 export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions): Promise<void> {
@@ -39,27 +36,9 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
   app.get('/v2/models/:model/versions/:version/ready', ready);
 
   const infer = async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>, reply: FastifyReply) => {
-    const { model, version } = req.params;
-    const body = req.body;
-    if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'empty body' });
-    let request;
-    try {
-      request = decodeInferRequest(body, parseHeaderLength(req.headers['inference-header-content-length']));
-    } catch (error) {
-      const failure = toFerryError(error, { bodyLimit: options.bodyLimit });
-      dataplane.recordRejected(model, PROTOCOL, failure);
-      throw failure;
-    }
-    const timeoutUs = request.parameters?.['timeout'];
-    const deadline = deadlineFrom(req.headers['ferry-timeout-ms'], typeof timeoutUs === 'number' && timeoutUs > 0 ? timeoutUs / 1000 : undefined);
-    const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline, signal: clientGoneSignal(reply.raw, reply.raw) });
-    const encoded = encodeInferResponse(response, request);
-    if (encoded.headerLength !== undefined) {
-      reply.header('inference-header-content-length', encoded.headerLength).header('content-type', 'application/octet-stream');
-    } else {
-      reply.header('content-type', 'application/json');
-    }
-    return reply.send(encoded.body);
+    const answer = await answerInfer(dataplane, req.params.model, req.params.version, req.body, req.headers, clientGoneSignal(reply.raw, reply.raw));
+    if (answer.headerLength !== undefined) reply.header('inference-header-content-length', answer.headerLength);
+    return reply.header('content-type', answer.contentType).send(answer.body);
   };
   app.post('/v2/models/:model/infer', infer);
   app.post('/v2/models/:model/versions/:version/infer', infer);

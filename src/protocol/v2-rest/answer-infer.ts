@@ -1,0 +1,37 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { ferryError } from '../../errors/index.ts';
+import type { DataPlane } from '../../dataplane/index.ts';
+import { toFerryError } from '../http/fastify-errors.ts';
+import { deadlineFrom } from '../http/request-options.ts';
+import { decodeInferRequest, parseHeaderLength } from './decode-request.ts';
+import { encodeInferResponse } from './encode-response.ts';
+
+export const PROTOCOL = 'v2-rest';
+
+export interface InferAnswer {
+  readonly contentType: string;
+  readonly headerLength?: number;
+  readonly body: string | Buffer;
+}
+
+/** One V2 infer call from raw body bytes to encoded answer; both HTTP paths (Fastify and the fast path) use it. */
+export async function answerInfer(
+  dataplane: DataPlane, model: string, version: string | undefined, body: Buffer | undefined, headers: IncomingHttpHeaders, signal: AbortSignal,
+): Promise<InferAnswer> {
+  if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'empty body' });
+  let request;
+  try {
+    request = decodeInferRequest(body, parseHeaderLength(headers['inference-header-content-length']));
+  } catch (error) {
+    const failure = toFerryError(error, { bodyLimit: Infinity });
+    dataplane.recordRejected(model, PROTOCOL, failure);
+    throw failure;
+  }
+  const timeoutUs = request.parameters?.['timeout'];
+  const deadline = deadlineFrom(headers['ferry-timeout-ms'], typeof timeoutUs === 'number' && timeoutUs > 0 ? timeoutUs / 1000 : undefined);
+  const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline, signal });
+  const encoded = encodeInferResponse(response, request);
+  return encoded.headerLength === undefined
+    ? { contentType: 'application/json', body: encoded.body }
+    : { contentType: 'application/octet-stream', headerLength: encoded.headerLength, body: encoded.body };
+}

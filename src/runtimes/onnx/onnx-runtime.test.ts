@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { float32ToHalfBits, halfBitsToFloat } from '../../tensor/index.ts';
 import { runRuntimeConformance, silentContext } from '../runtime.case.ts';
 import { createOnnxRuntime } from './onnx-runtime.ts';
 
@@ -27,6 +28,18 @@ describe('onnx runtime', () => {
       { name: 'INPUT1', datatype: 'INT32', shape: [-1, 16] },
     ]);
     expect(instance.maxBatchSize).toBeGreaterThan(0);
+    await instance.unload();
+  });
+
+  it('runs FP16 models with raw half bits in and out (Node 24 has Float16Array, the native binding does not)', async () => {
+    const dir = { path: path.resolve(import.meta.dirname, '../../../test/fixtures/onnx/grpc-models/half/1'), files: ['model.onnx'] };
+    const instance = await createOnnxRuntime().load({ name: 'half', version: '1', dir, options: {} }, silentContext);
+    const x = Uint16Array.from([1, 2, 3, 4], float32ToHalfBits);
+    const [result] = await instance.execute([{ inputs: [{ name: 'x', datatype: 'FP16', shape: [1, 4], data: x }] }], new AbortController().signal);
+    const y = result!.outputs[0]!;
+    expect(y.datatype).toBe('FP16');
+    expect(y.data).toBeInstanceOf(Uint16Array);
+    expect(Array.from(y.data as Uint16Array, halfBitsToFloat)).toEqual([3, 5, 7, 9]); // y = 2x + 1
     await instance.unload();
   });
 

@@ -103,7 +103,11 @@ function toOrt(tensor: Tensor): ort.Tensor {
   if (tensor.datatype === 'BYTES') {
     return new ort.Tensor('string', (tensor.data as Uint8Array[]).map((b) => decoder.decode(b)), dims);
   }
-  return new ort.Tensor(type, tensor.data as Exclude<TensorData, Uint8Array[]>, dims);
+  const ortTensor = new ort.Tensor(type, tensor.data as Exclude<TensorData, Uint8Array[]>, dims);
+  // Where the JS engine has Float16Array (Node 24), onnxruntime-common wraps FP16 bits in one, which the native
+  // binding cannot read; hand it the raw Uint16Array bits back.
+  if (tensor.datatype === 'FP16') (ortTensor as unknown as { cpuData: unknown }).cpuData = tensor.data;
+  return ortTensor;
 }
 
 function fromOrt(name: string, value: ort.Tensor): Tensor {
@@ -111,6 +115,10 @@ function fromOrt(name: string, value: ort.Tensor): Tensor {
   const shape = value.dims.slice();
   if (datatype === 'BYTES') {
     return { name, datatype, shape, data: (value.data as string[]).map((s) => encoder.encode(s)) };
+  }
+  if (datatype === 'FP16' && !(value.data instanceof Uint16Array)) {
+    const halves = value.data as unknown as Uint16Array; // a Float16Array: same bytes, read as raw bits
+    return { name, datatype, shape, data: new Uint16Array(halves.buffer, halves.byteOffset, halves.length) };
   }
   return { name, datatype, shape, data: value.data as Exclude<TensorData, Uint8Array[]> };
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, startFerry, type RunningFerry } from './helpers/server.ts';
 import { expectClose, send } from './helpers/protocol-repository.ts';
+import { grpcClient, type GrpcServiceClient } from '../src/protocol/v2-grpc/client.ts';
 
 /**
  * One server, one model, every protocol: each answers the same float32 numbers, and those match numpy's
@@ -71,16 +72,29 @@ const PROTOCOLS: ProtocolClient[] = [
       return byName(signature, json.predictions);
     },
   },
-  // ── V2 gRPC goes here ──────────────────────────────────────────────────────────────────────────────────────
-  // Add { name: 'V2 gRPC', infer(...) } calling ModelInfer on `ferry.ports.grpcPort` (startFerry starts the gRPC
-  // listener on an ephemeral port) and mapping outputs to { [name]: flat numbers }; every assertion below then
-  // covers it too.
+  {
+    name: 'V2 gRPC',
+    async infer(model, signature, inputs) {
+      // Typed contents: int_contents for INT32, fp32_contents for FP32 (ModelInfer as Triton's clients send it).
+      const field = (datatype: string) => (datatype === 'INT32' ? 'int_contents' : 'fp32_contents');
+      const response = await grpc.call<{ outputs: { name: string; datatype: string; contents: Record<string, number[]> }[] }>('ModelInfer', {
+        model_name: model,
+        inputs: signature.inputs.map((i) => ({ name: i.name, datatype: i.datatype, shape: shapeOf(inputs[i.name]), contents: { [field(i.datatype)]: flat(inputs[i.name]) } })),
+      });
+      return Object.fromEntries(response.outputs.map((o) => [o.name, o.contents[field(o.datatype)]!]));
+    },
+  },
 ];
 
+let grpc: GrpcServiceClient;
 beforeAll(async () => {
   ferry = await startFerry();
+  grpc = grpcClient('inference.GRPCInferenceService', `127.0.0.1:${ferry.ports.grpcPort}`);
 });
-afterAll(async () => ferry?.stop());
+afterAll(async () => {
+  grpc?.close();
+  await ferry?.stop();
+});
 
 describe.each(['half_plus_two', 'mlp', 'simple'])('%s under every protocol', (model) => {
   let cases: ReferenceCase[];

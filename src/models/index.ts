@@ -2,6 +2,5 @@ export { ModelManager, ManagedModel, type ModelManagerOptions, type VersionRef }
 export { ServedVersion } from './served-version.ts';
 export type { VersionState } from './lifecycle.ts';
 export type { Executor, ExecutorFactory, ExecutorContext, EnqueueOptions } from './executor.ts';
-export { createSerialExecutor } from './serial-executor.ts';
 export type { VersionStatistics, Duration } from './stats.ts';
 export { defaultOutputFor } from './default-output.ts';

@@ -1,3 +1,4 @@
+import { ferryError } from '../../errors/index.ts';
 import { readTabular, type Column, type InputLayout } from '../tabular.ts';
 import type { InferRequest, Tensor } from '../../tensor/index.ts';
 import type { PmmlPlan } from './document.ts';
@@ -8,13 +9,23 @@ const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
 
 /** Evaluates every row of one request and returns one tensor per plan output. */
-export function evaluateRequest(plan: PmmlPlan, request: InferRequest, layout: InputLayout, ctx: RowContext): Tensor[] {
+/** Rows run on the calling thread in time slices of this length, yielding between them (large ensembles). */
+const SLICE_MS = 2;
+
+export async function evaluateRequest(plan: PmmlPlan, request: InferRequest, layout: InputLayout, ctx: RowContext, signal?: AbortSignal): Promise<Tensor[]> {
   const features = plan.inputs.map((i) => i.feature);
   const { rows, columns } = readTabular(request, features, layout);
   const numeric = plan.outputs.map((o) => isNumericType(o.dataType));
   const data = plan.outputs.map((_, i) => (numeric[i] ? new Float64Array(rows) : new Array<Uint8Array>(rows).fill(EMPTY)));
   const slots = ctx.slots;
+  let sliceStarted = performance.now();
   for (let r = 0; r < rows; r++) {
+    if ((r & 31) === 31 && performance.now() - sliceStarted > SLICE_MS) {
+      // Let other requests through; execute() is never concurrent, so ctx stays ours across the pause.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (signal?.aborted) throw ferryError('FERRY_ERR_CANCELLED');
+      sliceStarted = performance.now();
+    }
     slots.fill(UNSET);
     ctx.row = r;
     for (let i = 0; i < plan.inputs.length; i++) {

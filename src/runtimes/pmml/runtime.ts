@@ -90,7 +90,7 @@ function instance(model: string, plan: PmmlPlan, layout: InputLayout): ModelInst
       for (const request of batch) {
         if (signal.aborted) throw ferryError('FERRY_ERR_CANCELLED');
         try {
-          results.push({ outputs: evaluateRequest(plan, request, layout, ctx) });
+          results.push({ outputs: await evaluateRequest(plan, request, layout, ctx, signal) });
         } catch (error) {
           if (isFerryError(error)) throw error;
           throw ferryError('FERRY_ERR_EXECUTION_FAILED', { model, detail: asFerryError(error).message }, error);

@@ -13,7 +13,7 @@ let ferry: RunningFerry;
 const references = new Map<string, ExampleReference>();
 
 beforeAll(async () => {
-  ferry = await startFerry({ grpc: { enabled: false } } as never);
+  ferry = await startFerry({ grpc: { enabled: false } });
   for (const example of FORMAT_EXAMPLES) references.set(example.model, await readReference(example.model));
 });
 afterAll(async () => ferry?.stop());

@@ -1,4 +1,4 @@
-import { asFerryError, ferryError, isFerryError, type FerryError } from '../errors/index.ts';
+import { asFerryError, ferryError, isFerryError } from '../errors/index.ts';
 import { assertModelName } from '../repository/index.ts';
 import type { ModelManager, ServedVersion } from '../models/index.ts';
 import type { InferRequest, InferResponse, Tensor } from '../tensor/index.ts';
@@ -109,9 +109,18 @@ export class DataPlane {
     }
   }
 
-  /** Counts a request an adapter rejected before it reached infer() (undecodable body, bad route). */
-  recordRejected(model: string, protocol: string, error: FerryError): void {
-    this.#observer.onInfer({ model, version: '', protocol, status: error.http, seconds: 0 });
+  /**
+   * Runs an adapter's decoding of a request for `model`: a failure is counted against the model and protocol
+   * (it never reaches infer()) and comes back as a catalogue error.
+   */
+  decode<T>(model: string, protocol: string, decode: () => T): T {
+    try {
+      return decode();
+    } catch (error) {
+      const failure = asFerryError(error);
+      this.#observer.onInfer({ model, version: '', protocol, status: failure.http, seconds: 0 });
+      throw failure;
+    }
   }
 
   repositoryIndex(readyOnly = false): RepositoryEntry[] {

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ferryError } from '../../errors/index.ts';
 import type { DataPlane } from '../../dataplane/index.ts';
-import { toFerryError } from '../http/fastify-errors.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { chooseModel } from '../http/model-choice.ts';
@@ -35,15 +34,7 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions)
 
   const invocations = async (req: InvocationRequest, reply: FastifyReply) => {
     const model = chooseModel(dataplane, req.params.model, req.headers['ferry-model'], HOW_TO_NAME);
-    let decoded: DecodedInput;
-    try {
-      const { inputs } = dataplane.modelMetadata(model);
-      decoded = decodeBody(model, req, inputs);
-    } catch (error) {
-      const failure = toFerryError(error, { bodyLimit: options.bodyLimit });
-      dataplane.recordRejected(model, PROTOCOL, failure);
-      throw failure;
-    }
+    const decoded: DecodedInput = dataplane.decode(model, PROTOCOL, () => decodeBody(model, req, dataplane.modelMetadata(model).inputs));
     const response = await dataplane.infer(model, decoded.request, {
       protocol: PROTOCOL,
       deadline: deadlineFrom(req.headers['ferry-timeout-ms']),

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ferryError, type FerryError } from '../../errors/index.ts';
 import type { DataPlane } from '../../dataplane/index.ts';
-import { toFerryError } from '../http/fastify-errors.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { chooseModel } from '../http/model-choice.ts';
@@ -28,15 +27,7 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
 
   const predict = async (req: SeldonRequest, reply: FastifyReply) => {
     const model = chooseModel(dataplane, req.params.model, req.headers['ferry-model'], HOW_TO_NAME);
-    let decoded: DecodedMessage;
-    try {
-      const { inputs } = dataplane.modelMetadata(model);
-      decoded = decodeMessage(model, readMessage(req), inputs);
-    } catch (error) {
-      const failure = toFerryError(error, { bodyLimit: options.bodyLimit });
-      dataplane.recordRejected(model, PROTOCOL, failure);
-      throw failure;
-    }
+    const decoded: DecodedMessage = dataplane.decode(model, PROTOCOL, () => decodeMessage(model, readMessage(req), dataplane.modelMetadata(model).inputs));
     const response = await dataplane.infer(model, decoded.request, {
       protocol: PROTOCOL,
       deadline: deadlineFrom(req.headers['ferry-timeout-ms']),

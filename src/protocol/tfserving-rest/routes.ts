@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ferryError } from '../../errors/index.ts';
 import type { DataPlane } from '../../dataplane/index.ts';
 import type { InferRequest } from '../../tensor/index.ts';
-import { toFerryError } from '../http/fastify-errors.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
@@ -39,26 +38,20 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
 
   app.post('/v1/models/*', async (req: WildcardRequest, reply: FastifyReply) => {
     const path = parseModelPath('POST', req.params['*'], req.url);
-    let request: InferRequest;
-    let encode: (outputs: Parameters<typeof encodePredict>[1]) => string;
-    try {
+    const { request, encode } = dataplane.decode(path.model, PROTOCOL, (): { request: InferRequest; encode: (outputs: Parameters<typeof encodePredict>[1]) => string } => {
       const signature = dataplane.modelMetadata(path.model, path);
       const body = parseBody(req.body);
       if (path.verb === 'predict') {
         const decoded = decodePredict(path.model, body, signature.inputs);
-        request = decoded.request;
-        encode = (outputs) => encodePredict(path.model, outputs, decoded.format);
-      } else {
-        const verb = path.verb!;
-        const plan = planResults(path.model, verb, signature.outputs);
-        request = { ...decodeExamples(path.model, verb, body, signature.inputs), outputs: requestedOutputs(plan) };
-        encode = (outputs) => encodeResults(plan, outputs);
+        return { request: decoded.request, encode: (outputs) => encodePredict(path.model, outputs, decoded.format) };
       }
-    } catch (error) {
-      const failure = toFerryError(error, { bodyLimit: options.bodyLimit });
-      dataplane.recordRejected(path.model, PROTOCOL, failure);
-      throw failure;
-    }
+      const verb = path.verb!;
+      const plan = planResults(path.model, verb, signature.outputs);
+      return {
+        request: { ...decodeExamples(path.model, verb, body, signature.inputs), outputs: requestedOutputs(plan) },
+        encode: (outputs) => encodeResults(plan, outputs),
+      };
+    });
     const response = await dataplane.infer(path.model, request, {
       protocol: PROTOCOL,
       version: path.version,

@@ -1,6 +1,5 @@
 import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { DataPlane } from '../../dataplane/index.ts';
-import { asFerryError } from '../../errors/index.ts';
 import { asGuardedRequest, deadlineOf } from './call-context.ts';
 import { decodeInferRequest } from './decode-request.ts';
 import { encodeInferResponse } from './encode-response.ts';
@@ -38,14 +37,7 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
 
   /** One ModelInfer request, shared by the unary and the streaming method. */
   const infer = async (wire: WireInferRequest, call: UnaryCall | ServerDuplexStream<Buffer, Buffer>, signal: AbortSignal) => {
-    let decoded;
-    try {
-      decoded = decodeInferRequest(wire);
-    } catch (error) {
-      dataplane.recordRejected(wire.model_name, PROTOCOL, asFerryError(error));
-      throw error;
-    }
-    const { model, version, request, raw } = decoded;
+    const { model, version, request, raw } = dataplane.decode(wire.model_name, PROTOCOL, () => decodeInferRequest(wire));
     const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline: deadlineOf(call, request.parameters), signal });
     return encodeInferResponse(response, raw);
   };

@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ferryError } from '../../errors/index.ts';
 import type { DataPlane } from '../../dataplane/index.ts';
-import { toFerryError } from '../http/fastify-errors.ts';
 import { deadlineFrom } from '../http/request-options.ts';
 import { decodeInferRequest, parseHeaderLength } from './decode-request.ts';
 import { encodeInferResponse } from './encode-response.ts';
@@ -19,14 +18,7 @@ export async function answerInfer(
   dataplane: DataPlane, model: string, version: string | undefined, body: Buffer | undefined, headers: IncomingHttpHeaders, signal: AbortSignal,
 ): Promise<InferAnswer> {
   if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'empty body' });
-  let request;
-  try {
-    request = decodeInferRequest(body, parseHeaderLength(headers['inference-header-content-length']));
-  } catch (error) {
-    const failure = toFerryError(error, { bodyLimit: Infinity });
-    dataplane.recordRejected(model, PROTOCOL, failure);
-    throw failure;
-  }
+  const request = dataplane.decode(model, PROTOCOL, () => decodeInferRequest(body, parseHeaderLength(headers['inference-header-content-length'])));
   const timeoutUs = request.parameters?.['timeout'];
   const deadline = deadlineFrom(headers['ferry-timeout-ms'], typeof timeoutUs === 'number' && timeoutUs > 0 ? timeoutUs / 1000 : undefined);
   const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline, signal });

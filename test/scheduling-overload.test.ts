@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { materializeRepository, type ScratchRepository } from './fixtures/repos/materialize.ts';
+import { logitsMismatch, metricSample, mlpBinaryRequest, pickRows, referenceRows } from './fixtures/repos/reference-rows.ts';
+import { startFerry, type RunningFerry } from './helpers/server.ts';
+
+/**
+ * Load shedding and deadlines end to end. Each burst sends 32 concurrent MLP requests of 256 rows (a few ms of
+ * onnxruntime each) to a model with `batching: off`, so that requests must wait behind one another. What a burst
+ * yields depends on timing, so bursts repeat (a bounded number of times) until the behaviour under test showed up;
+ * the assertions on every answer (status set, headers, values) hold for every burst.
+ */
+const BURST = 32;
+const ROWS = 256;
+const MAX_BURSTS = 4;
+
+interface Answer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: any;
+}
+
+describe('load shedding and deadlines', () => {
+  let repo: ScratchRepository;
+  let ferry: RunningFerry;
+  const rows = referenceRows('mlp');
+  const mine = pickRows(rows, 0, ROWS);
+  beforeAll(async () => {
+    repo = await materializeRepository('scheduling', { mlp_small_queue: 'mlp', mlp_unbatched: 'mlp', mlp_fallback: 'mlp' });
+    ferry = await startFerry({ model_repository: repo.root });
+  });
+  afterAll(async () => {
+    await ferry?.stop();
+    await repo?.remove();
+  });
+
+  const burst = async (model: string, headers: Record<string, string> = {}): Promise<Answer[]> => {
+    const request = mlpBinaryRequest(mine);
+    return Promise.all(Array.from({ length: BURST }, async () => {
+      const response = await fetch(`${ferry.url}/v2/models/${model}/infer`, { method: 'POST', body: request.body, headers: { ...request.headers, ...headers } });
+      return { status: response.status, headers: response.headers, body: await response.json() };
+    }));
+  };
+  const metrics = async () => (await fetch(`${ferry.url}/metrics`)).text();
+  const expectNumpyAnswer = (answer: Answer) => {
+    expect(answer.body.outputs[0]).toMatchObject({ name: 'logits', shape: [ROWS, 10] });
+    expect(logitsMismatch(answer.body.outputs[0].data, mine)).toBeUndefined();
+  };
+
+  it('sheds what does not fit in max_queue with 429 and Retry-After, and answers the rest correctly', async () => {
+    const all: Answer[] = [];
+    for (let i = 0; i < MAX_BURSTS && !all.some((a) => a.status === 429); i++) all.push(...(await burst('mlp_small_queue')));
+    expect(all.map((a) => a.status).filter((s) => s !== 200 && s !== 429), 'only 200 and 429').toEqual([]);
+    const shed = all.filter((a) => a.status === 429);
+    const served = all.filter((a) => a.status === 200);
+    expect(shed.length).toBeGreaterThan(0);
+    // One runs and two wait: at least three of each burst are served.
+    expect(served.length).toBeGreaterThanOrEqual(3);
+    for (const answer of shed) {
+      const retryAfter = Number(answer.headers.get('retry-after'));
+      expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After ${answer.headers.get('retry-after')}`).toBe(true);
+      expect(answer.body.error).toMatch(/queue/i);
+    }
+    for (const answer of served) expectNumpyAnswer(answer);
+    expect(metricSample(await metrics(), 'ferry_shed_total', { model: 'mlp_small_queue' })).toBe(shed.length);
+  });
+
+  it('answers 504 for requests whose ferry-timeout-ms passes while they wait, and never anything but 200 or 504', async () => {
+    const all: Answer[] = [];
+    for (let i = 0; i < MAX_BURSTS && !all.some((a) => a.status === 504); i++) all.push(...(await burst('mlp_unbatched', { 'ferry-timeout-ms': '2' })));
+    expect(all.map((a) => a.status).filter((s) => s !== 200 && s !== 504), 'only 200 and 504').toEqual([]);
+    const expired = all.filter((a) => a.status === 504);
+    expect(expired.length).toBeGreaterThan(0);
+    for (const answer of expired) expect(answer.body.error).toMatch(/deadline|timeout|timed out/i);
+    for (const answer of all.filter((a) => a.status === 200)) expectNumpyAnswer(answer);
+    expect(metricSample(await metrics(), 'ferry_expired_total', { model: 'mlp_unbatched' })).toBe(expired.length);
+  });
+
+  it('answers the configured default_output (200, ferry_default_output true) instead of 504 when the model has one', async () => {
+    const all: Answer[] = [];
+    const fallback = (a: Answer) => a.body.parameters?.['ferry_default_output'] === true;
+    for (let i = 0; i < MAX_BURSTS && !all.some(fallback); i++) all.push(...(await burst('mlp_fallback', { 'ferry-timeout-ms': '2' })));
+    expect(all.map((a) => a.status).filter((s) => s !== 200), 'every answer is 200').toEqual([]);
+    const defaults = all.filter(fallback);
+    expect(defaults.length).toBeGreaterThan(0);
+    const defaultRow = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    for (const answer of defaults) {
+      expect(answer.body.outputs).toHaveLength(1);
+      expect(answer.body.outputs[0]).toMatchObject({ name: 'logits', datatype: 'FP32', shape: [ROWS, 10] });
+      expect(answer.body.outputs[0].data).toEqual(Array.from({ length: ROWS }, () => defaultRow).flat());
+    }
+    for (const answer of all.filter((a) => !fallback(a))) {
+      expect(answer.body.parameters?.['ferry_default_output']).toBeUndefined();
+      expectNumpyAnswer(answer);
+    }
+    expect(metricSample(await metrics(), 'ferry_expired_total', { model: 'mlp_fallback' })).toBe(defaults.length);
+  });
+});

@@ -33,6 +33,7 @@ describe('tensor codecs', () => {
     expect(Array.from(decodeJsonData('t', 'INT32', [2, 2], [[1, 2.0], [3, 4]]) as Int32Array)).toEqual([1, 2, 3, 4]);
     expect((decodeJsonData('t', 'INT64', [1], ['9223372036854775807']) as BigInt64Array)[0]).toBe(9223372036854775807n);
     expect(Number.isNaN((decodeJsonData('t', 'FP32', [1], [null]) as Float32Array)[0])).toBe(true);
+    expect((decodeJsonData('t', 'BYTES', [2], ['a', null]) as Uint8Array[]).map((b) => b.length)).toEqual([1, 0]);
     expect(() => decodeJsonData('t', 'INT8', [1], [128])).toThrow(/range of INT8/);
     expect(() => decodeJsonData('t', 'UINT64', [1], [-1])).toThrow(/range of UINT64/);
     expect(() => decodeJsonData('t', 'BOOL', [1], ['yes'])).toThrow(/not a boolean/);

@@ -105,6 +105,7 @@ function writerFor(name: string, datatype: Datatype, out: TensorData): Writer {
       const target = out as Uint8Array[];
       return (i, v) => {
         if (typeof v === 'string') target[i] = utf8.encode(v);
+        else if (v === null) target[i] = new Uint8Array(0); // a missing value, as null is in float tensors
         else bad(v, 'a string');
       };
     }

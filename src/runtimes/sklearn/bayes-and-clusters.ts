@@ -1,6 +1,6 @@
 import { expectLength, type CompileContext } from './compile-context.ts';
 import { reals, type EstimatorNode, type Real } from './document.ts';
-import { argmaxRows, numericColumns, type Labels, type Predictor } from './frame.ts';
+import { argmaxRows, classifier, numericColumns, type Labels, type Predictor } from './frame.ts';
 
 function matrix(rows: Real[][], width: number, name: string, ctx: CompileContext): Float64Array[] {
   return rows.map((row, i) => {
@@ -22,39 +22,33 @@ export function gaussianNB(node: EstimatorNode, width: number, ctx: CompileConte
     for (const x of v) logs += Math.log(2 * Math.PI * x);
     return { prior: Math.log(prior[i]!), norm: -0.5 * logs };
   });
-  return {
-    role: 'predictor',
-    task: 'classification',
-    classes,
-    hasProba: true,
-    predict(frame) {
-      const x = numericColumns(frame, 'GaussianNB');
-      const jll = new Float64Array(frame.rows * c);
-      for (let i = 0; i < c; i++) {
-        const t = theta[i]!;
-        const v = variance[i]!;
-        for (let r = 0; r < frame.rows; r++) {
-          let sum = 0;
-          for (let j = 0; j < width; j++) {
-            const d = x[j]![r]! - t[j]!;
-            sum += (d * d) / v[j]!;
-          }
-          jll[r * c + i] = constant[i]!.prior + (constant[i]!.norm - 0.5 * sum);
-        }
-      }
-      const classIndex = argmaxRows(jll, frame.rows, c);
-      const proba = new Float64Array(frame.rows * c);
+  return classifier(classes, true, (frame) => {
+    const x = numericColumns(frame, 'GaussianNB');
+    const jll = new Float64Array(frame.rows * c);
+    for (let i = 0; i < c; i++) {
+      const t = theta[i]!;
+      const v = variance[i]!;
       for (let r = 0; r < frame.rows; r++) {
-        let max = -Infinity;
-        for (let i = 0; i < c; i++) max = Math.max(max, jll[r * c + i]!);
         let sum = 0;
-        for (let i = 0; i < c; i++) sum += Math.exp(jll[r * c + i]! - max);
-        const logNorm = max + Math.log(sum);
-        for (let i = 0; i < c; i++) proba[r * c + i] = Math.exp(jll[r * c + i]! - logNorm);
+        for (let j = 0; j < width; j++) {
+          const d = x[j]![r]! - t[j]!;
+          sum += (d * d) / v[j]!;
+        }
+        jll[r * c + i] = constant[i]!.prior + (constant[i]!.norm - 0.5 * sum);
       }
-      return { task: 'classification', classIndex, proba };
-    },
-  };
+    }
+    const classIndex = argmaxRows(jll, frame.rows, c);
+    const proba = new Float64Array(frame.rows * c);
+    for (let r = 0; r < frame.rows; r++) {
+      let max = -Infinity;
+      for (let i = 0; i < c; i++) max = Math.max(max, jll[r * c + i]!);
+      let sum = 0;
+      for (let i = 0; i < c; i++) sum += Math.exp(jll[r * c + i]! - max);
+      const logNorm = max + Math.log(sum);
+      for (let i = 0; i < c; i++) proba[r * c + i] = Math.exp(jll[r * c + i]! - logNorm);
+    }
+    return { classIndex, proba };
+  });
 }
 
 /** KMeans: the index of the nearest cluster centre (squared euclidean distance). */

@@ -34,6 +34,21 @@ export interface Predictor {
 
 export type Step = Transformer | Predictor;
 
+type Classified = Omit<Extract<Prediction, { task: 'classification' }>, 'task'>;
+
+/**
+ * A classifier from its per-frame prediction; `hasProba` says whether that prediction carries probabilities.
+ * Built here so the predictor's task and its predictions' task cannot disagree.
+ */
+export function classifier(classes: Labels, hasProba: boolean, predict: (frame: Frame) => Classified): Predictor {
+  return { role: 'predictor', task: 'classification', classes, hasProba, predict: (frame) => ({ task: 'classification', ...predict(frame) }) };
+}
+
+/** A regressor from its per-frame predicted values (no probabilities). */
+export function regressor(values: (frame: Frame) => Float64Array): Predictor {
+  return { role: 'predictor', task: 'regression', hasProba: false, predict: (frame) => ({ task: 'regression', values: values(frame) }) };
+}
+
 /** A column as numbers; strings that are not numbers are a request error (a categorical fed a numeric step). */
 export function numericColumn(column: Column, where: string): Float64Array {
   if (column instanceof Float64Array) return column;

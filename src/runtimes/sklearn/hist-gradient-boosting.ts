@@ -1,6 +1,6 @@
 import { at, expectLength, invalidModel, type CompileContext } from './compile-context.ts';
 import { real, reals, type EstimatorNode, type HistTreeNode, type Real } from './document.ts';
-import { argmaxRows, numericColumns, type Frame, type Labels, type Predictor } from './frame.ts';
+import { argmaxRows, classifier, numericColumns, regressor, type Frame, type Labels, type Predictor } from './frame.ts';
 import { binaryProba, sigmoid, softmaxRows } from './link.ts';
 import { checkStructure } from './tree.ts';
 
@@ -107,15 +107,10 @@ export function histGradientBoostingRegressor(node: EstimatorNode, width: number
   const boosted = compileBoosted(node, width, ctx);
   expectLength(ctx, 'baseline', boosted.k, 1);
   const exp = node.link === 'exp';
-  return {
-    role: 'predictor',
-    task: 'regression',
-    hasProba: false,
-    predict(frame) {
-      const raw = boosted.raw(frame);
-      return { task: 'regression', values: exp ? raw.map(Math.exp) : raw };
-    },
-  };
+  return regressor((frame) => {
+    const raw = boosted.raw(frame);
+    return exp ? raw.map(Math.exp) : raw;
+  });
 }
 
 export function histGradientBoostingClassifier(node: EstimatorNode, width: number, ctx: CompileContext): Predictor {
@@ -124,16 +119,10 @@ export function histGradientBoostingClassifier(node: EstimatorNode, width: numbe
   const softmax = node.link === 'softmax';
   expectLength(ctx, 'baseline', boosted.k, softmax ? classes.length : 1);
   if (!softmax && classes.length !== 2) throw invalidModel(ctx, `link 'logistic' needs 2 classes, not ${classes.length}`);
-  return {
-    role: 'predictor',
-    task: 'classification',
-    classes,
-    hasProba: true,
-    predict(frame) {
-      const raw = boosted.raw(frame);
-      const proba = softmax ? raw : binaryProba(raw.map(sigmoid));
-      if (softmax) softmaxRows(proba, frame.rows, classes.length);
-      return { task: 'classification', classIndex: argmaxRows(proba, frame.rows, classes.length), proba };
-    },
-  };
+  return classifier(classes, true, (frame) => {
+    const raw = boosted.raw(frame);
+    const proba = softmax ? raw : binaryProba(raw.map(sigmoid));
+    if (softmax) softmaxRows(proba, frame.rows, classes.length);
+    return { classIndex: argmaxRows(proba, frame.rows, classes.length), proba };
+  });
 }

@@ -1,6 +1,6 @@
 import { invalidModel, expectLength, type CompileContext } from './compile-context.ts';
 import { real, reals, type EstimatorNode, type Real } from './document.ts';
-import { argmaxRows, numericColumns, type Frame, type Labels, type Predictor } from './frame.ts';
+import { argmaxRows, classifier, numericColumns, regressor, type Frame, type Labels, type Predictor } from './frame.ts';
 import { binaryProba, sigmoid, softmaxRows } from './link.ts';
 
 /** Row-major [rows, k] = X @ coef.T + intercept. */
@@ -24,12 +24,7 @@ export function linearRegressor(node: EstimatorNode, width: number, ctx: Compile
   const coef = reals(node.coef as Real[]);
   expectLength(ctx, 'coef', coef.length, width);
   const intercept = Float64Array.of(real(node.intercept as Real));
-  return {
-    role: 'predictor',
-    task: 'regression',
-    hasProba: false,
-    predict: (frame) => ({ task: 'regression', values: decision(frame, [coef], intercept, node.type) }),
-  };
+  return regressor((frame) => decision(frame, [coef], intercept, node.type));
 }
 
 type ProbaKind = 'ovr' | 'softmax' | 'modified_huber';
@@ -49,17 +44,11 @@ export function linearClassifier(node: EstimatorNode, width: number, ctx: Compil
   }
   const proba = node.proba as ProbaKind | undefined;
   const k = classes.length;
-  return {
-    role: 'predictor',
-    task: 'classification',
-    classes,
-    hasProba: proba !== undefined,
-    predict(frame) {
-      const scores = decision(frame, coef, intercept, node.type);
-      const classIndex = binary ? Int32Array.from(scores, (d) => (d > 0 ? 1 : 0)) : argmaxRows(scores, frame.rows, k);
-      return { task: 'classification', classIndex, proba: proba && probabilities(proba, scores, frame.rows, k, binary) };
-    },
-  };
+  return classifier(classes, proba !== undefined, (frame) => {
+    const scores = decision(frame, coef, intercept, node.type);
+    const classIndex = binary ? Int32Array.from(scores, (d) => (d > 0 ? 1 : 0)) : argmaxRows(scores, frame.rows, k);
+    return { classIndex, proba: proba && probabilities(proba, scores, frame.rows, k, binary) };
+  });
 }
 
 function probabilities(kind: ProbaKind, scores: Float64Array, rows: number, k: number, binary: boolean): Float64Array {

@@ -1,6 +1,6 @@
 import { expectLength, invalidModel, type CompileContext } from './compile-context.ts';
 import { real, reals, type EstimatorNode, type Real } from './document.ts';
-import { argmaxRows, numericColumns, type Frame, type Labels, type Predictor } from './frame.ts';
+import { argmaxRows, classifier, numericColumns, regressor, type Frame, type Labels, type Predictor } from './frame.ts';
 
 interface Neighbors {
   readonly k: number;
@@ -81,28 +81,22 @@ export function kNeighborsClassifier(node: EstimatorNode, width: number, ctx: Co
   for (const label of labels) if (label >= classes.length) throw invalidModel(ctx, `fit_y holds class index ${label}, there are ${classes.length} classes`);
   const { k } = neighbors;
   const c = classes.length;
-  return {
-    role: 'predictor',
-    task: 'classification',
-    classes,
-    hasProba: true,
-    predict(frame) {
-      const { index, distance } = neighbors.search(frame);
-      const weights = neighbors.weights(distance, frame.rows);
-      const proba = new Float64Array(frame.rows * c);
-      for (let r = 0; r < frame.rows; r++) {
-        let total = 0;
-        for (let i = 0; i < k; i++) {
-          const w = weights[r * k + i]!;
-          proba[r * c + labels[index[r * k + i]!]!]! += w;
-          total += w;
-        }
-        if (total === 0) total = 1;
-        for (let j = 0; j < c; j++) proba[r * c + j]! /= total;
+  return classifier(classes, true, (frame) => {
+    const { index, distance } = neighbors.search(frame);
+    const weights = neighbors.weights(distance, frame.rows);
+    const proba = new Float64Array(frame.rows * c);
+    for (let r = 0; r < frame.rows; r++) {
+      let total = 0;
+      for (let i = 0; i < k; i++) {
+        const w = weights[r * k + i]!;
+        proba[r * c + labels[index[r * k + i]!]!]! += w;
+        total += w;
       }
-      return { task: 'classification', classIndex: argmaxRows(proba, frame.rows, c), proba };
-    },
-  };
+      if (total === 0) total = 1;
+      for (let j = 0; j < c; j++) proba[r * c + j]! /= total;
+    }
+    return { classIndex: argmaxRows(proba, frame.rows, c), proba };
+  });
 }
 
 export function kNeighborsRegressor(node: EstimatorNode, width: number, ctx: CompileContext): Predictor {
@@ -111,25 +105,20 @@ export function kNeighborsRegressor(node: EstimatorNode, width: number, ctx: Com
   expectLength(ctx, 'fit_y', targets.length, neighbors.samples);
   const { k } = neighbors;
   const uniform = node.weights !== 'distance';
-  return {
-    role: 'predictor',
-    task: 'regression',
-    hasProba: false,
-    predict(frame) {
-      const { index, distance } = neighbors.search(frame);
-      const weights = neighbors.weights(distance, frame.rows);
-      const values = new Float64Array(frame.rows);
-      for (let r = 0; r < frame.rows; r++) {
-        let sum = 0;
-        let total = 0;
-        for (let i = 0; i < k; i++) {
-          const w = weights[r * k + i]!;
-          sum += uniform ? targets[index[r * k + i]!]! : targets[index[r * k + i]!]! * w;
-          total += w;
-        }
-        values[r] = sum / total;
+  return regressor((frame) => {
+    const { index, distance } = neighbors.search(frame);
+    const weights = neighbors.weights(distance, frame.rows);
+    const values = new Float64Array(frame.rows);
+    for (let r = 0; r < frame.rows; r++) {
+      let sum = 0;
+      let total = 0;
+      for (let i = 0; i < k; i++) {
+        const w = weights[r * k + i]!;
+        sum += uniform ? targets[index[r * k + i]!]! : targets[index[r * k + i]!]! * w;
+        total += w;
       }
-      return { task: 'regression', values };
-    },
-  };
+      values[r] = sum / total;
+    }
+    return values;
+  });
 }

@@ -1,6 +1,6 @@
 import { at, expectLength, invalidModel, type CompileContext } from './compile-context.ts';
 import { real, reals, type EstimatorNode, type Real, type TreeNode } from './document.ts';
-import { argmaxRows, numericColumns, type Frame, type Labels, type Predictor } from './frame.ts';
+import { argmaxRows, classifier, numericColumns, regressor, type Frame, type Labels, type Predictor } from './frame.ts';
 import { binaryProba, sigmoid, softmaxRows } from './link.ts';
 import { compileTree, leafIndex, type CompiledTree } from './tree.ts';
 
@@ -24,25 +24,14 @@ function compileTrees(nodes: readonly TreeNode[], width: number, k: number, ctx:
 
 function treeClassifier(classes: Labels, trees: CompiledTree[], type: string): Predictor {
   const k = classes.length;
-  return {
-    role: 'predictor',
-    task: 'classification',
-    classes,
-    hasProba: true,
-    predict(frame) {
-      const proba = averageLeaves(trees, frame, k, type);
-      return { task: 'classification', classIndex: argmaxRows(proba, frame.rows, k), proba };
-    },
-  };
+  return classifier(classes, true, (frame) => {
+    const proba = averageLeaves(trees, frame, k, type);
+    return { classIndex: argmaxRows(proba, frame.rows, k), proba };
+  });
 }
 
 function treeRegressor(trees: CompiledTree[], type: string): Predictor {
-  return {
-    role: 'predictor',
-    task: 'regression',
-    hasProba: false,
-    predict: (frame) => ({ task: 'regression', values: averageLeaves(trees, frame, 1, type) }),
-  };
+  return regressor((frame) => averageLeaves(trees, frame, 1, type));
 }
 
 /** DecisionTreeClassifier: leaves hold class probabilities. */
@@ -91,12 +80,7 @@ export function gradientBoostingRegressor(node: EstimatorNode, width: number, ct
   const init = reals(node.init as Real[]);
   const stages = compileStages(node, width, 1, ctx);
   const rate = real(node.learning_rate as Real);
-  return {
-    role: 'predictor',
-    task: 'regression',
-    hasProba: false,
-    predict: (frame) => ({ task: 'regression', values: boostedRaw(stages, init, rate, frame, node.type) }),
-  };
+  return regressor((frame) => boostedRaw(stages, init, rate, frame, node.type));
 }
 
 /** Binary: logistic (log_loss) or exponential loss on one raw score; multiclass: softmax over one per class. */
@@ -109,21 +93,15 @@ export function gradientBoostingClassifier(node: EstimatorNode, width: number, c
   expectLength(ctx, 'init', init.length, k);
   const stages = compileStages(node, width, k, ctx);
   const rate = real(node.learning_rate as Real);
-  return {
-    role: 'predictor',
-    task: 'classification',
-    classes,
-    hasProba: true,
-    predict(frame) {
-      const raw = boostedRaw(stages, init, rate, frame, node.type);
-      if (link === 'softmax') {
-        const classIndex = argmaxRows(raw, frame.rows, k);
-        softmaxRows(raw, frame.rows, k);
-        return { task: 'classification', classIndex, proba: raw };
-      }
-      const scale = link === 'exponential' ? 2 : 1;
-      const proba = binaryProba(raw.map((v) => sigmoid(scale * v)));
-      return { task: 'classification', classIndex: argmaxRows(proba, frame.rows, 2), proba };
-    },
-  };
+  return classifier(classes, true, (frame) => {
+    const raw = boostedRaw(stages, init, rate, frame, node.type);
+    if (link === 'softmax') {
+      const classIndex = argmaxRows(raw, frame.rows, k);
+      softmaxRows(raw, frame.rows, k);
+      return { classIndex, proba: raw };
+    }
+    const scale = link === 'exponential' ? 2 : 1;
+    const proba = binaryProba(raw.map((v) => sigmoid(scale * v)));
+    return { classIndex: argmaxRows(proba, frame.rows, 2), proba };
+  });
 }

@@ -20,21 +20,19 @@ function shiftAndDivide(type: string, width: number, shift: Float64Array, divide
   };
 }
 
-export function standardScaler(node: EstimatorNode, width: number, ctx: CompileContext): Transformer {
-  const mean = reals(node.mean as Real[]);
-  const scale = reals(node.scale as Real[]);
-  expectLength(ctx, 'mean', mean.length, width);
-  expectLength(ctx, 'scale', scale.length, width);
-  return shiftAndDivide('StandardScaler', width, mean, scale);
+/** A scaler stored as a per-column shift (named `shiftField`) and `scale`: (x - shift) / scale. */
+function shiftScaler(type: string, shiftField: 'mean' | 'center') {
+  return (node: EstimatorNode, width: number, ctx: CompileContext): Transformer => {
+    const shift = reals(node[shiftField] as Real[]);
+    const scale = reals(node.scale as Real[]);
+    expectLength(ctx, shiftField, shift.length, width);
+    expectLength(ctx, 'scale', scale.length, width);
+    return shiftAndDivide(type, width, shift, scale);
+  };
 }
 
-export function robustScaler(node: EstimatorNode, width: number, ctx: CompileContext): Transformer {
-  const center = reals(node.center as Real[]);
-  const scale = reals(node.scale as Real[]);
-  expectLength(ctx, 'center', center.length, width);
-  expectLength(ctx, 'scale', scale.length, width);
-  return shiftAndDivide('RobustScaler', width, center, scale);
-}
+export const standardScaler = shiftScaler('StandardScaler', 'mean');
+export const robustScaler = shiftScaler('RobustScaler', 'center');
 
 export function maxAbsScaler(node: EstimatorNode, width: number, ctx: CompileContext): Transformer {
   const scale = reals(node.scale as Real[]);

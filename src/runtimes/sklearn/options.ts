@@ -1,4 +1,4 @@
-import { ferryError } from '../../errors/index.ts';
+import { readTabularOptions } from '../options.ts';
 import type { InputLayout } from '../tabular.ts';
 
 /** model.yaml `options:` this runtime reads (same keys as the other tabular runtimes). */
@@ -11,14 +11,6 @@ export interface SklearnOptions {
 export const DEFAULT_MAX_BATCH_SIZE = 4096;
 
 export function readOptions(model: string, options: Readonly<Record<string, unknown>>): SklearnOptions {
-  const bad = (key: string, expected: string): never => {
-    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `options.${key} must be ${expected} (got ${JSON.stringify(options[key])})` });
-  };
-  const file = options['file'];
-  if (file !== undefined && (typeof file !== 'string' || file === '' || file.includes('..'))) bad('file', 'a file name inside the version folder');
-  const layout = options['inputs'] ?? 'named';
-  if (layout !== 'named' && layout !== 'matrix') bad('inputs', "'named' or 'matrix'");
-  const maxBatch = options['max_batch_size'] ?? DEFAULT_MAX_BATCH_SIZE;
-  if (typeof maxBatch !== 'number' || !Number.isInteger(maxBatch) || maxBatch < 0) bad('max_batch_size', 'a non-negative integer');
-  return { ...(file !== undefined ? { file: file as string } : {}), layout: layout as InputLayout, maxBatchSize: maxBatch as number };
+  const common = readTabularOptions(model, options, DEFAULT_MAX_BATCH_SIZE);
+  return { ...common, layout: common.layout ?? 'named' };
 }

@@ -1,4 +1,4 @@
-import { ferryError } from '../../errors/index.ts';
+import { badOption, isCount, readTabularOptions } from '../options.ts';
 import type { InputLayout } from '../tabular.ts';
 
 /** Options shared by the tree runtimes (model.yaml `options:`), validated at load with errors naming the key. */
@@ -14,15 +14,8 @@ export interface TreeOptions {
 export const DEFAULT_MAX_BATCH_SIZE = 8192;
 
 export function readTreeOptions(model: string, options: Readonly<Record<string, unknown>>): TreeOptions {
-  const bad = (key: string, expected: string): never => {
-    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `options.${key} must be ${expected} (got ${JSON.stringify(options[key])})` });
-  };
-  const file = options['file'];
-  if (file !== undefined && (typeof file !== 'string' || file === '' || file.includes('..'))) bad('file', 'a file name inside the version folder');
-  const layout = options['inputs'];
-  if (layout !== undefined && layout !== 'named' && layout !== 'matrix') bad('inputs', "'named' or 'matrix'");
-  const maxBatch = options['max_batch_size'] ?? DEFAULT_MAX_BATCH_SIZE;
-  if (!isCount(maxBatch)) bad('max_batch_size', 'a non-negative integer');
+  const bad = (key: string, expected: string): never => badOption(model, options, key, expected);
+  const common = readTabularOptions(model, options, DEFAULT_MAX_BATCH_SIZE);
 
   let iterations: TreeOptions['iterations'];
   const num = options['num_iteration'];
@@ -38,14 +31,5 @@ export function readTreeOptions(model: string, options: Readonly<Record<string, 
     }
     iterations = { begin: (range as number[])[0]!, end: (range as number[])[1]! };
   }
-  return {
-    ...(file !== undefined ? { file: file as string } : {}),
-    ...(layout !== undefined ? { layout: layout as InputLayout } : {}),
-    ...(iterations ? { iterations } : {}),
-    maxBatchSize: maxBatch as number,
-  };
-}
-
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+  return { ...common, ...(iterations ? { iterations } : {}) };
 }

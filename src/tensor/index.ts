@@ -2,4 +2,5 @@ export * from './datatype.ts';
 export * from './tensor.ts';
 export * from './half.ts';
 export { decodeJsonData, encodeJsonData } from './json-codec.ts';
+export { quoteNonFiniteTokens } from './non-finite-json.ts';
 export { decodeRawData, encodeRawData, rawByteLength } from './raw-codec.ts';

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import { decodeResult, encodeResult } from './result-codec.ts';
+import { encodeResult } from './result-codec.ts';
+import { answerLookup, ttlMillis } from './stored-entry.ts';
 import type { CacheHooks, CachedResult, PredictionCache } from './types.ts';
 
 export interface LruCacheOptions {
@@ -30,24 +31,10 @@ export function createLruCache(options: LruCacheOptions = {}): PredictionCache {
 
   return {
     async get(key) {
-      const bytes = entries.get(key);
-      if (bytes === undefined) {
-        hooks.onMiss?.();
-        return undefined;
-      }
-      try {
-        const result = decodeResult(bytes);
-        hooks.onHit?.();
-        return result;
-      } catch (error) {
-        entries.delete(key);
-        hooks.onError?.(error);
-        hooks.onMiss?.();
-        return undefined;
-      }
+      return answerLookup(entries.get(key), hooks, () => entries.delete(key));
     },
     async set(key: string, value: CachedResult, ttlS: number) {
-      const ttl = Number.isFinite(ttlS) && ttlS > 0 ? Math.max(1, Math.round(ttlS * 1000)) : undefined;
+      const ttl = ttlMillis(ttlS);
       entries.set(key, encodeResult(value), ttl === undefined ? {} : { ttl });
     },
     async close() {

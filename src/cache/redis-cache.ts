@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import { decodeResult, encodeResult } from './result-codec.ts';
+import { encodeResult } from './result-codec.ts';
+import { answerLookup, ttlMillis } from './stored-entry.ts';
 import type { CacheHooks, CacheLogger, CachedResult, PredictionCache } from './types.ts';
 
 export interface RedisCacheOptions {
@@ -72,26 +73,15 @@ export function createRedisCache(options: RedisCacheOptions): PredictionCache {
         hooks.onMiss?.();
         return undefined;
       }
-      if (bytes === null) {
-        hooks.onMiss?.();
-        return undefined;
-      }
-      try {
-        const result = decodeResult(bytes);
-        hooks.onHit?.();
-        return result;
-      } catch (error) {
-        hooks.onError?.(error); // a foreign or corrupt value: a miss, not an outage
-        hooks.onMiss?.();
-        return undefined;
-      }
+      return answerLookup(bytes, hooks);
     },
     async set(key: string, value: CachedResult, ttlS: number) {
       const bytes = encodeResult(value);
       if (bytes.byteLength > maxValueBytes) return;
       const payload = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const ttl = ttlMillis(ttlS);
       try {
-        if (Number.isFinite(ttlS) && ttlS > 0) await client.set(prefix + key, payload, 'PX', Math.max(1, Math.round(ttlS * 1000)));
+        if (ttl !== undefined) await client.set(prefix + key, payload, 'PX', ttl);
         else await client.set(prefix + key, payload);
       } catch (error) {
         failed(error);

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { pmmlRuntime } from '../../src/runtimes/pmml/index.ts';
 import { silentContext } from '../../src/runtimes/runtime.case.ts';
 import type { InferRequest, Tensor } from '../../src/tensor/index.ts';
+import { readCsv } from '../helpers/csv.ts';
 
 const PACK = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/conformance/pmml');
 const MANIFEST = path.join(PACK, 'MANIFEST.json');
@@ -31,40 +32,6 @@ interface PmmlCase {
   readonly na_tokens: readonly string[];
   readonly compare_columns: readonly string[];
   readonly tolerance: Tolerance;
-}
-
-function readCsv(file: string): { header: string[]; rows: string[][] } {
-  const records: string[][] = [];
-  let field = '';
-  let record: string[] = [];
-  let quoted = false;
-  const text = readFileSync(file, 'utf8');
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      record.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || record.length > 0) {
-    record.push(field);
-    records.push(record);
-  }
-  const nonEmpty = records.filter((r) => !(r.length === 1 && r[0] === ''));
-  return { header: nonEmpty[0]!, rows: nonEmpty.slice(1) };
 }
 
 const encoder = new TextEncoder();

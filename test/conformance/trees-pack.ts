@@ -6,6 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InferRequest, Tensor, TensorMetadata } from '../../src/tensor/index.ts';
+import { readCsv, type Table } from '../helpers/csv.ts';
+
+export { readCsv, type Table };
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CONFORMANCE_ROOT = path.resolve(REPO_ROOT, '../shared/conformance');
@@ -41,39 +44,6 @@ export function openPack(name: string): Pack | { readonly missing: string } {
   if (!existsSync(manifest)) return { missing: `conformance pack not found at ${manifest}` };
   const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { cases: PackCase[] };
   return { root, cases: parsed.cases };
-}
-
-export interface Table {
-  readonly header: readonly string[];
-  readonly rows: readonly (readonly string[])[];
-}
-
-/** RFC 4180 CSV (quoted fields may hold commas and doubled quotes). */
-export function readCsv(file: string): Table {
-  const text = readFileSync(file, 'utf8');
-  const records: string[][] = [];
-  let field = '';
-  let record: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { record.push(field); field = ''; }
-    else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || record.length > 0) { record.push(field); records.push(record); }
-  const nonEmpty = records.filter((r) => !(r.length === 1 && r[0] === ''));
-  return { header: nonEmpty[0]!, rows: nonEmpty.slice(1) };
 }
 
 /**
@@ -194,3 +164,4 @@ export function forEachCase(
   }
   for (const c of pack.cases) api.it(c.id, register(pack.root, c));
 }
+

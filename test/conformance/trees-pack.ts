@@ -1,14 +1,16 @@
 /**
  * Reads the third-party tree conformance packs (../shared/conformance/<pack> beside the repository): manifest,
- * CSV inputs as pandas would read them, expected outputs, and the manifest's tolerance rules.
+ * CSV inputs as pandas would read them, expected outputs, and the manifest's tolerance rules; and checks a
+ * runtime against one case.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import type { Runtime } from '../../src/runtimes/runtime.ts';
+import { silentContext } from '../../src/runtimes/runtime.case.ts';
 import type { InferRequest, Tensor, TensorMetadata } from '../../src/tensor/index.ts';
 import { readCsv, type Table } from '../helpers/csv.ts';
-
-export { readCsv, type Table };
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CONFORMANCE_ROOT = path.resolve(REPO_ROOT, '../shared/conformance');
@@ -165,3 +167,38 @@ export function forEachCase(
   for (const c of pack.cases) api.it(c.id, register(pack.root, c));
 }
 
+/** Supplies an input that is not a CSV column (e.g. a one-hot indicator) from the input table, or undefined. */
+export type DeriveInput = (table: Table, name: string, cell: (column: string, row: number) => string | null) => ((row: number) => number) | undefined;
+
+/**
+ * Loads the case's model with `runtime` and `options`, predicts the whole input table in one request, and
+ * expects every compared column of the expected table within the manifest's tolerance.
+ */
+export async function expectCaseMatches(root: string, c: PackCase, runtime: Runtime, options: Readonly<Record<string, unknown>>, derive?: DeriveInput): Promise<void> {
+  const modelPath = path.join(root, c.model_file.path);
+  const instance = await runtime.load({
+    name: c.id,
+    version: '1',
+    dir: { path: path.dirname(modelPath), files: [path.basename(modelPath)] },
+    options,
+  }, silentContext);
+  const input = readCsv(path.join(root, c.input_file.path));
+  const expected = readCsv(path.join(root, c.expected_file.path));
+  expect(expected.rows.length).toBe(input.rows.length);
+  const request = requestFromTable(input, instance.signature.inputs, c.na_tokens, derive && ((name, cell) => derive(input, name, cell)));
+  const [result] = await instance.execute([request], new AbortController().signal);
+  const outputs = new Map(result!.outputs.map((t) => [t.name, t]));
+  const absolute = absoluteColumns(c.notes);
+  const failures: string[] = [];
+  for (const column of c.compare_columns) {
+    const col = expected.header.indexOf(column);
+    expect(col, `expected column ${column}`).toBeGreaterThanOrEqual(0);
+    expected.rows.forEach((row, r) => {
+      const want = Number(row[col]);
+      const got = outputValue(outputs, column, r);
+      if (!withinTolerance(got, want, c.tolerance, absolute.has(column) ? 1e-6 : 0)) failures.push(`row ${r} ${column}: ${got} vs ${want}`);
+    });
+  }
+  expect(failures.slice(0, 10), `${failures.length} values out of tolerance`).toEqual([]);
+  await instance.unload();
+}

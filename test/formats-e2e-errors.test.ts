@@ -1,27 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ferryError, type ErrorCode, type ErrorParams } from '../src/errors/index.ts';
-import { FORMAT_EXAMPLES, expectedFlat, readReference, v2Inputs, type ExampleReference } from './fixtures/examples/references.ts';
-import { postJson, startFerry, type RunningFerry } from './helpers/server.ts';
+import { FORMAT_EXAMPLES, expectedFlat, v2Inputs } from './fixtures/examples/references.ts';
+import { serveFormatExamples } from './helpers/format-examples-server.ts';
+import { postJson } from './helpers/server.ts';
 
 /**
  * Bad input over V2 REST for the "models as data" examples: every case answers 400 with the catalogue's message
  * (rendered here from src/errors/catalogue.ts, never copied from a response), and the model keeps serving.
  */
-let ferry: RunningFerry;
-const references = new Map<string, ExampleReference>();
-
-beforeAll(async () => {
-  ferry = await startFerry({ grpc: { enabled: false } });
-  for (const example of FORMAT_EXAMPLES) references.set(example.model, await readReference(example.model));
-});
-afterAll(async () => ferry?.stop());
+const ferry = serveFormatExamples();
 
 type V2Input = { name: string; datatype: string; shape: number[]; data: unknown[] };
 
 const catalogue = (code: ErrorCode, params: ErrorParams) => ({ error: ferryError(code, params).message });
 
 describe.each(FORMAT_EXAMPLES)('$model: bad input over V2 REST is a 400 with the catalogue message', (example) => {
-  const reference = () => references.get(example.model)!;
+  const reference = () => ferry.reference(example.model);
   /** Two good rows as V2 inputs, for a test to spoil. */
   const goodInputs = () => v2Inputs(reference(), reference().rows.slice(0, 2)) as V2Input[];
   const infer = (inputs: unknown) => postJson(`${ferry.url}/v2/models/${example.model}/infer`, { inputs });

@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FORMAT_EXAMPLES, expectedFlat, readReference, relativeMismatches, type Cell, type ExampleReference, type FormatExample } from './fixtures/examples/references.ts';
-import { postJson, startFerry, type RunningFerry } from './helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import { FORMAT_EXAMPLES, expectedFlat, relativeMismatches, type Cell, type ExampleReference, type FormatExample } from './fixtures/examples/references.ts';
+import { serveFormatExamples } from './helpers/format-examples-server.ts';
+import { postJson } from './helpers/server.ts';
 
 /**
  * The same "models as data" examples through the MLflow scoring protocol (dataframe_split with column names) and
  * TF Serving's row format (instances as objects): columns and object keys map onto the named feature inputs, in
  * any order, and the answers equal the training library's (examples/models/<model>/reference.json).
  */
-let ferry: RunningFerry;
-const references = new Map<string, ExampleReference>();
-
-beforeAll(async () => {
-  ferry = await startFerry({ grpc: { enabled: false } });
-  for (const example of FORMAT_EXAMPLES) references.set(example.model, await readReference(example.model));
-});
-afterAll(async () => ferry?.stop());
+const ferry = serveFormatExamples();
 
 /** A protocol that answers one object per row, output name → value: checks every output against the reference. */
 function expectRecords(example: FormatExample, reference: ExampleReference, records: Record<string, unknown>[]): void {
@@ -31,7 +25,7 @@ function expectRecords(example: FormatExample, reference: ExampleReference, reco
 const reversed = (reference: ExampleReference) => reference.features.map((_, j) => j).reverse();
 
 describe.each(FORMAT_EXAMPLES)('$model', (example) => {
-  const reference = () => references.get(example.model)!;
+  const reference = () => ferry.reference(example.model);
 
   it('MLflow /invocations with dataframe_split: the column names map onto the named inputs (null = missing)', async () => {
     const order = reversed(reference());

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FORMAT_EXAMPLES, expectedFlat, maxRelative, readReference, relativeMismatches, v2Inputs, type ExampleReference } from './fixtures/examples/references.ts';
-import { getJson, postJson, startFerry, type RunningFerry } from './helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import { FORMAT_EXAMPLES, expectedFlat, maxRelative, relativeMismatches, v2Inputs } from './fixtures/examples/references.ts';
+import { serveFormatExamples } from './helpers/format-examples-server.ts';
+import { getJson, postJson } from './helpers/server.ts';
 
 /**
  * The "models as data" formats served end to end over V2 REST by a real server over examples/models: XGBoost
@@ -9,19 +10,12 @@ import { getJson, postJson, startFerry, type RunningFerry } from './helpers/serv
  * test/fixtures/examples/make_examples.py): within 1e-6 relative, class labels exactly. The rows include
  * missing numbers (JSON null), missing categories ('') and categories never seen in training.
  */
-let ferry: RunningFerry;
-const references = new Map<string, ExampleReference>();
-
-beforeAll(async () => {
-  ferry = await startFerry({ grpc: { enabled: false } });
-  for (const example of FORMAT_EXAMPLES) references.set(example.model, await readReference(example.model));
-});
-afterAll(async () => ferry?.stop());
+const ferry = serveFormatExamples();
 
 const infer = (model: string, body: unknown) => postJson(`${ferry.url}/v2/models/${model}/infer`, body);
 
 describe.each(FORMAT_EXAMPLES)('$model over V2 REST', (example) => {
-  const reference = () => references.get(example.model)!;
+  const reference = () => ferry.reference(example.model);
 
   it('is detected by its files and ready, with no model.yaml', async () => {
     const ready = await fetch(`${ferry.url}/v2/models/${example.model}/ready`);
@@ -81,7 +75,7 @@ describe.each(FORMAT_EXAMPLES)('$model over V2 REST', (example) => {
 describe('input order', () => {
   it('named inputs may come in any order', async () => {
     for (const example of FORMAT_EXAMPLES) {
-      const reference = references.get(example.model)!;
+      const reference = ferry.reference(example.model);
       const { status, body } = await infer(example.model, { inputs: v2Inputs(reference).reverse() });
       expect(status).toBe(200);
       const label = body.outputs.find((o: { name: string }) => o.name === example.labels[0]);

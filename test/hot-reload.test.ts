@@ -2,14 +2,9 @@ import { cp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratchRepository, startFerry, type RunningFerry, jsonOf } from './helpers/server.ts';
+import { simpleRequest } from './helpers/simple-model.ts';
 
-const row = Array.from({ length: 16 }, (_, i) => i);
-const body = JSON.stringify({
-  inputs: [
-    { name: 'INPUT0', datatype: 'INT32', shape: [1, 16], data: row },
-    { name: 'INPUT1', datatype: 'INT32', shape: [1, 16], data: row },
-  ],
-});
+const body = JSON.stringify(simpleRequest());
 
 describe('hot reload of a live repository', () => {
   let ferry: RunningFerry;

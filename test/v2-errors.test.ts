@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, scratchRepository, startFerry, type RunningFerry, jsonOf } from './helpers/server.ts';
+import { SIMPLE_ROW, simpleRequest } from './helpers/simple-model.ts';
 
-const row = Array.from({ length: 16 }, (_, i) => i);
-const good = () => ({
-  inputs: [
-    { name: 'INPUT0', datatype: 'INT32', shape: [1, 16], data: row },
-    { name: 'INPUT1', datatype: 'INT32', shape: [1, 16], data: row },
-  ],
-});
+/** A valid request, for each case to spoil. */
+const good = simpleRequest;
 
 describe('V2 REST rejects bad input with the protocol error shape and the right status', () => {
   let ferry: RunningFerry;
@@ -36,9 +32,9 @@ describe('V2 REST rejects bad input with the protocol error shape and the right 
     ['unknown datatype', () => infer({ inputs: [{ ...good().inputs[0], datatype: 'FLOAT' }, good().inputs[1]] }), 400, /unknown datatype 'FLOAT'/],
     ['shape mismatch', () => infer({ inputs: [{ ...good().inputs[0], shape: [2, 8] }, good().inputs[1]] }), 400, /shape \[2,8\], model expects \[-1,16\]/],
     ['element count mismatch', () => infer({ inputs: [{ ...good().inputs[0], data: [1, 2, 3] }, good().inputs[1]] }), 400, /has 3 elements, its shape \[1,16\] needs 16/],
-    ['non-numeric data', () => infer({ inputs: [{ ...good().inputs[0], data: [...row.slice(1), 'x'] }, good().inputs[1]] }), 400, /"x" is not an integer/],
-    ['a fractional value in an integer tensor', () => infer({ inputs: [{ ...good().inputs[0], data: [...row.slice(1), 1.5] }, good().inputs[1]] }), 400, /1.5 is not an integer/],
-    ['an out-of-range integer', () => infer({ inputs: [{ ...good().inputs[0], data: [...row.slice(1), 2 ** 40] }, good().inputs[1]] }), 400, /within the range of INT32/],
+    ['non-numeric data', () => infer({ inputs: [{ ...good().inputs[0], data: [...SIMPLE_ROW.slice(1), 'x'] }, good().inputs[1]] }), 400, /"x" is not an integer/],
+    ['a fractional value in an integer tensor', () => infer({ inputs: [{ ...good().inputs[0], data: [...SIMPLE_ROW.slice(1), 1.5] }, good().inputs[1]] }), 400, /1.5 is not an integer/],
+    ['an out-of-range integer', () => infer({ inputs: [{ ...good().inputs[0], data: [...SIMPLE_ROW.slice(1), 2 ** 40] }, good().inputs[1]] }), 400, /within the range of INT32/],
     ['a negative dimension', () => infer({ inputs: [{ ...good().inputs[0], shape: [-1, 16] }, good().inputs[1]] }), 400, /invalid shape/],
     ['unknown requested output', () => infer({ ...good(), outputs: [{ name: 'NOPE' }] }), 400, /has no output 'NOPE'/],
     ['a bad parameter value', () => infer({ ...good(), parameters: { x: { nested: 1 } } }), 400, /parameter 'x'/],

@@ -25,6 +25,8 @@ const FEATURES = 256;
 const MODEL_FILE = path.join(REPO_ROOT, 'examples/models/mlp/1/model.onnx');
 const BATCH_SIZES = [1, 8, 32, 64, 128, 256];
 const MULTI_ROWS = 32;
+/** runtime.intra_op_threads in test/fixtures/repos/batching/ferry.yaml. */
+const SERVER_THREADS = 1;
 
 /** `rows` rows of inputs in [-1, 1), each row different. */
 function inputRows(rows: number): Float32Array {
@@ -46,9 +48,11 @@ export function binaryBody(data: Float32Array, rows: number): { body: Buffer; he
 const jsonBody = (data: Float32Array, rows: number): string =>
   JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [rows, FEATURES], data: Array.from(data) }] });
 
-/** session.run rows/s at each batch size, each timed for `ms` after a warm-up run. */
-async function measureOnnxRuntime(ms: number): Promise<{ batch: number; rowsPerSecond: number }[]> {
-  const session = await ort.InferenceSession.create(MODEL_FILE, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+/** session.run rows/s at each batch size, each timed for `ms` after a warm-up run; threads 0 = onnxruntime's default. */
+async function measureOnnxRuntime(ms: number, threads: number): Promise<{ batch: number; rowsPerSecond: number }[]> {
+  const session = await ort.InferenceSession.create(MODEL_FILE, {
+    executionProviders: ['cpu'], graphOptimizationLevel: 'all', ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
+  });
   const results: { batch: number; rowsPerSecond: number }[] = [];
   try {
     for (const batch of BATCH_SIZES) {
@@ -148,6 +152,7 @@ const describe = (label: string, r: Measured): string =>
 
 export interface BatchingFigures {
   readonly onnxBest: { readonly batch: number; readonly rowsPerSecond: number };
+  readonly onnxBestDefaultThreads: { readonly batch: number; readonly rowsPerSecond: number };
   readonly binary1: readonly [Measured, Measured];
   readonly json1: readonly [Measured, Measured];
   readonly binaryMulti: readonly [Measured, Measured];
@@ -155,11 +160,16 @@ export interface BatchingFigures {
 
 export async function main(): Promise<BatchingFigures> {
   const loadBefore = loadavg();
-  const onnx = await measureOnnxRuntime(800);
-  const best = onnx.reduce((x, y) => (y.rowsPerSecond > x.rowsPerSecond ? y : x));
+  // The server runs one onnxruntime thread (the fixture's ferry.yaml); the baseline is measured with the same
+  // setting, and with onnxruntime's default (a thread per core, nothing else running) for reference.
+  const onnx = await measureOnnxRuntime(600, SERVER_THREADS);
+  const onnxDefault = await measureOnnxRuntime(600, 0);
+  const bestOf = (runs: { batch: number; rowsPerSecond: number }[]) => runs.reduce((x, y) => (y.rowsPerSecond > x.rowsPerSecond ? y : x));
+  const best = bestOf(onnx);
+  const bestDefault = bestOf(onnxDefault);
 
   const repo = await materializeRepository('batching', { mlp: 'mlp', mlp_unbatched: 'mlp' });
-  const ferry = await startFerryProcess([], repo.root);
+  const ferry = await startFerryProcess(['--config', path.join(repo.root, 'ferry.yaml')], repo.root);
   try {
     const pid = ferry.child.pid!;
     const url = (model: string) => `${ferry.url}/v2/models/${model}/infer`;
@@ -196,8 +206,8 @@ export async function main(): Promise<BatchingFigures> {
     const share = (m: Measured) => (m.rowsPerSecond / best.rowsPerSecond).toFixed(2);
     console.log(`## Batching on (adaptive) vs off: MLP 256-512-512-10, ${CONNECTIONS} connections, ${SECONDS} s per load (slices on, off, off, on)`);
     console.log(`load average before the bench: ${loadBefore.map((v) => v.toFixed(2)).join(' ')}`);
-    console.log('in-process onnxruntime-node session.run, same model, default threads:');
-    for (const r of onnx) console.log(`  batch ${String(r.batch).padStart(3)}: ${r.rowsPerSecond.toFixed(0).padStart(8)} rows/s`);
+    console.log(`in-process onnxruntime-node session.run, same model, rows/s at ${SERVER_THREADS} thread (as the server) / default threads:`);
+    onnx.forEach((r, i) => console.log(`  batch ${String(r.batch).padStart(3)}: ${r.rowsPerSecond.toFixed(0).padStart(8)} / ${onnxDefault[i]!.rowsPerSecond.toFixed(0).padStart(8)}`));
     for (const [label, m] of [
       [loads.binaryOn.label, binary1[0]], [loads.binaryOff.label, binary1[1]],
       [loads.jsonOn.label, json1[0]], [loads.jsonOff.label, json1[1]],
@@ -205,10 +215,12 @@ export async function main(): Promise<BatchingFigures> {
     ] as const) console.log(describe(label, m));
     console.log(`throughput ratio on / off, 1 row:  binary ${ratio(binary1)}x (target >= 4), JSON ${ratio(json1)}x;  ${MULTI_ROWS} rows binary ${ratio(binaryMulti)}x`);
     console.log(`p99 on / off, 1 row: binary ${binary1[0].p99Ms} / ${binary1[1].p99Ms} ms, JSON ${json1[0].p99Ms} / ${json1[1].p99Ms} ms`);
-    console.log(`rows/s as a share of in-process onnxruntime at its best (batch ${best.batch}, ${best.rowsPerSecond.toFixed(0)} rows/s), batching on:`
+    console.log(`rows/s as a share of in-process onnxruntime at its best with ${SERVER_THREADS} thread (batch ${best.batch}, ${best.rowsPerSecond.toFixed(0)} rows/s), batching on:`
       + ` binary ${MULTI_ROWS} rows/request ${share(binaryMulti[0])} (target >= 0.7), binary 1 row ${share(binary1[0])}, JSON 1 row ${share(json1[0])}`);
+    console.log(`  against onnxruntime's default threads (batch ${bestDefault.batch}, ${bestDefault.rowsPerSecond.toFixed(0)} rows/s, the whole machine): binary ${MULTI_ROWS} rows/request `
+      + `${(binaryMulti[0].rowsPerSecond / bestDefault.rowsPerSecond).toFixed(2)}, binary 1 row ${(binary1[0].rowsPerSecond / bestDefault.rowsPerSecond).toFixed(2)}`);
     console.log(`load average after the bench: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
-    return { onnxBest: best, binary1, json1, binaryMulti };
+    return { onnxBest: best, onnxBestDefaultThreads: bestDefault, binary1, json1, binaryMulti };
   } finally {
     await ferry.stop();
     await repo.remove();

@@ -1,0 +1,250 @@
+/**
+ * Issue 5, "Throughput under a latency objective", overload half: the example MLP with `max_queue` and an execution
+ * objective (test/fixtures/repos/overload/mlp/model.yaml), every request carrying a deadline (`ferry-timeout-ms`).
+ *
+ * 1. Capacity: closed loop (CLOSED_LOOP requests in flight) for a few seconds: peak goodput (200s within deadline).
+ * 2. Overload: open loop at OVERLOAD × that rate for OVERLOAD_SECONDS: arrivals on a fixed schedule, whatever the
+ *    answers (no coordinated omission: an unbounded keep-alive agent, a new socket when none is free).
+ * Prints goodput against peak (target >= 0.9), the latency of 429 answers on their own (target: within 5 ms), the
+ * latency of 200s against their deadline (target: none later than deadline + slack) and how late 504s come.
+ * Requests carry ROWS rows (binary extension) so that the model, not HTTP, is what saturates.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { materializeRepository } from '../test/fixtures/repos/materialize.ts';
+import { binaryBody } from './batching.ts';
+import { REPO_ROOT } from './lib/processes.ts';
+
+const ROWS = Number(process.env['OVERLOAD_ROWS'] ?? 128);
+const DEADLINE_MS = 100;
+/** What a 200 may take beyond its deadline: it started before the deadline, then ran one batch (slo_ms 4) and was sent. */
+const SLACK_MS = 10;
+const SHED_TARGET_MS = 5;
+const CLOSED_LOOPS = [4, 16];
+/** Offered load as multiples of peak goodput: the issue's 3x, and 1.5x to show where the collapse begins. */
+const FACTORS = [1.5, 3];
+const CAPACITY_SECONDS = 3;
+const OVERLOAD_SECONDS = Number(process.env['BENCH_SECONDS'] ?? 6);
+
+interface Outcome {
+  /** HTTP status, or -1 when the request failed at the socket (see `error`). */
+  readonly status: number;
+  readonly error?: string;
+  /** From the moment the request was handed to the socket to the end of its answer. */
+  readonly ms: number;
+  /** performance.now() when it was sent. */
+  readonly sentAt: number;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024 });
+
+function send(url: URL, body: Buffer, headers: Record<string, string>): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const began = performance.now();
+    const request = http.request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': String(body.length) } }, (response) => {
+      response.on('data', () => {});
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, ms: performance.now() - began, sentAt: began }));
+      response.on('error', (error: NodeJS.ErrnoException) => resolve({ status: -1, error: error.code ?? error.message, ms: performance.now() - began, sentAt: began }));
+    });
+    request.on('error', (error: NodeJS.ErrnoException) => resolve({ status: -1, error: error.code ?? error.message, ms: performance.now() - began, sentAt: began }));
+    request.end(body);
+  });
+}
+
+/** `inFlight` loops each sending the next request when its previous one is answered, for `seconds`. */
+async function closedLoop(fire: () => Promise<Outcome>, inFlight: number, seconds: number): Promise<{ outcomes: Outcome[]; seconds: number }> {
+  const outcomes: Outcome[] = [];
+  const began = performance.now();
+  const end = began + seconds * 1000;
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (performance.now() < end) outcomes.push(await fire());
+  }));
+  return { outcomes, seconds: (performance.now() - began) / 1000 };
+}
+
+/** Arrivals at `rate` per second for `seconds` on a 1 ms tick, whatever the answers; waits for the last answers. */
+async function openLoop(fire: () => Promise<Outcome>, rate: number, seconds: number): Promise<{ outcomes: Outcome[]; maxTickLagMs: number }> {
+  const pending: Promise<Outcome>[] = [];
+  const began = performance.now();
+  let maxTickLagMs = 0;
+  let lastTick = began;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const now = performance.now();
+      maxTickLagMs = Math.max(maxTickLagMs, now - lastTick);
+      lastTick = now;
+      const due = Math.min(Math.floor(((now - began) / 1000) * rate), Math.floor(seconds * rate));
+      while (pending.length < due) pending.push(fire());
+      if (now - began >= seconds * 1000) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 1);
+  });
+  return { outcomes: await Promise.all(pending), maxTickLagMs };
+}
+
+interface Server {
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Log lines the server wrote since it was ready, by pino level (30 info, 40 warn, 50 error). */
+  readonly logLines: Map<number, number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * `ferry serve` in a child process. Unlike bench/lib's startFerryProcess it reads stdout line by line without
+ * keeping it (per-request logs under overload would otherwise pile up in the load generator), counts the lines
+ * by level.
+ */
+async function startServer(repository: string): Promise<Server> {
+  const args = ['bin/ferry.js', 'serve', repository, '--config', path.join(repository, 'ferry.yaml'), '--http-port', '0', '--grpc-port', '0', '--poll-seconds', '0', '--log-level', 'info'];
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const logLines = new Map<number, number>();
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('ferry serve did not become ready in 30 s')), 30_000);
+    child.once('exit', (code) => reject(new Error(`ferry serve exited with ${code}`)));
+    let ready = false;
+    let tail = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const lines = (tail + chunk.toString()).split('\n');
+      tail = lines.pop()!;
+      for (const line of lines) {
+        if (!ready && line.includes('"msg":"ferry serving"')) {
+          ready = true;
+          clearTimeout(timer);
+          resolve(`http://${(JSON.parse(line) as { http: string }).http}`);
+        } else if (ready) {
+          const level = Number(/"level":(\d+)/.exec(line)?.[1] ?? 0);
+          logLines.set(level, (logLines.get(level) ?? 0) + 1);
+        }
+      }
+    });
+  });
+  return {
+    url, child, logLines,
+    stop: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+const quantile = (values: readonly number[], q: number): number => {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+};
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+
+async function serverCounter(baseUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  return Number(new RegExp(`^${name}\\{[^}]*model="mlp"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+export interface OverloadRun {
+  readonly factor: number;
+  readonly offeredRate: number;
+  readonly goodput: number;
+  readonly shedP99Ms: number;
+  readonly late200: number;
+}
+
+export interface OverloadFigures {
+  readonly peakGoodput: number;
+  readonly runs: readonly OverloadRun[];
+}
+
+export async function main(): Promise<OverloadFigures> {
+  const loadBefore = loadavg();
+  const repo = await materializeRepository('overload', { mlp: 'mlp' });
+  const ferry = await startServer(repo.root);
+  try {
+    const pid = ferry.child.pid!;
+    const url = new URL(`${ferry.url}/v2/models/mlp/infer`);
+    const data = Float32Array.from({ length: ROWS * 256 }, (_, i) => Math.sin(i * 0.37));
+    const { body, headers } = binaryBody(data, ROWS);
+    const fire = () => send(url, body, { ...headers, 'ferry-timeout-ms': String(DEADLINE_MS) });
+    const good = (o: Outcome) => o.status === 200 && o.ms <= DEADLINE_MS + SLACK_MS;
+
+    console.log(`## Overload: MLP, ${ROWS} rows per request (binary), max_queue 16, slo_ms 4, ferry-timeout-ms ${DEADLINE_MS}, one onnxruntime thread (ferry.yaml)`);
+    console.log(`load average before the bench: ${loadBefore.map((v) => v.toFixed(2)).join(' ')}`);
+    const first = await fire();
+    if (first.status !== 200) throw new Error(`the model answered ${first.status}`);
+
+    // Peak goodput: the best of a few closed loops (enough in flight to batch, few enough to meet the deadline).
+    let peak = 0;
+    for (const inFlight of CLOSED_LOOPS) {
+      await closedLoop(fire, inFlight, 1);
+      const capacity = await closedLoop(fire, inFlight, CAPACITY_SECONDS);
+      const goodput = capacity.outcomes.filter(good).length / capacity.seconds;
+      const okMs = capacity.outcomes.filter((o) => o.status === 200).map((o) => o.ms);
+      console.log(`capacity, closed loop ${String(inFlight).padStart(2)} in flight, ${CAPACITY_SECONDS} s: ${goodput.toFixed(0)} good answers/s (${(goodput * ROWS).toFixed(0)} rows/s), `
+        + `200 p50 ${ms(quantile(okMs, 0.5))}, p99 ${ms(quantile(okMs, 0.99))}, ${capacity.outcomes.length - okMs.length} not 200`);
+      peak = Math.max(peak, goodput);
+    }
+
+    const runs: OverloadRun[] = [];
+    for (const factor of FACTORS) {
+      const rate = factor * peak;
+      const shedBefore = await serverCounter(ferry.url, 'ferry_shed_total');
+      const expiredBefore = await serverCounter(ferry.url, 'ferry_expired_total');
+      const cpuBefore = cpuSeconds(pid);
+      const began = performance.now();
+      const overload = await openLoop(fire, rate, OVERLOAD_SECONDS);
+      const wall = (performance.now() - began) / 1000;
+      const busy = (cpuSeconds(pid) - cpuBefore) / wall;
+      const shedServer = (await serverCounter(ferry.url, 'ferry_shed_total')) - shedBefore;
+      const expiredServer = (await serverCounter(ferry.url, 'ferry_expired_total')) - expiredBefore;
+
+      const by = (status: number) => overload.outcomes.filter((o) => o.status === status);
+      const ok = by(200);
+      const shed = by(429);
+      const expired = by(504);
+      const other = overload.outcomes.filter((o) => ![200, 429, 504].includes(o.status));
+      const goodput = ok.filter(good).length / OVERLOAD_SECONDS;
+      const late = ok.filter((o) => !good(o));
+      const shedMs = shed.map((o) => o.ms);
+      const okMs = ok.map((o) => o.ms);
+      // Good answers by the second of the run in which they were sent: a collapse shows as a falling series.
+      const perSecond = Array.from({ length: Math.ceil(OVERLOAD_SECONDS) }, (_, second) => ok.filter((o) => good(o) && Math.floor((o.sentAt - began) / 1000) === second).length);
+
+      console.log(`overload ${factor}x: open loop at ${rate.toFixed(0)} req/s for ${OVERLOAD_SECONDS} s (last answer after ${wall.toFixed(1)} s; generator tick lag max ${ms(overload.maxTickLagMs)}; server ${(busy * 100).toFixed(0)}% of a core)`);
+      console.log(`  offered ${overload.outcomes.length}: 200 ${ok.length}, 429 ${shed.length}, 504 ${expired.length}, other ${other.length}   (server counted shed ${shedServer}, expired ${expiredServer})`);
+      if (other.length > 0) {
+        const reasons = new Map<string, number>();
+        for (const o of other) reasons.set(o.error ?? String(o.status), (reasons.get(o.error ?? String(o.status)) ?? 0) + 1);
+        console.log(`  other answers: ${[...reasons].map(([reason, n]) => `${reason} ${n}`).join(', ')}`);
+      }
+      console.log(`  goodput ${goodput.toFixed(0)} good answers/s = ${(goodput / peak).toFixed(2)} of peak (target >= 0.90); good answers by second sent: ${perSecond.join(' ')}`);
+      console.log(`  429 latency: p50 ${ms(quantile(shedMs, 0.5))}, p99 ${ms(quantile(shedMs, 0.99))}, max ${ms(Math.max(...shedMs, 0))}`
+        + `; ${shedMs.filter((v) => v > SHED_TARGET_MS).length} of ${shed.length} over ${SHED_TARGET_MS} ms (target: none)`);
+      console.log(`  200 latency: p50 ${ms(quantile(okMs, 0.5))}, p99 ${ms(quantile(okMs, 0.99))}, max ${ms(Math.max(...okMs, 0))}`
+        + `; ${late.length} later than deadline + ${SLACK_MS} ms (target: none)`);
+      if (expired.length > 0) console.log(`  504 latency: p50 ${ms(quantile(expired.map((o) => o.ms), 0.5))}, max ${ms(Math.max(...expired.map((o) => o.ms)))} (deadline ${DEADLINE_MS} ms)`);
+      runs.push({ factor, offeredRate: rate, goodput, shedP99Ms: quantile(shedMs, 0.99), late200: late.length });
+      await new Promise((resolve) => setTimeout(resolve, 1000)); // let the server settle between runs
+    }
+    console.log(`server log lines during the bench, by pino level: ${[...ferry.logLines].map(([level, n]) => `${level}: ${n}`).join(', ') || 'none'}`);
+    console.log(`load average after the bench: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+    return { peakGoodput: peak, runs };
+  } finally {
+    agent.destroy();
+    await ferry.stop();
+    await repo.remove();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]!).href) await main();

@@ -79,5 +79,10 @@ describe('prediction cache (in-process)', () => {
     for (let i = 0; i < 20 && cached.header.parameters?.['ferry_cache'] !== 'hit'; i++) cached = await ask();
     expect(cached.header.parameters['ferry_cache']).toBe('hit');
     expect(cached.raw.equals(computed.raw)).toBe(true);
+
+    // The key ignores the wire encoding: the same tensors sent as JSON (JSON answer) hit the entry too.
+    const asJson = await infer(binaryRows);
+    expect(asJson.body.parameters?.['ferry_cache']).toBe('hit');
+    expect(asJson.body.outputs[0].data).toEqual([...logits]);
   });
 });

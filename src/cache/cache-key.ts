@@ -10,7 +10,7 @@ import { encodeRawData } from '../tensor/index.ts';
  * (Redis) cache serves every client, so a hash whose collisions can be crafted (xxHash, murmur) would let one
  * client make another receive its cached prediction. Node's SHA-256 is native OpenSSL code (SHA-NI on x86), far
  * faster than any non-crypto hash written in JS for inputs above a few hundred bytes; measured figures are in
- * docs/performance-draft-scheduler.md.
+ * docs/performance.md ("Measured in isolation").
  */
 export function cacheKey(model: string, version: string, request: InferRequest): string {
   const inputs = [...request.inputs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

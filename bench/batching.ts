@@ -6,7 +6,9 @@
  *
  * Loads: 1 row per request (binary and JSON), where batching decides throughput, and 32 rows per request
  * (binary), where HTTP costs are spread over enough rows to compare with the in-process runtime. Each pair runs
- * in interleaved slices (on, off, off, on) so that other work on a shared machine weighs on both alike.
+ * in interleaved slices (on, off, off, on) so that other work on a shared machine weighs on both alike. The server
+ * runs one onnxruntime thread (test/fixtures/repos/batching/ferry.yaml: the load generator needs the other core);
+ * the in-process baseline is measured with one thread too, and with onnxruntime's default for reference.
  * BENCH_SECONDS sets the measuring time per load (default 6; the whole bench stays under ~90 s).
  */
 import { readFileSync } from 'node:fs';

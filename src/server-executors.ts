@@ -47,6 +47,7 @@ export function servingExecutorFactory(metrics: FerryMetrics, logger: Logger, ca
     const unwatch = serving.watchQueue(model, version, { queued: () => scheduler.stats().queued, limit: () => scheduler.stats().limit });
     const queued: Executor = {
       enqueue: (request, options) => scheduler.enqueue(request, options),
+      refusal: () => scheduler.refusal(),
       async drain() {
         await scheduler.drain();
         unwatch();
@@ -68,6 +69,7 @@ export function servingExecutorFactory(metrics: FerryMetrics, logger: Logger, ca
         if (result.parameters?.['ferry_default_output'] !== true) void cache.set(key, result, ttl);
         return result;
       },
+      refusal: () => queued.refusal(),
       async drain() {
         await queued.drain();
         if (!cacheUrl) await cache.close();

@@ -110,6 +110,24 @@ export class DataPlane {
   }
 
   /**
+   * Throws FERRY_ERR_QUEUE_FULL when the version a request would run on cannot take it now, so that an adapter can
+   * answer 429 before it reads and decodes the body. Any other problem (unknown model, ...) is left for infer().
+   */
+  refuseIfSaturated(name: string, ref: { version?: string | undefined; label?: string | undefined }, protocol: string): void {
+    let served: ServedVersion;
+    try {
+      served = this.#resolve(name, ref);
+    } catch {
+      return;
+    }
+    const refused = served.executor!.refusal();
+    if (refused) {
+      this.#finish(served, name, protocol, refused.http, performance.now(), 0);
+      throw refused;
+    }
+  }
+
+  /**
    * Runs an adapter's decoding of a request for `model`: a failure is counted against the model and protocol
    * (it never reaches infer()) and comes back as a catalogue error.
    */

@@ -1,3 +1,4 @@
+import type { FerryError } from '../errors/index.ts';
 import type { ModelConfig } from '../repository/index.ts';
 import type { ExecuteResult, ModelInstance } from '../runtimes/runtime.ts';
 import type { InferRequest } from '../tensor/index.ts';
@@ -14,6 +15,8 @@ export interface Executor {
   enqueue(request: InferRequest, options: EnqueueOptions): Promise<ExecuteResult>;
   /** Refuses new work, then resolves once everything queued or running has finished. */
   drain(): Promise<void>;
+  /** The error a request would be refused with now (queue full), counted as shed; undefined when it would queue. */
+  refusal(): FerryError | undefined;
 }
 
 export interface ExecutorContext {

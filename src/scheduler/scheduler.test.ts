@@ -206,6 +206,12 @@ describe('scheduler: deadlines, shedding, cancellation, drain', () => {
     expect(instance.batches).toHaveLength(0);
   });
 
+  it('answers no refusal while the queue has room', () => {
+    const { s } = scheduler({ ...adaptive, maxQueue: 2 });
+    expect(s.refusal()).toBeUndefined();
+    expect(s.stats().counts.shed).toBe(0);
+  });
+
   it('sheds at once with 429 and a retry hint when the queue is full', async () => {
     const onShed = vi.fn();
     const { instance, s } = scheduler({ ...adaptive, maxQueue: 2 }, 64, { onShed });
@@ -222,6 +228,9 @@ describe('scheduler: deadlines, shedding, cancellation, drain', () => {
     expect(error.params.retry_after_s).toBeGreaterThanOrEqual(1);
     expect(onShed).toHaveBeenCalledTimes(1);
     expect(s.stats()).toMatchObject({ queued: 2, counts: { shed: 1 } });
+    // refusal() tells an adapter the same before it reads a body, and counts it as shed too.
+    expect(s.refusal()).toMatchObject({ code: 'FERRY_ERR_QUEUE_FULL', http: 429 });
+    expect(onShed).toHaveBeenCalledTimes(2);
     instance.release();
     await flush();
     instance.release();

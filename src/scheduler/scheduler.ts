@@ -92,12 +92,8 @@ export function createScheduler(
       counts.cancelled++;
       return Promise.reject(ferryError('FERRY_ERR_CANCELLED'));
     }
-    if (queue.size >= policy.maxQueue) {
-      counts.shed++;
-      call(() => hooks.onShed?.());
-      const retry_after_s = retryAfterSeconds(queue.size, msPerRequest, pool.length);
-      return Promise.reject(ferryError('FERRY_ERR_QUEUE_FULL', { model, limit: policy.maxQueue, retry_after_s }));
-    }
+    const refused = refusal();
+    if (refused) return Promise.reject(refused);
     return new Promise<ExecuteResult>((resolve, reject) => {
       // A deadline that is not a finite number (NaN from a bad header) means none, never a timer storm.
       const deadline = opts.deadline !== undefined && Number.isFinite(opts.deadline) ? opts.deadline : undefined;
@@ -360,6 +356,14 @@ export function createScheduler(
     return end === batch.length ? batch : batch.slice(0, end);
   }
 
+  function refusal(): FerryError | undefined {
+    if (queue.size < policy.maxQueue) return undefined;
+    counts.shed++;
+    call(() => hooks.onShed?.());
+    const retry_after_s = retryAfterSeconds(queue.size, msPerRequest, pool.length);
+    return ferryError('FERRY_ERR_QUEUE_FULL', { model, limit: policy.maxQueue, retry_after_s });
+  }
+
   function stats(): SchedulerStats {
     return { queued: queue.size, inFlight, limit: currentCap(), draining, counts: { ...counts } };
   }
@@ -371,7 +375,7 @@ export function createScheduler(
     return done;
   }
 
-  return { enqueue, stats, drain };
+  return { enqueue, stats, refusal, drain };
 }
 
 function aimdParams(policy: BatchingPolicy, instanceMaxRows: number): AimdParams | undefined {

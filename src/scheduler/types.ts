@@ -1,3 +1,4 @@
+import type { FerryError } from '../errors/index.ts';
 import type { ExecuteResult } from '../runtimes/runtime.ts';
 import type { InferRequest } from '../tensor/index.ts';
 
@@ -87,6 +88,11 @@ export interface ModelScheduler {
   /** Queues a validated request; resolves with its own result (outputs sliced out of the merged batch). */
   enqueue(request: InferRequest, opts?: EnqueueOptions): Promise<ExecuteResult>;
   stats(): SchedulerStats;
+  /**
+   * The refusal a request would get now because the queue is full (counted as shed), or undefined when it would
+   * be queued. Lets an adapter answer 429 before it reads and decodes a body it would throw away.
+   */
+  refusal(): FerryError | undefined;
   /** Refuses new requests (FERRY_ERR_SHUTTING_DOWN) and resolves once everything queued has settled. */
   drain(): Promise<void>;
 }

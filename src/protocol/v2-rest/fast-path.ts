@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ferryError, type FerryError } from '../../errors/index.ts';
 import type { DataPlane } from '../../dataplane/index.ts';
 import { toFerryError } from '../http/fastify-errors.ts';
-import { answerInfer } from './answer-infer.ts';
+import { answerInfer, PROTOCOL } from './answer-infer.ts';
 
 const INFER_PATH = /^\/v2\/models\/([^/?#]+)(?:\/versions\/([^/?#]+))?\/infer(?:\?.*)?$/;
 
@@ -36,6 +36,14 @@ export function createInferFastPath(options: FastPathOptions): (req: IncomingMes
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > bodyLimit) {
       fail(res, ferryError('FERRY_ERR_BODY_TOO_LARGE', { size: declared, limit: bodyLimit, setting: 'http.body_limit_bytes / FERRY_HTTP_BODY_LIMIT_BYTES' }), true);
+      req.resume();
+      return true;
+    }
+    try {
+      // Shed before reading the body: a full queue answers 429 at once and the body is discarded unread.
+      dataplane.refuseIfSaturated(model, { version }, PROTOCOL);
+    } catch (error) {
+      fail(res, toFerryError(error, { bodyLimit }), options.stopping());
       req.resume();
       return true;
     }

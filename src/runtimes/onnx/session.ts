@@ -1,0 +1,67 @@
+import ort from 'onnxruntime-node';
+import type { Tensor, TensorData } from '../../tensor/index.ts';
+import { ortFromV2, v2FromOrt } from './datatypes.ts';
+
+/** What the ONNX runtime needs of a session, wherever it runs (this thread or a worker thread). */
+export interface OnnxSession {
+  readonly inputMetadata: readonly ort.InferenceSession.ValueMetadata[];
+  readonly outputMetadata: readonly ort.InferenceSession.ValueMetadata[];
+  /** Runs the model; throws the runtime's own error, which the caller wraps. */
+  run(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]>;
+  release(): Promise<void>;
+}
+
+export interface SessionSettings {
+  readonly intraOpThreads: number;
+  readonly interOpThreads: number;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A session on the calling thread: onnxruntime-node's run() holds this thread while the model computes. */
+export async function createInProcessSession(file: string, settings: SessionSettings): Promise<OnnxSession> {
+  const session = await ort.InferenceSession.create(file, {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    ...(settings.intraOpThreads > 0 ? { intraOpNumThreads: settings.intraOpThreads } : {}),
+    ...(settings.interOpThreads > 0 ? { interOpNumThreads: settings.interOpThreads } : {}),
+  });
+  return {
+    inputMetadata: session.inputMetadata,
+    outputMetadata: session.outputMetadata,
+    async run(inputs, outputNames) {
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const input of inputs) feeds[input.name] = toOrt(input);
+      const fetched = await session.run(feeds, outputNames as string[]);
+      return outputNames.map((name) => fromOrt(name, fetched[name]!));
+    },
+    release: () => session.release(),
+  };
+}
+
+function toOrt(tensor: Tensor): ort.Tensor {
+  const type = ortFromV2(tensor.datatype)!;
+  const dims = tensor.shape as number[];
+  if (tensor.datatype === 'BYTES') {
+    return new ort.Tensor('string', (tensor.data as Uint8Array[]).map((b) => decoder.decode(b)), dims);
+  }
+  const ortTensor = new ort.Tensor(type, tensor.data as Exclude<TensorData, Uint8Array[]>, dims);
+  // Where the JS engine has Float16Array (Node 24), onnxruntime-common wraps FP16 bits in one, which the native
+  // binding cannot read; hand it the raw Uint16Array bits back.
+  if (tensor.datatype === 'FP16') (ortTensor as unknown as { cpuData: unknown }).cpuData = tensor.data;
+  return ortTensor;
+}
+
+function fromOrt(name: string, value: ort.Tensor): Tensor {
+  const datatype = v2FromOrt(value.type)!;
+  const shape = value.dims.slice();
+  if (datatype === 'BYTES') {
+    return { name, datatype, shape, data: (value.data as string[]).map((s) => encoder.encode(s)) };
+  }
+  if (datatype === 'FP16' && !(value.data instanceof Uint16Array)) {
+    const halves = value.data as unknown as Uint16Array; // a Float16Array: same bytes, read as raw bits
+    return { name, datatype, shape, data: new Uint16Array(halves.buffer, halves.byteOffset, halves.length) };
+  }
+  return { name, datatype, shape, data: value.data as Exclude<TensorData, Uint8Array[]> };
+}

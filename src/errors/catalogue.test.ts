@@ -21,5 +21,8 @@ describe('error catalogue', () => {
     expect(error.message).toBe("model 'm' not found");
     expect(error.http).toBe(404);
     expect(error.grpc).toBe('NOT_FOUND');
+    expect(error.stack).not.toMatch(/\n\s+at /); // client errors carry no stack trace
+    expect(ferryError('FERRY_ERR_INTERNAL', { detail: 'x' }).stack).toMatch(/\n\s+at /);
+    expect(new Error('after').stack).toMatch(/\n\s+at /); // the global limit is restored
   });
 });

@@ -11,7 +11,12 @@ export class FerryError extends Error {
 
   constructor(code: ErrorCode, params: ErrorParams = {}, options?: ErrorOptions) {
     const definition = ERRORS[code];
+    // A client error (4xx) is an answer, not a fault: skip the stack trace, which costs more than the rest of a
+    // refusal (429s under overload are built by the thousand).
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (definition.http < 500) Error.stackTraceLimit = 0;
     super(renderMessage(definition.message, params), options);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'FerryError';
     this.code = code;
     this.http = definition.http;

@@ -145,7 +145,7 @@ export class DataPlane {
     const entries: RepositoryEntry[] = [];
     for (const model of this.#manager.models()) {
       if (model.versions.size === 0) {
-        if (!readyOnly) entries.push({ name: model.name, state: model.configError ? 'UNAVAILABLE' : 'UNAVAILABLE', reason: model.configError ?? (model.explicitlyUnloaded ? 'unloaded' : 'no version loaded') });
+        if (!readyOnly) entries.push({ name: model.name, state: 'UNAVAILABLE', reason: model.configError ?? (model.explicitlyUnloaded ? 'unloaded' : 'no version loaded') });
         continue;
       }
       for (const v of [...model.versions.values()].sort((a, b) => a.version - b.version)) {

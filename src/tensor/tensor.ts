@@ -47,7 +47,3 @@ export function elementCount(shape: readonly number[]): number {
   for (const dim of shape) count *= dim;
   return count;
 }
-
-export function dataLength(data: TensorData): number {
-  return data.length;
-}

@@ -15,9 +15,10 @@ export function deadlineFrom(headerValue: string | string[] | undefined, protoco
 }
 
 /** An AbortSignal that fires when the client goes away before the response is written. */
-export function clientGoneSignal(raw: { once(event: 'close', fn: () => void): unknown }, response: { writableEnded: boolean }): AbortSignal {
+export function clientGoneSignal(response: { once(event: 'close', fn: () => void): unknown; readonly writableEnded: boolean }): AbortSignal {
   const controller = new AbortController();
-  raw.once('close', () => {
+  // A response closes when it is sent or when its connection drops; only the second means the client left.
+  response.once('close', () => {
     if (!response.writableEnded) controller.abort();
   });
   return controller.signal;

@@ -38,7 +38,7 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions)
     const response = await dataplane.infer(model, decoded.request, {
       protocol: PROTOCOL,
       deadline: deadlineFrom(req.headers['ferry-timeout-ms']),
-      signal: clientGoneSignal(reply.raw, reply.raw),
+      signal: clientGoneSignal(reply.raw),
     });
     return reply.header('content-type', 'application/json').send(encodePredictions(response.outputs, decoded.style));
   };

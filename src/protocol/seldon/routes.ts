@@ -31,7 +31,7 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
     const response = await dataplane.infer(model, decoded.request, {
       protocol: PROTOCOL,
       deadline: deadlineFrom(req.headers['ferry-timeout-ms']),
-      signal: clientGoneSignal(reply.raw, reply.raw),
+      signal: clientGoneSignal(reply.raw),
     });
     return reply.header('content-type', 'application/json').send(encodeMessage(response, decoded.kind, decoded.meta));
   };

@@ -57,7 +57,7 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
       version: path.version,
       label: path.label,
       deadline: deadlineFrom(req.headers['ferry-timeout-ms']),
-      signal: clientGoneSignal(reply.raw, reply.raw),
+      signal: clientGoneSignal(reply.raw),
     });
     return reply.header('content-type', 'application/json').send(encode(response.outputs));
   });

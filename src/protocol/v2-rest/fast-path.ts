@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ferryError, type FerryError } from '../../errors/index.ts';
 import type { DataPlane } from '../../dataplane/index.ts';
 import { toFerryError } from '../http/fastify-errors.ts';
+import { clientGoneSignal } from '../http/request-options.ts';
 import { answerInfer, PROTOCOL } from './answer-infer.ts';
 
 const INFER_PATH = /^\/v2\/models\/([^/?#]+)(?:\/versions\/([^/?#]+))?\/infer(?:\?.*)?$/;
@@ -62,12 +63,9 @@ export function createInferFastPath(options: FastPathOptions): (req: IncomingMes
     req.on('error', () => res.destroy());
     req.on('end', () => {
       if (tooLarge) return;
-      const controller = new AbortController();
-      res.once('close', () => {
-        if (!res.writableEnded) controller.abort();
-      });
+      const signal = clientGoneSignal(res);
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-      answerInfer(dataplane, model, version, body, req.headers, controller.signal).then(
+      answerInfer(dataplane, model, version, body, req.headers, signal).then(
         (answer) => {
           const headers: Record<string, string | number> = { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body) };
           if (answer.headerLength !== undefined) headers['inference-header-content-length'] = answer.headerLength;

@@ -81,3 +81,28 @@ describe('hot reload of a live repository', () => {
     expect((await jsonOf(v3)).error).toMatch(/ERROR: failed to load model 'simple'/);
   }, 30_000);
 });
+
+describe('hot reload of model.yaml', () => {
+  it('reloads a serving version when model.yaml changes what it is built from (not only labels)', async () => {
+    const repo = await scratchRepository(['simple']);
+    const ferry = await startFerry({ model_repository: repo.root, poll_seconds: 0.2 });
+    try {
+      const inputNames = async () => (await jsonOf(await fetch(`${ferry.url}/v2/models/simple`))).inputs.map((i: { name: string }) => i.name);
+      expect(await inputNames()).toEqual(['INPUT0', 'INPUT1']);
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(path.join(repo.root, 'simple/model.yaml'), 'inputs:\n  - {name: a, source: INPUT0}\n  - {name: b, source: INPUT1}\n');
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && (await inputNames())[0] !== 'a') await new Promise((r) => setTimeout(r, 50));
+      expect(await inputNames()).toEqual(['a', 'b']);
+      const row = Array.from({ length: 16 }, (_, i) => i);
+      const response = await fetch(`${ferry.url}/v2/models/simple/infer`, {
+        method: 'POST',
+        body: JSON.stringify({ inputs: [{ name: 'a', datatype: 'INT32', shape: [1, 16], data: row }, { name: 'b', datatype: 'INT32', shape: [1, 16], data: row }] }),
+      });
+      expect((await jsonOf(response)).outputs[0].data).toEqual(row.map((v) => 2 * v));
+    } finally {
+      await ferry.stop();
+      await repo.remove();
+    }
+  }, 30_000);
+});

@@ -199,7 +199,10 @@ export class ModelManager {
     for (const version of desired.sort((a, b) => a - b)) {
       const stamp = repoModel.versionStamps.get(version)!;
       const current = model.versions.get(version);
-      const upToDate = current && current.stamp === stamp && current.state !== 'END' && current.state !== 'UNLOADING';
+      // A version is reloaded when its files change, or when model.yaml changes anything its instance or queue was
+      // built from (labels and the version policy apply without a reload).
+      const upToDate = current && current.stamp === stamp && servingKey(current.config) === servingKey(model.config)
+        && current.state !== 'END' && current.state !== 'UNLOADING';
       if (upToDate) continue;
       const replacement = await this.#loadVersion(model, version, repoModel);
       if (replacement.available) {
@@ -273,6 +276,12 @@ export class ModelManager {
   async #unloadAll(model: ManagedModel, why: string): Promise<void> {
     await Promise.all([...model.versions.values()].map((v) => this.#unloadVersion(v, why)));
   }
+}
+
+/** The parts of model.yaml a loaded version is built from. */
+function servingKey(config: ModelConfig): string {
+  const { labels: _labels, version_policy: _policy, ...rest } = config;
+  return JSON.stringify(rest);
 }
 
 function describeState(served: ServedVersion): string {

@@ -28,6 +28,8 @@ export default tseslint.config(
     'runtimes import tensor/ and errors/ only'),
   layer(['src/scheduler/**'], ['protocol', 'models', 'repository', 'dataplane', 'cli', 'config', 'server.ts'],
     'scheduler/ sits under the data plane'),
+  layer(['src/cache/**'], ['protocol', 'models', 'dataplane', 'scheduler', 'repository', 'registry', 'cli', 'config', 'server.ts'],
+    'cache/ stores results: it imports tensor/, errors/ and runtime types only'),
   layer(['src/models/**', 'src/repository/**'], ['protocol', 'dataplane', 'cli', 'server.ts'],
     'models/ and repository/ never see protocols'),
   layer(['src/dataplane/**'], ['protocol', 'cli', 'server.ts'], 'the data plane never sees protocols'),

@@ -14,17 +14,21 @@ export interface ServerProcess {
 export async function startProcess(args: readonly string[], ready: RegExp, urlFrom: (line: string) => string, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const child = spawn(NODE, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
+    let partial = '';
     const timer = setTimeout(() => reject(new Error(`process ${args.join(' ')} did not become ready`)), 30_000);
     child.on('exit', (code) => reject(new Error(`process ${args.join(' ')} exited with ${code}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const line = buffered.split('\n').find((l) => ready.test(l));
+    const onData = (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop()!;
+      const line = lines.find((l) => ready.test(l));
       if (line) {
         clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        child.stdout!.resume(); // keep draining the server's output once ready, without holding on to it
         resolve(urlFrom(line));
       }
-    });
+    };
+    child.stdout!.on('data', onData);
   });
   return {
     url,
@@ -38,10 +42,11 @@ export async function startProcess(args: readonly string[], ready: RegExp, urlFr
 }
 
 /** `ferry serve` in a child process, so that the load generator does not share its event loop. */
-export function startFerryProcess(extraArgs: readonly string[] = [], repository = 'examples/models'): Promise<ServerProcess> {
+export function startFerryProcess(extraArgs: readonly string[] = [], repository = 'examples/models', env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   return startProcess(
     ['bin/ferry.js', 'serve', repository, '--http-port', '0', '--grpc-port', '0', '--poll-seconds', '0', '--log-level', 'info', ...extraArgs],
     /"msg":"ferry serving"/,
     (line) => `http://${JSON.parse(line).http}`,
+    env,
   );
 }

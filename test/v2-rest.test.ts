@@ -138,7 +138,11 @@ describe('Open Inference Protocol over REST', () => {
     expect(s.inference_stats.queue.count).toBeGreaterThan(0);
     expect(s.execution_count).toBeGreaterThan(0);
     expect((await getJson(`${ferry.url}/v2/models/stats`)).body.model_stats.length).toBeGreaterThanOrEqual(3);
+    for (const name of ['no-such-model-1', 'no-such-model-2']) await postJson(`${ferry.url}/v2/models/${name}/infer`, { inputs: [] });
     const metrics = await (await fetch(`${ferry.url}/metrics`)).text();
+    // Unknown names clients send are counted under one label, never as series of their own.
+    expect(metrics).not.toMatch(/no-such-model/);
+    expect(metrics).toMatch(/ferry_inference_requests_total\{model="_unknown",version="",protocol="v2-rest",status="(400|404)"\} [1-9]/);
     expect(metrics).toMatch(/ferry_inference_requests_total\{model="simple",version="1",protocol="v2-rest",status="200"\} [1-9]/);
     expect(metrics).toMatch(/ferry_inference_request_duration_seconds_bucket\{le="0.001",model="simple"/);
   });

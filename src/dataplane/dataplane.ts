@@ -9,6 +9,7 @@ import type {
   InferContext, ModelMetadata, ModelStatistics, ModelStatus, RepositoryEntry, ServerMetadata,
 } from './views.ts';
 
+const UNKNOWN_MODEL_LABEL = '_unknown';
 const SERVER_EXTENSIONS = ['binary_tensor_data', 'model_repository', 'statistics', 'schedule_policy'];
 
 /**
@@ -136,7 +137,7 @@ export class DataPlane {
       return decode();
     } catch (error) {
       const failure = asFerryError(error);
-      this.#observer.onInfer({ model, version: '', protocol, status: failure.http, seconds: 0 });
+      this.#observer.onInfer({ model: this.#metricName(model), version: '', protocol, status: failure.http, seconds: 0 });
       throw failure;
     }
   }
@@ -196,6 +197,11 @@ export class DataPlane {
     return this.#manager.resolve(name, ref);
   }
 
+  /** Names clients make up (unknown models) are counted under one label, so they cannot grow the metric series. */
+  #metricName(model: string): string {
+    return this.#manager.has(model) ? model : UNKNOWN_MODEL_LABEL;
+  }
+
   #finish(served: ServedVersion | undefined, model: string, protocol: string, status: number, started: number, rows: number): void {
     const elapsed = performance.now() - started;
     if (served) {
@@ -208,7 +214,7 @@ export class DataPlane {
         s.lastInference = Date.now();
       }
     }
-    this.#observer.onInfer({ model, version: served ? String(served.version) : '', protocol, status, seconds: elapsed / 1000 });
+    this.#observer.onInfer({ model: this.#metricName(model), version: served ? String(served.version) : '', protocol, status, seconds: elapsed / 1000 });
   }
 }
 

@@ -72,6 +72,10 @@ export class ModelManager {
     return [...this.#models.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  has(name: string): boolean {
+    return this.#models.has(name);
+  }
+
   model(name: string): ManagedModel {
     const model = this.#models.get(name);
     if (!model) throw ferryError('FERRY_ERR_MODEL_NOT_FOUND', { model: name });

@@ -1,6 +1,9 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ServingMetrics } from './serving-metrics.ts';
 
+/** Label combinations whose bound metric children are kept (model names come from the repository, not clients). */
+const MAX_CACHED_SERIES = 10_000;
+
 /** Latency buckets in seconds: from 100 µs to 10 s, dense where served models answer. */
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -18,6 +21,7 @@ export class FerryMetrics {
   readonly serving = new ServingMetrics(this.registry);
   readonly #requests: Counter<'model' | 'version' | 'protocol' | 'status'>;
   readonly #latency: Histogram<'model' | 'version' | 'protocol' | 'status'>;
+  readonly #series = new Map<string, { requests: { inc(): void }; latency: { observe(value: number): void } }>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'ferry_process_' });
@@ -37,9 +41,16 @@ export class FerryMetrics {
   }
 
   onInfer(event: InferMetricEvent): void {
-    const labels = { model: event.model, version: event.version, protocol: event.protocol, status: String(event.status) };
-    this.#requests.inc(labels);
-    this.#latency.observe(labels, event.seconds);
+    const key = `${event.model}\u0000${event.version}\u0000${event.protocol}\u0000${event.status}`;
+    let series = this.#series.get(key);
+    if (!series) {
+      // prom-client hashes a label object on every call; the bound children skip that on the request path.
+      const labels = { model: event.model, version: event.version, protocol: event.protocol, status: String(event.status) };
+      series = { requests: this.#requests.labels(labels), latency: this.#latency.labels(labels) };
+      if (this.#series.size < MAX_CACHED_SERIES) this.#series.set(key, series);
+    }
+    series.requests.inc();
+    series.latency.observe(event.seconds);
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

@@ -106,11 +106,20 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     async start() {
       await manager.sync();
       manager.startPolling(config.poll_seconds);
-      await http.listen({ host: config.http.host, port: config.http.port });
+      await listening('HTTP', config.http.host, config.http.port, () => http.listen({ host: config.http.host, port: config.http.port }));
       dataplane.setReady(true);
       const address = http.server.address();
       const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
-      const grpcPort = grpc ? await grpc.start() : undefined;
+      let grpcPort: number | undefined;
+      if (grpc) {
+        try {
+          grpcPort = await listening('gRPC', config.http.host, config.grpc.port, () => grpc.start());
+        } catch (error) {
+          await http.close();
+          await manager.close();
+          throw error;
+        }
+      }
       logger.info({ http: `${config.http.host}:${httpPort}`, ...(grpc ? { grpc: `${config.http.host}:${grpcPort}` } : {}), repository: manager.root, models: manager.models().length }, 'ferry serving');
       return grpcPort === undefined ? { httpPort } : { httpPort, grpcPort };
     },
@@ -130,4 +139,14 @@ export function createServer(options: ServerOptions = {}): FerryServer {
       return stopping;
     },
   };
+}
+
+/** Binding a port fails with the transport's own words; say which server, address and setting it was. */
+async function listening<T>(what: string, host: string, port: number, listen: () => Promise<T>): Promise<T> {
+  try {
+    return await listen();
+  } catch (error) {
+    const setting = what === 'HTTP' ? '--http-port / http.port' : '--grpc-port / grpc.port';
+    throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `${what} cannot listen on ${host}:${port} (${setting}): ${(error as Error).message}` }, error);
+  }
 }

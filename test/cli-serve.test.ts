@@ -47,6 +47,32 @@ describe('ferry serve (the CLI)', () => {
     expect(completed.filter((s) => s === 200).length).toBeGreaterThan(1);
   }, 40_000);
 
+  it('exits 1 with a clear message when the model repository does not exist', async () => {
+    const child = spawn(NODE, ['bin/ferry.js', 'serve', '/nonexistent/models', '--http-port', '0', '--grpc-port', '0'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/FERRY_ERR_CONFIG_INVALID: invalid configuration: model repository '\/nonexistent\/models' does not exist/);
+  }, 20_000);
+
+  it('exits 1 naming the server, address and setting when a port is taken', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const child = spawn(NODE, ['bin/ferry.js', 'serve', 'examples/models', '--http-port', String(port), '--grpc-port', '0'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code).toBe(1);
+      expect(stderr).toMatch(new RegExp(`HTTP cannot listen on 127.0.0.1:${port} \\(--http-port / http.port\\): listen EADDRINUSE`));
+    } finally {
+      blocker.close();
+    }
+  }, 20_000);
+
   it('exits 1 with a clear message for an invalid flag value', async () => {
     const child = spawn(NODE, ['bin/ferry.js', 'serve', 'examples/models', '--http-port', 'eighty'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';

@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { ferryError } from '../errors/index.ts';
 import type { ModelDir } from '../runtimes/runtime.ts';
 import { isValidModelName, isVersionFolder } from './model-name.ts';
 
@@ -25,7 +26,13 @@ const MAX_DEPTH = 4;
 export async function scanRepository(root: string): Promise<RepositoryScan> {
   const models = new Map<string, RepositoryModel>();
   const skipped: { path: string; reason: string }[] = [];
-  const entries = await readdir(root, { withFileTypes: true });
+  let entries;
+  try {
+    entries = await readdir(root, { withFileTypes: true });
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(error as Error).message})`;
+    throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `model repository '${root}' ${reason} (set it with 'ferry serve DIR', model_repository or FERRY_MODEL_REPOSITORY)` });
+  }
   for (const entry of entries) {
     if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
     if (!isValidModelName(entry.name)) {

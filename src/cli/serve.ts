@@ -14,7 +14,7 @@ interface ServeFlags {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('serve every model in a model repository over REST')
+    .description('serve every model in a model repository over REST (V2, TF Serving, Seldon, MLflow) and gRPC (V2)')
     .argument('[dir]', 'model repository: DIR/<model>/<version>/<files> (default ./models, or model_repository in ferry.yaml)')
     .option('--http-port <port>', 'HTTP port (default 8080)')
     .option('--grpc-port <port>', 'gRPC port (default 8081)')

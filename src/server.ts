@@ -105,21 +105,20 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     config, dataplane, manager, metrics, http,
     async start() {
       await manager.sync();
-      manager.startPolling(config.poll_seconds);
-      await listening('HTTP', config.http.host, config.http.port, () => http.listen({ host: config.http.host, port: config.http.port }));
-      dataplane.setReady(true);
-      const address = http.server.address();
-      const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
+      let httpPort: number;
       let grpcPort: number | undefined;
-      if (grpc) {
-        try {
-          grpcPort = await listening('gRPC', config.http.host, config.grpc.port, () => grpc.start());
-        } catch (error) {
-          await http.close();
-          await manager.close();
-          throw error;
-        }
+      try {
+        await listening('HTTP', config.http.host, config.http.port, () => http.listen({ host: config.http.host, port: config.http.port }));
+        const address = http.server.address();
+        httpPort = typeof address === 'object' && address ? address.port : config.http.port;
+        if (grpc) grpcPort = await listening('gRPC', config.http.host, config.grpc.port, () => grpc.start());
+      } catch (error) {
+        await http.close();
+        await manager.close();
+        throw error;
       }
+      manager.startPolling(config.poll_seconds);
+      dataplane.setReady(true);
       logger.info({ http: `${config.http.host}:${httpPort}`, ...(grpc ? { grpc: `${config.http.host}:${grpcPort}` } : {}), repository: manager.root, models: manager.models().length }, 'ferry serving');
       return grpcPort === undefined ? { httpPort } : { httpPort, grpcPort };
     },

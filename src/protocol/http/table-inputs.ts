@@ -1,6 +1,7 @@
 import { ferryError } from '../../errors/index.ts';
 import { type Datatype, type Tensor, type TensorMetadata } from '../../tensor/index.ts';
 import { decodeValues } from './nested-json.ts';
+import { invalidRequest } from './request-shape.ts';
 
 /** A table as dataframe-style protocols send it: optional column names and rows of cells. */
 export interface Table {
@@ -19,11 +20,11 @@ export interface Table {
  */
 export function tableToInputs(model: string, inputs: readonly TensorMetadata[], table: Table): Tensor[] {
   const { rows } = table;
-  if (rows.length === 0) throw invalid('the table has no rows');
+  if (rows.length === 0) throw invalidRequest('the table has no rows');
   const width = table.columns?.length ?? rows[0]!.length;
   rows.forEach((row, r) => {
-    if (!Array.isArray(row)) throw invalid(`row ${r} is not a list of values`);
-    if (row.length !== width) throw invalid(`row ${r} has ${row.length} values, expected ${width}`);
+    if (!Array.isArray(row)) throw invalidRequest(`row ${r} is not a list of values`);
+    if (row.length !== width) throw invalidRequest(`row ${r} has ${row.length} values, expected ${width}`);
   });
   if (inputs.length === 1 && inputs[0]!.shape.length === 2) return [matrixInput(inputs[0]!, table, width)];
   if (inputs.every((input) => isColumnShape(input.shape))) return columnInputs(model, inputs, table, width);
@@ -41,7 +42,7 @@ function isColumnShape(shape: readonly number[]): boolean {
 function matrixInput(input: TensorMetadata, table: Table, width: number): Tensor {
   const features = input.shape[1]!;
   if (features !== -1 && features !== width) {
-    throw invalid(`input '${input.name}' takes ${features} features per row, the table has ${width} columns`);
+    throw invalidRequest(`input '${input.name}' takes ${features} features per row, the table has ${width} columns`);
   }
   const cells: unknown[] = new Array(table.rows.length * width);
   table.rows.forEach((row, r) => {
@@ -53,7 +54,7 @@ function matrixInput(input: TensorMetadata, table: Table, width: number): Tensor
 
 function columnInputs(model: string, inputs: readonly TensorMetadata[], table: Table, width: number): Tensor[] {
   if (width !== inputs.length) {
-    throw invalid(`model '${model}' takes ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}), the table has ${width} columns`);
+    throw invalidRequest(`model '${model}' takes ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}), the table has ${width} columns`);
   }
   const order = columnOrder(model, inputs, table.columns);
   return inputs.map((input, i) => {
@@ -69,13 +70,13 @@ function columnOrder(model: string, inputs: readonly TensorMetadata[], columns: 
   const positional = inputs.map((_, i) => i);
   if (!columns) return positional;
   const index = new Map(columns.map((name, c) => [name, c]));
-  if (index.size !== columns.length) throw invalid('column names repeat');
+  if (index.size !== columns.length) throw invalidRequest('column names repeat');
   const matched = inputs.filter((input) => index.has(input.name));
   if (matched.length === 0) return positional;
   if (matched.length === inputs.length) return inputs.map((input) => index.get(input.name)!);
   const missing = inputs.filter((input) => !index.has(input.name)).map((i) => i.name);
   const unknown = columns.filter((name) => !inputs.some((input) => input.name === name));
-  throw invalid(`columns do not match the inputs of model '${model}': missing ${missing.join(', ')}; unknown ${unknown.join(', ')}`);
+  throw invalidRequest(`columns do not match the inputs of model '${model}': missing ${missing.join(', ')}; unknown ${unknown.join(', ')}`);
 }
 
 const NUMBER_TEXT = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
@@ -93,6 +94,3 @@ function cellFor(datatype: Datatype, value: unknown, text = false): unknown {
   return value;
 }
 
-function invalid(detail: string) {
-  return ferryError('FERRY_ERR_INVALID_REQUEST', { detail });
-}

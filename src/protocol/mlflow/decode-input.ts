@@ -3,6 +3,7 @@ import type { InferRequest, Parameters, Tensor, TensorMetadata } from '../../ten
 import { isBase64Object, tensorFromNested } from '../http/nested-json.ts';
 import { tableToInputs, type Table } from '../http/table-inputs.ts';
 import { decodeParameters } from '../v2-rest/index.ts';
+import { isJsonObject, invalidRequest } from '../http/request-shape.ts';
 
 /** Dataframe-style inputs get dataframe-style answers (records); tensor inputs get tensors back. */
 export type InputStyle = 'frame' | 'tensor';
@@ -21,9 +22,9 @@ const REQUIRED = `the input must be a JSON object with exactly one of the fields
  * object (or list of objects) keyed by input name for named inputs; keys that are not input names make a table.
  */
 export function decodeJsonInput(model: string, body: unknown, inputs: readonly TensorMetadata[]): DecodedInput {
-  if (!isObject(body)) throw invalid(`${REQUIRED}; received ${Array.isArray(body) ? 'a list' : typeof body}`);
+  if (!isJsonObject(body)) throw invalidRequest(`${REQUIRED}; received ${Array.isArray(body) ? 'a list' : typeof body}`);
   const present = FORMATS.filter((key) => body[key] !== undefined);
-  if (present.length !== 1) throw invalid(`${REQUIRED}; received the fields ${Object.keys(body).slice(0, 10).join(', ') || '(none)'}`);
+  if (present.length !== 1) throw invalidRequest(`${REQUIRED}; received the fields ${Object.keys(body).slice(0, 10).join(', ') || '(none)'}`);
   const parameters = decodeParameters(body['params'], 'params');
   const withParameters = (request: InferRequest): InferRequest => (parameters ? { ...request, parameters: parameters as Parameters } : request);
   const format = present[0]!;
@@ -34,7 +35,7 @@ export function decodeJsonInput(model: string, body: unknown, inputs: readonly T
     case 'dataframe_records':
       return { style: 'frame', request: withParameters({ inputs: tableToInputs(model, inputs, recordsTable(value, 'dataframe_records')) }) };
     case 'instances':
-      if (!Array.isArray(value) || value.length === 0) throw invalid("'instances' must be a non-empty list");
+      if (!Array.isArray(value) || value.length === 0) throw invalidRequest("'instances' must be a non-empty list");
       return withStyle(instancesInputs(model, value, inputs), withParameters);
     default:
       return withStyle(inputsInputs(model, value, inputs), withParameters);
@@ -47,23 +48,23 @@ function withStyle(decoded: { style: InputStyle; inputs: Tensor[] }, wrap: (r: I
 
 /** pandas' split orient: `{"columns": [...], "data": [[...], ...], "index": [...]}` (index ignored). */
 function splitTable(value: unknown): Table {
-  if (!isObject(value)) throw invalid("'dataframe_split' must be an object with 'columns' and 'data'");
+  if (!isJsonObject(value)) throw invalidRequest("'dataframe_split' must be an object with 'columns' and 'data'");
   const { columns, data } = value;
   if (columns !== undefined && (!Array.isArray(columns) || !columns.every((c) => typeof c === 'string'))) {
-    throw invalid("'dataframe_split.columns' must be a list of column names");
+    throw invalidRequest("'dataframe_split.columns' must be a list of column names");
   }
-  if (!Array.isArray(data)) throw invalid("'dataframe_split.data' must be a list of rows");
+  if (!Array.isArray(data)) throw invalidRequest("'dataframe_split.data' must be a list of rows");
   const rows = data.map((row: unknown) => (Array.isArray(row) ? row : [row]));
   return { columns: columns as string[] | undefined, rows };
 }
 
 /** pandas' records orient: a list of `{column: value}`; columns in order of first appearance, gaps are missing. */
 function recordsTable(value: unknown, field: string): Table {
-  if (!Array.isArray(value) || value.length === 0) throw invalid(`'${field}' must be a non-empty list of objects`);
+  if (!Array.isArray(value) || value.length === 0) throw invalidRequest(`'${field}' must be a non-empty list of objects`);
   const columns: string[] = [];
   const seen = new Set<string>();
   value.forEach((record, r) => {
-    if (!isObject(record)) throw invalid(`item ${r} of '${field}' is not an object`);
+    if (!isJsonObject(record)) throw invalidRequest(`item ${r} of '${field}' is not an object`);
     for (const key of Object.keys(record)) {
       if (!seen.has(key)) {
         seen.add(key);
@@ -91,7 +92,7 @@ function inputsInputs(model: string, value: unknown, inputs: readonly TensorMeta
   if (!isNamedObject(value)) {
     if (Array.isArray(value)) return instancesInputs(model, value, inputs);
     if (inputs.length === 1) return { style: 'tensor', inputs: [tensorFromNested(inputs[0]!.name, inputs[0]!.datatype, value)] };
-    throw invalid(`'inputs' must be an object keyed by input name (${inputs.map((i) => i.name).join(', ')})`);
+    throw invalidRequest(`'inputs' must be an object keyed by input name (${inputs.map((i) => i.name).join(', ')})`);
   }
   const keys = Object.keys(value);
   if (matchesInputs(keys, inputs)) {
@@ -114,13 +115,6 @@ function matchesInputs(names: readonly string[], inputs: readonly TensorMetadata
 }
 
 function isNamedObject(value: unknown): value is Record<string, unknown> {
-  return isObject(value) && !isBase64Object(value);
+  return isJsonObject(value) && !isBase64Object(value);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function invalid(detail: string) {
-  return ferryError('FERRY_ERR_INVALID_REQUEST', { detail });
-}

@@ -2,6 +2,7 @@ import { ferryError } from '../../errors/index.ts';
 import { elementCount, type InferRequest, type Tensor, type TensorMetadata } from '../../tensor/index.ts';
 import { decodeValues, denseShape, tensorFromNested } from '../http/nested-json.ts';
 import { tableToInputs } from '../http/table-inputs.ts';
+import { isJsonObject, invalidRequest } from '../http/request-shape.ts';
 
 /** Which SeldonMessage payload a request used; the response answers in the same one. */
 export type PayloadKind = 'ndarray' | 'tensor' | 'strData' | 'binData' | 'jsonData';
@@ -21,12 +22,12 @@ const PAYLOADS = ['data', 'strData', 'binData', 'jsonData', 'customData'] as con
  * `jsonData` is an object of named inputs. Anything else is a clear 400.
  */
 export function decodeMessage(model: string, body: unknown, inputs: readonly TensorMetadata[]): DecodedMessage {
-  if (!isObject(body)) throw invalid('a SeldonMessage must be a JSON object');
+  if (!isJsonObject(body)) throw invalidRequest('a SeldonMessage must be a JSON object');
   const meta = body['meta'] ?? {};
-  if (!isObject(meta)) throw invalid("'meta' must be an object");
+  if (!isJsonObject(meta)) throw invalidRequest("'meta' must be an object");
   const present = PAYLOADS.filter((key) => body[key] !== undefined);
   if (present.length !== 1) {
-    throw invalid(present.length === 0 ? 'a SeldonMessage needs one of data, strData, binData or jsonData' : `a SeldonMessage has one payload, this one has ${present.join(', ')}`);
+    throw invalidRequest(present.length === 0 ? 'a SeldonMessage needs one of data, strData, binData or jsonData' : `a SeldonMessage has one payload, this one has ${present.join(', ')}`);
   }
   const key = present[0]!;
   switch (key) {
@@ -43,40 +44,40 @@ export function decodeMessage(model: string, body: unknown, inputs: readonly Ten
 }
 
 function decodeData(model: string, data: unknown, inputs: readonly TensorMetadata[], meta: Record<string, unknown>): DecodedMessage {
-  if (!isObject(data)) throw invalid("'data' must be an object");
+  if (!isJsonObject(data)) throw invalidRequest("'data' must be an object");
   const names = data['names'];
-  if (names !== undefined && (!Array.isArray(names) || !names.every((n) => typeof n === 'string'))) throw invalid("'data.names' must be a list of strings");
+  if (names !== undefined && (!Array.isArray(names) || !names.every((n) => typeof n === 'string'))) throw invalidRequest("'data.names' must be a list of strings");
   if (data['tftensor'] !== undefined) throw unsupported(model, "'data.tftensor' is not supported; send 'data.ndarray' or 'data.tensor'");
   let kind: 'ndarray' | 'tensor';
   let values: unknown;
   let shape: number[];
   if (data['ndarray'] !== undefined) {
-    if (data['tensor'] !== undefined) throw invalid("'data' has both 'ndarray' and 'tensor'");
+    if (data['tensor'] !== undefined) throw invalidRequest("'data' has both 'ndarray' and 'tensor'");
     kind = 'ndarray';
     values = data['ndarray'];
-    if (!Array.isArray(values)) throw invalid("'data.ndarray' must be a list");
+    if (!Array.isArray(values)) throw invalidRequest("'data.ndarray' must be a list");
     shape = denseShape(inputs.length === 1 ? inputs[0]!.name : 'ndarray', values);
   } else if (data['tensor'] !== undefined) {
     kind = 'tensor';
     ({ values, shape } = readTensor(data['tensor']));
   } else {
-    throw invalid("'data' needs 'ndarray' or 'tensor'");
+    throw invalidRequest("'data' needs 'ndarray' or 'tensor'");
   }
   const columns = names && names.length > 0 ? (names as string[]) : undefined;
   if (inputs.length === 1) return { kind, request: { inputs: [singleInput(inputs[0]!, values, shape)] }, meta };
-  if (shape.length !== 2) throw invalid(`model '${model}' takes ${inputs.length} inputs: send a 2-D table (rows of ${inputs.length} values), not shape [${shape.join(',')}]`);
+  if (shape.length !== 2) throw invalidRequest(`model '${model}' takes ${inputs.length} inputs: send a 2-D table (rows of ${inputs.length} values), not shape [${shape.join(',')}]`);
   const rows = kind === 'ndarray' ? (values as unknown[][]) : toRows(values as unknown[], shape);
   return { kind, request: { inputs: tableToInputs(model, inputs, { columns, rows }) }, meta };
 }
 
 /** `data.tensor`: a shape and the values flattened row-major. */
 function readTensor(tensor: unknown): { values: unknown[]; shape: number[] } {
-  if (!isObject(tensor)) throw invalid("'data.tensor' must be an object with 'shape' and 'values'");
+  if (!isJsonObject(tensor)) throw invalidRequest("'data.tensor' must be an object with 'shape' and 'values'");
   const { shape, values } = tensor;
   if (!Array.isArray(shape) || shape.length > 32 || !shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
     throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: 'data.tensor', shape: JSON.stringify(shape)?.slice(0, 64) ?? 'undefined' });
   }
-  if (!Array.isArray(values)) throw invalid("'data.tensor.values' must be a list of numbers");
+  if (!Array.isArray(values)) throw invalidRequest("'data.tensor.values' must be a list of numbers");
   const expected = elementCount(shape as number[]);
   if (values.length !== expected) {
     throw ferryError('FERRY_ERR_ELEMENT_COUNT', { input: 'data.tensor', actual: values.length, expected, shape: `[${shape.join(',')}]` });
@@ -100,13 +101,13 @@ function singleBytes(model: string, key: 'strData' | 'binData', value: unknown, 
   if (!input || input.datatype !== 'BYTES' || input.shape.length !== 1) {
     throw unsupported(model, `${key} needs a model with one BYTES input of shape [-1]; this model takes ${describe(inputs)}`);
   }
-  if (typeof value !== 'string') throw invalid(`'${key}' must be a string${key === 'binData' ? ' (base64)' : ''}`);
+  if (typeof value !== 'string') throw invalidRequest(`'${key}' must be a string${key === 'binData' ? ' (base64)' : ''}`);
   const element = key === 'binData' ? { b64: value } : value;
   return { name: input.name, datatype: 'BYTES', shape: [1], data: decodeValues(input.name, 'BYTES', [1], [element]) };
 }
 
 function namedInputs(model: string, value: unknown, inputs: readonly TensorMetadata[]): Tensor[] {
-  if (!isObject(value) || !inputs.every((input) => input.name in value) || Object.keys(value).length !== inputs.length) {
+  if (!isJsonObject(value) || !inputs.every((input) => input.name in value) || Object.keys(value).length !== inputs.length) {
     throw unsupported(model, `jsonData must be an object of the model's inputs (${inputs.map((i) => i.name).join(', ')}), each a nested list`);
   }
   return inputs.map((input) => tensorFromNested(input.name, input.datatype, value[input.name]));
@@ -114,14 +115,6 @@ function namedInputs(model: string, value: unknown, inputs: readonly TensorMetad
 
 function describe(inputs: readonly TensorMetadata[]): string {
   return inputs.map((i) => `${i.name} ${i.datatype} [${i.shape.join(',')}]`).join(', ');
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function invalid(detail: string) {
-  return ferryError('FERRY_ERR_INVALID_REQUEST', { detail });
 }
 
 function unsupported(model: string, detail: string) {

@@ -7,6 +7,7 @@ import { chooseModel } from '../http/model-choice.ts';
 import { clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
 import { decodeMessage, type DecodedMessage } from './message-request.ts';
 import { encodeMessage, responseMeta } from './message-response.ts';
+import { invalidRequest, isJsonObject } from '../http/request-shape.ts';
 
 export interface SeldonOptions {
   readonly dataplane: DataPlane;
@@ -42,9 +43,9 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
     const model = chooseModel(dataplane, req.params.model, req.headers['ferry-model'], HOW_TO_NAME);
     const status = dataplane.modelStatus(model);
     const message = readMessage(req);
-    if (typeof message !== 'object' || message === null || Array.isArray(message)) throw invalid('a Feedback message must be a JSON object');
-    const reward = (message as Record<string, unknown>)['reward'] ?? 0;
-    if (typeof reward !== 'number' || !Number.isFinite(reward)) throw invalid("'reward' must be a number");
+    if (!isJsonObject(message)) throw invalidRequest('a Feedback message must be a JSON object');
+    const reward = message['reward'] ?? 0;
+    if (typeof reward !== 'number' || !Number.isFinite(reward)) throw invalidRequest("'reward' must be a number");
     options.onFeedback?.(model, reward);
     const version = status.versions.find((v) => v.state === 'AVAILABLE')?.version ?? '';
     const meta = responseMeta({ modelName: model, modelVersion: version }, {});
@@ -62,7 +63,7 @@ function readMessage(req: SeldonRequest): unknown {
   if (type === 'multipart/form-data') throw ferryError('FERRY_ERR_UNSUPPORTED_MEDIA_TYPE', { type });
   if (type === 'application/x-www-form-urlencoded') {
     const json = new URLSearchParams(body.toString('utf8')).get('json');
-    if (json === null) throw invalid("a form-encoded SeldonMessage goes in the field 'json'");
+    if (json === null) throw invalidRequest("a form-encoded SeldonMessage goes in the field 'json'");
     return parseLenientJson(json);
   }
   return parseLenientJson(body.toString('utf8'));
@@ -73,6 +74,3 @@ export function seldonError(error: FerryError) {
   return { status: { code: error.http, info: error.message, reason: error.code, status: 'FAILURE' } };
 }
 
-function invalid(detail: string) {
-  return ferryError('FERRY_ERR_INVALID_REQUEST', { detail });
-}

@@ -1,8 +1,9 @@
 import { ferryError } from '../../errors/index.ts';
 import type { InferRequest, TensorMetadata } from '../../tensor/index.ts';
 import { tensorFromNested } from '../http/nested-json.ts';
-import { checkSignatureName, isPlainObject } from './predict-request.ts';
+import { checkSignatureName } from './predict-request.ts';
 import type { TfVerb } from './model-path.ts';
+import { isJsonObject, invalidRequest } from '../http/request-shape.ts';
 
 /**
  * Decodes a classify/regress body (`examples`, optional `context`) into one request row per example.
@@ -11,20 +12,20 @@ import type { TfVerb } from './model-path.ts';
  * also appear in one. Datatypes come from the signature, as for predict.
  */
 export function decodeExamples(model: string, verb: Exclude<TfVerb, 'predict'>, body: unknown, inputs: readonly TensorMetadata[]): InferRequest {
-  if (!isPlainObject(body)) throw invalid('the body must be a JSON object');
+  if (!isJsonObject(body)) throw invalidRequest('the body must be a JSON object');
   checkSignatureName(model, body['signature_name'], ['', verb, `tensorflow/serving/${verb}`]);
   const context = body['context'];
-  if (context !== undefined && !isPlainObject(context)) throw invalid("'context' must be an object of features");
+  if (context !== undefined && !isJsonObject(context)) throw invalidRequest("'context' must be an object of features");
   const examples = body['examples'];
-  if (examples === undefined) throw invalid(`when the method is ${verb}, the key 'examples' is expected`);
-  if (!Array.isArray(examples)) throw invalid("'examples' must be a list of objects");
-  if (examples.length === 0) throw invalid("'examples' is an empty list");
+  if (examples === undefined) throw invalidRequest(`when the method is ${verb}, the key 'examples' is expected`);
+  if (!Array.isArray(examples)) throw invalidRequest("'examples' must be a list of objects");
+  if (examples.length === 0) throw invalidRequest("'examples' is an empty list");
   const columns = new Map<string, unknown[]>(inputs.map((input) => [input.name, []]));
   examples.forEach((example, e) => {
-    if (!isPlainObject(example)) throw invalid(`example ${e} must be an object of features`);
+    if (!isJsonObject(example)) throw invalidRequest(`example ${e} must be an object of features`);
     const features: Record<string, unknown> = { ...example };
     for (const [name, value] of Object.entries(context ?? {})) {
-      if (name in example) throw invalid(`feature '${name.slice(0, 64)}' is in both 'context' and example ${e}`);
+      if (name in example) throw invalidRequest(`feature '${name.slice(0, 64)}' is in both 'context' and example ${e}`);
       features[name] = value;
     }
     for (const name of Object.keys(features)) {
@@ -43,7 +44,7 @@ function featureValue(model: string, input: TensorMetadata, value: unknown, exam
   if (input.shape.length === 1) {
     if (!Array.isArray(value)) return value;
     if (value.length === 1) return value[0];
-    throw invalid(`feature '${input.name}' of example ${example} has ${value.length} values; input '${input.name}' takes one per example`);
+    throw invalidRequest(`feature '${input.name}' of example ${example} has ${value.length} values; input '${input.name}' takes one per example`);
   }
   if (input.shape.length === 2) return Array.isArray(value) ? value : [value];
   throw ferryError('FERRY_ERR_UNSUPPORTED_MODEL', {
@@ -51,6 +52,3 @@ function featureValue(model: string, input: TensorMetadata, value: unknown, exam
   });
 }
 
-function invalid(detail: string) {
-  return ferryError('FERRY_ERR_INVALID_REQUEST', { detail });
-}

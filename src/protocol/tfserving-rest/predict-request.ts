@@ -1,6 +1,7 @@
 import { ferryError } from '../../errors/index.ts';
 import type { InferRequest, Tensor, TensorMetadata } from '../../tensor/index.ts';
 import { isBase64Object, tensorFromNested } from '../http/nested-json.ts';
+import { isJsonObject, invalidRequest } from '../http/request-shape.ts';
 
 /** Row requests (`instances`) get `predictions` back; columnar ones (`inputs`) get `outputs`. */
 export type PredictFormat = 'row' | 'columnar';
@@ -16,45 +17,45 @@ export interface DecodedPredict {
  * `inputs` is the value of the single input or an object of named inputs with the batch inside each value.
  */
 export function decodePredict(model: string, body: unknown, inputs: readonly TensorMetadata[]): DecodedPredict {
-  if (!isPlainObject(body)) throw invalid('the body must be a JSON object');
+  if (!isJsonObject(body)) throw invalidRequest('the body must be a JSON object');
   checkSignatureName(model, body['signature_name'], ['']);
   const hasInstances = body['instances'] !== undefined;
   const hasInputs = body['inputs'] !== undefined;
-  if (hasInstances && hasInputs) throw invalid("a request has 'instances' (row format) or 'inputs' (columnar format), not both");
+  if (hasInstances && hasInputs) throw invalidRequest("a request has 'instances' (row format) or 'inputs' (columnar format), not both");
   if (hasInstances) return { format: 'row', request: { inputs: fromInstances(model, body['instances'], inputs) } };
   if (hasInputs) return { format: 'columnar', request: { inputs: fromInputs(model, body['inputs'], inputs) } };
-  throw invalid("missing 'inputs' or 'instances' key");
+  throw invalidRequest("missing 'inputs' or 'instances' key");
 }
 
 /** TF Serving's signature names: every Ferry model has one signature, `serving_default` (or the empty name). */
 export function checkSignatureName(model: string, value: unknown, alsoAccepted: readonly string[]): void {
   if (value === undefined) return;
-  if (typeof value !== 'string') throw invalid("'signature_name' must be a string");
+  if (typeof value !== 'string') throw invalidRequest("'signature_name' must be a string");
   if (value === 'serving_default' || alsoAccepted.includes(value)) return;
-  throw invalid(`serving signature '${value.slice(0, 64)}' not found for model '${model}' (it has: serving_default)`);
+  throw invalidRequest(`serving signature '${value.slice(0, 64)}' not found for model '${model}' (it has: serving_default)`);
 }
 
 function fromInstances(model: string, instances: unknown, inputs: readonly TensorMetadata[]): Tensor[] {
-  if (!Array.isArray(instances)) throw invalid("'instances' must be a list");
-  if (instances.length === 0) throw invalid("no values in 'instances' list");
+  if (!Array.isArray(instances)) throw invalidRequest("'instances' must be a list");
+  if (instances.length === 0) throw invalidRequest("no values in 'instances' list");
   const named = isNamedObject(instances[0]);
   if (!named) {
     if (inputs.length > 1) {
-      throw invalid(`'instances' is a plain list, but model '${model}' takes ${inputs.length} inputs (${names(inputs)}): send a list of objects`);
+      throw invalidRequest(`'instances' is a plain list, but model '${model}' takes ${inputs.length} inputs (${names(inputs)}): send a list of objects`);
     }
     instances.forEach((item, i) => {
-      if (isNamedObject(item)) throw invalid(`'instances' mixes values and objects: item ${i} is an object`);
+      if (isNamedObject(item)) throw invalidRequest(`'instances' mixes values and objects: item ${i} is an object`);
     });
     return [tensorFromNested(inputs[0]!.name, inputs[0]!.datatype, instances)];
   }
   const columns = new Map<string, unknown[]>(inputs.map((input) => [input.name, []]));
   instances.forEach((item, i) => {
-    if (!isNamedObject(item)) throw invalid(`'instances' mixes objects and values: item ${i} is not an object`);
+    if (!isNamedObject(item)) throw invalidRequest(`'instances' mixes objects and values: item ${i} is not an object`);
     for (const key of Object.keys(item)) {
       if (!columns.has(key)) throw ferryError('FERRY_ERR_INPUT_UNEXPECTED', { model, input: key.slice(0, 64), expected: names(inputs) });
     }
     for (const input of inputs) {
-      if (!(input.name in item)) throw invalid(`item ${i} of 'instances' lacks input '${input.name}' (each object must have: ${names(inputs)})`);
+      if (!(input.name in item)) throw invalidRequest(`item ${i} of 'instances' lacks input '${input.name}' (each object must have: ${names(inputs)})`);
       columns.get(input.name)!.push(item[input.name]);
     }
   });
@@ -64,7 +65,7 @@ function fromInstances(model: string, instances: unknown, inputs: readonly Tenso
 function fromInputs(model: string, value: unknown, inputs: readonly TensorMetadata[]): Tensor[] {
   if (!isNamedObject(value)) {
     if (inputs.length > 1) {
-      throw invalid(`'inputs' is a plain value/list, but model '${model}' takes ${inputs.length} inputs (${names(inputs)}): send an object`);
+      throw invalidRequest(`'inputs' is a plain value/list, but model '${model}' takes ${inputs.length} inputs (${names(inputs)}): send an object`);
     }
     return [tensorFromNested(inputs[0]!.name, inputs[0]!.datatype, value)];
   }
@@ -79,17 +80,10 @@ function fromInputs(model: string, value: unknown, inputs: readonly TensorMetada
 
 /** An object of named tensors, as opposed to a `{"b64": ...}` value. */
 function isNamedObject(value: unknown): value is Record<string, unknown> {
-  return isPlainObject(value) && !isBase64Object(value);
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return isJsonObject(value) && !isBase64Object(value);
 }
 
 function names(inputs: readonly TensorMetadata[]): string {
   return inputs.map((i) => i.name).join(', ');
 }
 
-function invalid(detail: string) {
-  return ferryError('FERRY_ERR_INVALID_REQUEST', { detail });
-}

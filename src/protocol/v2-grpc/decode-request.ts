@@ -6,6 +6,7 @@ import { decodeContents, hasContents } from './contents.ts';
 import { int64ToNumber } from './int64.ts';
 import type { Int64, WireInferRequest } from './messages.ts';
 import { decodeParameters } from './parameters.ts';
+import { invalidRequest } from '../http/request-shape.ts';
 
 const MAX_DIMS = 32;
 
@@ -20,27 +21,27 @@ export interface DecodedInfer {
 
 /** ModelInferRequest → the protocol-neutral InferRequest, from typed contents or raw_input_contents. */
 export function decodeInferRequest(wire: WireInferRequest): DecodedInfer {
-  if (wire.model_name === '') throw invalid('model_name is required');
+  if (wire.model_name === '') throw invalidRequest('model_name is required');
   const { inputs } = wire;
-  if (inputs.length === 0) throw invalid('inputs must not be empty');
+  if (inputs.length === 0) throw invalidRequest('inputs must not be empty');
   const rawContents = wire.raw_input_contents;
   const raw = rawContents.length > 0;
   if (raw && rawContents.length !== inputs.length) {
-    throw invalid(`raw_input_contents has ${rawContents.length} entries for ${inputs.length} inputs (one per input, in order)`);
+    throw invalidRequest(`raw_input_contents has ${rawContents.length} entries for ${inputs.length} inputs (one per input, in order)`);
   }
   const tensors: Tensor[] = new Array(inputs.length);
   for (let i = 0; i < inputs.length; i++) {
     const input = inputs[i]!;
     const { name, datatype } = input;
-    if (name === '') throw invalid(`inputs[${i}].name must not be empty`);
+    if (name === '') throw invalidRequest(`inputs[${i}].name must not be empty`);
     if (!isDatatype(datatype)) {
-      if (datatype === '') throw invalid(`inputs[${i}].datatype must not be empty`);
+      if (datatype === '') throw invalidRequest(`inputs[${i}].datatype must not be empty`);
       throw ferryError('FERRY_ERR_DATATYPE_UNKNOWN', { datatype: datatype.slice(0, 32) });
     }
     const shape = decodeShape(name, input.shape);
     let data;
     if (raw) {
-      if (hasContents(input.contents)) throw invalid(`input '${name}' has contents while the request uses raw_input_contents`);
+      if (hasContents(input.contents)) throw invalidRequest(`input '${name}' has contents while the request uses raw_input_contents`);
       data = decodeRawData(name, datatype, shape, rawContents[i]!);
     } else {
       data = decodeContents(name, datatype, elementCount(shape), input.contents);
@@ -54,7 +55,7 @@ export function decodeInferRequest(wire: WireInferRequest): DecodedInfer {
   if (parameters) request.parameters = parameters;
   if (wire.outputs.length > 0) {
     request.outputs = wire.outputs.map((o, i): RequestedOutput => {
-      if (o.name === '') throw invalid(`outputs[${i}].name must not be empty`);
+      if (o.name === '') throw invalidRequest(`outputs[${i}].name must not be empty`);
       const p = decodeParameters(o.parameters);
       return p ? { name: o.name, parameters: p } : { name: o.name };
     });
@@ -75,6 +76,3 @@ function decodeShape(name: string, wire: readonly Int64[]): number[] {
   return shape;
 }
 
-function invalid(detail: string) {
-  return ferryError('FERRY_ERR_INVALID_REQUEST', { detail });
-}

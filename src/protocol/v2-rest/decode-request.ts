@@ -3,6 +3,7 @@ import {
   decodeJsonData, decodeRawData, elementCount, isDatatype,
   type InferRequest, type Parameters, type RequestedOutput, type Tensor,
 } from '../../tensor/index.ts';
+import { isJsonObject, invalidRequest } from '../http/request-shape.ts';
 
 const MAX_DIMS = 32;
 
@@ -37,29 +38,29 @@ export function parseHeaderLength(value: string | string[] | undefined): number 
 }
 
 function decodeParsed(parsed: unknown, binary: Buffer | undefined, jsonBytes: number): InferRequest {
-  if (!isObject(parsed)) throw invalid('the body must be a JSON object');
+  if (!isJsonObject(parsed)) throw invalidRequest('the body must be a JSON object');
   const { id, parameters, inputs, outputs } = parsed;
-  if (id !== undefined && typeof id !== 'string') throw invalid("'id' must be a string");
-  if (!Array.isArray(inputs) || inputs.length === 0) throw invalid("'inputs' must be a non-empty array");
+  if (id !== undefined && typeof id !== 'string') throw invalidRequest("'id' must be a string");
+  if (!Array.isArray(inputs) || inputs.length === 0) throw invalidRequest("'inputs' must be a non-empty array");
   let offset = 0;
   const decodedInputs: Tensor[] = new Array(inputs.length);
   for (let i = 0; i < inputs.length; i++) {
     const raw: unknown = inputs[i];
-    if (!isObject(raw)) throw invalid(`inputs[${i}] must be an object`);
+    if (!isJsonObject(raw)) throw invalidRequest(`inputs[${i}] must be an object`);
     const { name, datatype, shape } = raw;
-    if (typeof name !== 'string' || name === '') throw invalid(`inputs[${i}].name must be a non-empty string`);
+    if (typeof name !== 'string' || name === '') throw invalidRequest(`inputs[${i}].name must be a non-empty string`);
     if (!isDatatype(datatype)) {
       if (typeof datatype === 'string') throw ferryError('FERRY_ERR_DATATYPE_UNKNOWN', { datatype: datatype.slice(0, 32) });
-      throw invalid(`inputs[${i}].datatype must be a string`);
+      throw invalidRequest(`inputs[${i}].datatype must be a string`);
     }
     const dims = decodeShape(name, shape);
     const inputParameters = decodeParameters(raw.parameters, `inputs[${i}].parameters`);
     const binarySize = inputParameters?.['binary_data_size'];
     let data;
     if (binarySize !== undefined) {
-      if (typeof binarySize !== 'number' || !Number.isInteger(binarySize) || binarySize < 0) throw invalid(`inputs[${i}].parameters.binary_data_size must be a byte count`);
+      if (typeof binarySize !== 'number' || !Number.isInteger(binarySize) || binarySize < 0) throw invalidRequest(`inputs[${i}].parameters.binary_data_size must be a byte count`);
       if (!binary) throw ferryError('FERRY_ERR_BINARY_HEADER', { detail: `input '${name}' has binary_data_size but the request has no Inference-Header-Content-Length` });
-      if (raw.data !== undefined) throw invalid(`input '${name}' has both 'data' and binary_data_size`);
+      if (raw.data !== undefined) throw invalidRequest(`input '${name}' has both 'data' and binary_data_size`);
       if (offset + binarySize > binary.length) {
         throw ferryError('FERRY_ERR_BINARY_HEADER', { detail: `input '${name}' needs ${binarySize} bytes at offset ${offset}, the binary part has ${binary.length}` });
       }
@@ -96,9 +97,9 @@ function decodeShape(name: string, shape: unknown): number[] {
 }
 
 function decodeOutputs(outputs: unknown): RequestedOutput[] {
-  if (!Array.isArray(outputs)) throw invalid("'outputs' must be an array");
+  if (!Array.isArray(outputs)) throw invalidRequest("'outputs' must be an array");
   return outputs.map((o: unknown, i) => {
-    if (!isObject(o) || typeof o.name !== 'string') throw invalid(`outputs[${i}] must be an object with a name`);
+    if (!isJsonObject(o) || typeof o.name !== 'string') throw invalidRequest(`outputs[${i}] must be an object with a name`);
     const parameters = decodeParameters(o.parameters, `outputs[${i}].parameters`);
     return parameters ? { name: o.name, parameters } : { name: o.name };
   });
@@ -106,7 +107,7 @@ function decodeOutputs(outputs: unknown): RequestedOutput[] {
 
 export function decodeParameters(value: unknown, where: string): Parameters | undefined {
   if (value === undefined || value === null) return undefined;
-  if (!isObject(value)) throw invalid(`${where} must be an object`);
+  if (!isJsonObject(value)) throw invalidRequest(`${where} must be an object`);
   for (const [key, v] of Object.entries(value)) {
     if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
       throw ferryError('FERRY_ERR_PARAMETER_INVALID', { parameter: key, detail: 'parameter values are strings, numbers or booleans' });
@@ -121,10 +122,3 @@ function stripBinarySize(parameters: Parameters): Parameters {
   return rest;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function invalid(detail: string) {
-  return ferryError('FERRY_ERR_INVALID_REQUEST', { detail });
-}

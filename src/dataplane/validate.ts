@@ -10,7 +10,10 @@ const shapeText = (shape: readonly number[]) => `[${shape.join(',')}]`;
  */
 export function validateRequest(model: string, signature: ModelSignature, request: InferRequest): void {
   const expected = signature.inputs;
-  if (request.inputs.length > expected.length || request.inputs.length < expected.length) checkNames(model, expected, request);
+  // With a different count, a missing or repeated name is the error to report, before any per-input one; with the
+  // same count, every name is found declared below, and only a repeat (hiding a missing input) is left to check.
+  const sameCount = request.inputs.length === expected.length;
+  if (!sameCount) checkNames(model, expected, request);
   for (let i = 0; i < request.inputs.length; i++) {
     const input = request.inputs[i]!;
     const declared = expected[i]?.name === input.name ? expected[i] : expected.find((t) => t.name === input.name);
@@ -27,7 +30,7 @@ export function validateRequest(model: string, signature: ModelSignature, reques
       throw ferryError('FERRY_ERR_ELEMENT_COUNT', { input: input.name, actual: input.data.length, expected: elementCount(input.shape), shape: shapeText(input.shape) });
     }
   }
-  checkNames(model, expected, request);
+  if (sameCount) checkNames(model, expected, request);
   if (request.outputs) {
     for (const wanted of request.outputs) {
       if (!signature.outputs.some((o) => o.name === wanted.name)) {

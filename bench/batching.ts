@@ -10,6 +10,13 @@
  * runs one onnxruntime thread (test/fixtures/repos/batching/ferry.yaml: the load generator needs the other core);
  * the in-process baseline is measured with one thread too, and with onnxruntime's default for reference.
  * BENCH_SECONDS sets the measuring time per load (default 6; the whole bench stays under ~90 s).
+ *
+ * The load generator is the default of bench/lib/load.ts (BENCH_LOAD; wrk when it is on PATH): autocannon shares
+ * this process and on a 2-core machine tops out before a batching server does. A ceiling is measured in the same
+ * run: a bare node:http server (bench/lib/bare-node-http.ts) answering a fixed body as long as Ferry's 1-row binary
+ * answer, in slices just before and just after the 1-row binary pair. The server cannot answer 1-row requests
+ * faster than 1 / (1/bare HTTP req/s + 1/in-process best rows/s at 1 thread): HTTP alone plus the model's best
+ * per-row cost.
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -18,10 +25,13 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import ort from 'onnxruntime-node';
 import { materializeRepository } from '../test/fixtures/repos/materialize.ts';
-import { formatLoad, runLoad, type LoadResult } from './lib/load.ts';
-import { REPO_ROOT, startFerryProcess } from './lib/processes.ts';
+import { formatLoad, loadGenerator, runLoad, type LoadResult } from './lib/load.ts';
+import { REPO_ROOT, startFerryProcess, startProcess } from './lib/processes.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 6);
+const GENERATOR = loadGenerator();
+/** Each load runs as two slices; wrk takes whole seconds (at least 1), so its slices are rounded. */
+const SLICE_SECONDS = GENERATOR === 'wrk' ? Math.max(1, Math.round(SECONDS / 2)) : SECONDS / 2;
 const CONNECTIONS = 128;
 const FEATURES = 256;
 const MODEL_FILE = path.join(REPO_ROOT, 'examples/models/mlp/1/model.onnx');
@@ -84,8 +94,15 @@ async function onnxLogits(data: Float32Array, rows: number): Promise<Float32Arra
   }
 }
 
+/** The shape of an answer on the wire: body length, content type, and the binary extension's JSON header length. */
+interface AnswerShape {
+  readonly bytes: number;
+  readonly contentType: string;
+  readonly jsonLength: number;
+}
+
 /** One binary request to `url`; its logits must equal onnxruntime's own within float32 rounding. */
-async function checkBinaryAnswer(url: string, data: Float32Array, rows: number): Promise<void> {
+async function checkBinaryAnswer(url: string, data: Float32Array, rows: number): Promise<AnswerShape> {
   const expected = await onnxLogits(data, rows);
   const { body, headers } = binaryBody(data, rows);
   const response = await fetch(url, { method: 'POST', body, headers });
@@ -96,6 +113,7 @@ async function checkBinaryAnswer(url: string, data: Float32Array, rows: number):
   const logits = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
   const off = expected.findIndex((v, i) => Math.abs(v - logits[i]!) > 1e-5 * Math.max(1, Math.abs(v)));
   if (logits.length !== expected.length || off >= 0) throw new Error(`${url}: logits differ from onnxruntime's at index ${off}`);
+  return { bytes: bytes.length, contentType: response.headers.get('content-type') ?? 'application/octet-stream', jsonLength };
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
@@ -120,14 +138,14 @@ interface Load {
 
 export type Measured = LoadResult & { readonly rowsPerSecond: number; readonly cpuUsPerRequest: number; readonly serverBusy: number; readonly meanBatch: number };
 
-/** Runs a pair of loads as slices a, b, b, a of SECONDS / 2 each; p50/p99 are the worse slice's. */
+/** Runs a pair of loads as slices a, b, b, a of SLICE_SECONDS each; p50/p99 are the worse slice's. */
 async function pair(baseUrl: string, pid: number, a: Load, b: Load): Promise<[Measured, Measured]> {
   const slices = new Map<Load, { result: LoadResult; cpu: number; wall: number; batch: [number, number] }[]>([[a, []], [b, []]]);
   for (const load of [a, b, b, a]) {
     const cpuBefore = cpuSeconds(pid);
     const batchBefore = await batchHistogram(baseUrl, load.model);
     const began = performance.now();
-    const result = await load.run(SECONDS / 2);
+    const result = await load.run(SLICE_SECONDS);
     const wall = (performance.now() - began) / 1000;
     const batchAfter = await batchHistogram(baseUrl, load.model);
     if (result.errors > 0 || result.non2xx > 0) throw new Error(`${load.label}: ${result.errors} errors, ${result.non2xx} non-2xx answers`);
@@ -158,6 +176,10 @@ export interface BatchingFigures {
   readonly binary1: readonly [Measured, Measured];
   readonly json1: readonly [Measured, Measured];
   readonly binaryMulti: readonly [Measured, Measured];
+  /** The bare node:http server answering as many bytes as Ferry's 1-row binary answer, same generator and connections. */
+  readonly bareHttp: LoadResult;
+  /** 1 / (1/bare HTTP req/s + 1/in-process best rows/s at 1 thread): the most 1-row requests/s batching could reach. */
+  readonly ceilingRequestsPerSecond: number;
 }
 
 export async function main(): Promise<BatchingFigures> {
@@ -172,15 +194,28 @@ export async function main(): Promise<BatchingFigures> {
 
   const repo = await materializeRepository('batching', { mlp: 'mlp', mlp_unbatched: 'mlp' });
   const ferry = await startFerryProcess(['--config', path.join(repo.root, 'ferry.yaml')], repo.root);
+  let bare: Awaited<ReturnType<typeof startProcess>> | undefined;
   try {
     const pid = ferry.child.pid!;
     const url = (model: string) => `${ferry.url}/v2/models/${model}/infer`;
     const one = inputRows(1);
     const many = inputRows(MULTI_ROWS);
+    let answer1: AnswerShape | undefined;
     for (const model of ['mlp', 'mlp_unbatched']) {
-      await checkBinaryAnswer(url(model), one, 1);
+      answer1 ??= await checkBinaryAnswer(url(model), one, 1);
       await checkBinaryAnswer(url(model), many, MULTI_ROWS);
     }
+    // The ceiling's HTTP half: a bare node:http server answering as many bytes, of the same type, as Ferry did.
+    bare = await startProcess(
+      ['bench/lib/bare-node-http.ts', '--bytes', String(answer1!.bytes), '--content-type', answer1!.contentType, '--inference-header-length', String(answer1!.jsonLength)],
+      /bare node http ready/,
+      (line) => `http://127.0.0.1:${JSON.parse(line).port}`,
+    );
+    const bareLoad = (() => {
+      const { body, headers } = binaryBody(one, 1);
+      const bareUrl = `${bare.url}/v2/models/mlp/infer`;
+      return (seconds: number) => runLoad({ url: bareUrl, body, headers, connections: CONNECTIONS, seconds });
+    })();
     const binaryLoad = (model: string, data: Float32Array, rows: number, label: string): Load => {
       const { body, headers } = binaryBody(data, rows);
       return { label, model, rows, run: (seconds) => runLoad({ url: url(model), body, headers, connections: CONNECTIONS, seconds }) };
@@ -199,14 +234,36 @@ export async function main(): Promise<BatchingFigures> {
     };
     // Warm every path (JIT, connections, onnxruntime's thread pool) before measuring.
     for (const load of Object.values(loads)) await load.run(1);
+    await bareLoad(1);
 
+    // The bare HTTP server in one slice right before the 1-row binary pair and one right after it.
+    const bareSlices: { result: LoadResult; cpu: number; wall: number }[] = [];
+    const bareSlice = async () => {
+      const cpuBefore = cpuSeconds(bare!.child.pid!);
+      const began = performance.now();
+      const result = await bareLoad(SLICE_SECONDS);
+      if (result.errors > 0 || result.non2xx > 0) throw new Error(`bare node:http: ${result.errors} errors, ${result.non2xx} non-2xx answers`);
+      bareSlices.push({ result, cpu: cpuSeconds(bare!.child.pid!) - cpuBefore, wall: (performance.now() - began) / 1000 });
+    };
+    await bareSlice();
     const binary1 = await pair(ferry.url, pid, loads.binaryOn, loads.binaryOff);
+    await bareSlice();
     const json1 = await pair(ferry.url, pid, loads.jsonOn, loads.jsonOff);
     const binaryMulti = await pair(ferry.url, pid, loads.multiOn, loads.multiOff);
 
+    const bareTotal = bareSlices.reduce((n, r) => n + r.result.total, 0);
+    const bareWall = bareSlices.reduce((n, r) => n + r.wall, 0);
+    const bareCpu = bareSlices.reduce((n, r) => n + r.cpu, 0);
+    const bareResult: LoadResult = {
+      requestsPerSecond: bareTotal / bareWall, total: bareTotal, errors: 0, non2xx: 0,
+      p50Ms: Math.max(...bareSlices.map((r) => r.result.p50Ms)), p99Ms: Math.max(...bareSlices.map((r) => r.result.p99Ms)),
+    };
+    // Bare HTTP's cost per request plus the model's best cost per row (1 thread, as the server runs it).
+    const ceiling = 1 / (1 / bareResult.requestsPerSecond + 1 / best.rowsPerSecond);
+
     const ratio = ([on, off]: readonly [Measured, Measured]) => (on.requestsPerSecond / off.requestsPerSecond).toFixed(2);
     const share = (m: Measured) => (m.rowsPerSecond / best.rowsPerSecond).toFixed(2);
-    console.log(`## Batching on (adaptive) vs off: MLP 256-512-512-10, ${CONNECTIONS} connections, ${SECONDS} s per load (slices on, off, off, on)`);
+    console.log(`## Batching on (adaptive) vs off: MLP 256-512-512-10, ${CONNECTIONS} connections, ${2 * SLICE_SECONDS} s per load (slices on, off, off, on), load generator ${GENERATOR}`);
     console.log(`load average before the bench: ${loadBefore.map((v) => v.toFixed(2)).join(' ')}`);
     console.log(`in-process onnxruntime-node session.run, same model, rows/s at ${SERVER_THREADS} thread (as the server) / default threads:`);
     onnx.forEach((r, i) => console.log(`  batch ${String(r.batch).padStart(3)}: ${r.rowsPerSecond.toFixed(0).padStart(8)} / ${onnxDefault[i]!.rowsPerSecond.toFixed(0).padStart(8)}`));
@@ -215,15 +272,19 @@ export async function main(): Promise<BatchingFigures> {
       [loads.jsonOn.label, json1[0]], [loads.jsonOff.label, json1[1]],
       [loads.multiOn.label, binaryMulti[0]], [loads.multiOff.label, binaryMulti[1]],
     ] as const) console.log(describe(label, m));
+    console.log(`${formatLoad(`bare node:http, fixed ${answer1!.bytes}-byte answer`, bareResult)}   server ${((bareCpu * 1e6) / bareTotal).toFixed(0)} µs CPU/req (${((bareCpu / bareWall) * 100).toFixed(0)}% of a core)`);
     console.log(`throughput ratio on / off, 1 row:  binary ${ratio(binary1)}x (target >= 4), JSON ${ratio(json1)}x;  ${MULTI_ROWS} rows binary ${ratio(binaryMulti)}x`);
     console.log(`p99 on / off, 1 row: binary ${binary1[0].p99Ms} / ${binary1[1].p99Ms} ms, JSON ${json1[0].p99Ms} / ${json1[1].p99Ms} ms`);
+    console.log(`ceiling for batching on, binary 1 row: 1 / (1/${bareResult.requestsPerSecond.toFixed(0)} bare HTTP req/s + 1/${best.rowsPerSecond.toFixed(0)} onnxruntime rows/s) = ${ceiling.toFixed(0)} req/s;`
+      + ` ceiling / batching off ${(ceiling / binary1[1].requestsPerSecond).toFixed(2)}x; Ferry batching on = ${(binary1[0].requestsPerSecond / ceiling).toFixed(2)} of the ceiling`);
     console.log(`rows/s as a share of in-process onnxruntime at its best with ${SERVER_THREADS} thread (batch ${best.batch}, ${best.rowsPerSecond.toFixed(0)} rows/s), batching on:`
       + ` binary ${MULTI_ROWS} rows/request ${share(binaryMulti[0])} (target >= 0.7), binary 1 row ${share(binary1[0])}, JSON 1 row ${share(json1[0])}`);
     console.log(`  against onnxruntime's default threads (batch ${bestDefault.batch}, ${bestDefault.rowsPerSecond.toFixed(0)} rows/s, the whole machine): binary ${MULTI_ROWS} rows/request `
       + `${(binaryMulti[0].rowsPerSecond / bestDefault.rowsPerSecond).toFixed(2)}, binary 1 row ${(binary1[0].rowsPerSecond / bestDefault.rowsPerSecond).toFixed(2)}`);
     console.log(`load average after the bench: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
-    return { onnxBest: best, onnxBestDefaultThreads: bestDefault, binary1, json1, binaryMulti };
+    return { onnxBest: best, onnxBestDefaultThreads: bestDefault, binary1, json1, binaryMulti, bareHttp: bareResult, ceilingRequestsPerSecond: ceiling };
   } finally {
+    await bare?.stop();
     await ferry.stop();
     await repo.remove();
   }

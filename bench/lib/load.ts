@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { runWrk, wrkAvailable } from './wrk.ts';
 
 export interface LoadResult {
   readonly requestsPerSecond: number;
@@ -16,10 +17,36 @@ export interface LoadOptions {
   readonly connections: number;
   readonly seconds: number;
   readonly method?: 'GET' | 'POST';
+  /** Which load generator; default from BENCH_LOAD (see loadGenerator). */
+  readonly generator?: LoadGenerator;
+}
+
+export type LoadGenerator = 'autocannon' | 'wrk';
+
+/**
+ * The load generator a run uses: `requested` if given, else BENCH_LOAD — `autocannon`, `wrk`, or `auto` (the
+ * default: wrk when it is on PATH, else autocannon). autocannon shares the bench's Node process and, on a 2-core
+ * machine, tops out before the server does; wrk (C, its own process) shows more of the server's capacity.
+ */
+export function loadGenerator(requested?: LoadGenerator): LoadGenerator {
+  if (requested !== undefined) return requested;
+  const setting = process.env['BENCH_LOAD'] ?? 'auto';
+  if (setting === 'autocannon' || setting === 'wrk') return setting;
+  if (setting === 'auto') return wrkAvailable() ? 'wrk' : 'autocannon';
+  throw new Error(`BENCH_LOAD=${setting}: expected autocannon, wrk or auto`);
+}
+
+/** A bounded load run on loopback with the chosen generator (see loadGenerator). */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  if (loadGenerator(options.generator) === 'wrk') {
+    if (!wrkAvailable()) throw new Error('load generator wrk requested but no wrk on PATH (Debian package wrk)');
+    return runWrk(options);
+  }
+  return runAutocannon(options);
 }
 
 /** A bounded autocannon run on loopback. */
-export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
   const result = await autocannon({
     url: options.url,
     method: options.method ?? 'POST',

@@ -33,16 +33,23 @@ export function servingExecutorFactory(metrics: FerryMetrics, logger: Logger, ca
       instances[0]!.maxBatchSize,
       defaultOutput,
     );
+    // Series bound once per version: prom-client would otherwise hash the label object on every observation.
+    const batchRequests = serving.batchRequests.labels(labels);
+    const batchRows = serving.batchRows.labels(labels);
+    const queueWait = serving.queueWait.labels(labels);
+    const execution = serving.execution.labels(labels);
+    const shed = serving.shed.labels(labels);
+    const expired = serving.expired.labels(labels);
     const scheduler = createScheduler(instances, policy, {
       onBatch(size, rows, queueWaitMs, execMs) {
-        serving.batchRequests.observe(labels, size);
-        serving.batchRows.observe(labels, rows);
-        for (const wait of queueWaitMs) serving.queueWait.observe(labels, wait / 1000);
-        serving.execution.observe(labels, execMs / 1000);
+        batchRequests.observe(size);
+        batchRows.observe(rows);
+        for (const wait of queueWaitMs) queueWait.observe(wait / 1000);
+        execution.observe(execMs / 1000);
         recorder.recordBatch(size, queueWaitMs, execMs);
       },
-      onShed: () => serving.shed.inc(labels),
-      onExpired: () => serving.expired.inc(labels),
+      onShed: () => shed.inc(),
+      onExpired: () => expired.inc(),
     }, { model, version });
     const unwatch = serving.watchQueue(model, version, { queued: () => scheduler.stats().queued, limit: () => scheduler.stats().limit });
     const queued: Executor = {
@@ -56,15 +63,17 @@ export function servingExecutorFactory(metrics: FerryMetrics, logger: Logger, ca
     if (!config.cache) return queued;
     const ttl = config.cache.ttl_s ?? 0;
     const cache = cacheUrl ? sharedCache() : createPredictionCache({ backend: 'memory', hooks: cacheHooks, ...(config.cache.max_bytes ? { maxBytes: config.cache.max_bytes } : {}) });
+    const hits = serving.cache.labels({ ...labels, result: 'hit' });
+    const misses = serving.cache.labels({ ...labels, result: 'miss' });
     return {
       async enqueue(request, options) {
         const key = cacheKey(model, version, request);
         const hit = await cache.get(key);
         if (hit) {
-          serving.cache.inc({ ...labels, result: 'hit' });
+          hits.inc();
           return { ...hit, parameters: { ...hit.parameters, ferry_cache: 'hit' } } satisfies ExecuteResult;
         }
-        serving.cache.inc({ ...labels, result: 'miss' });
+        misses.inc();
         const result = await queued.enqueue(request, options);
         if (result.parameters?.['ferry_default_output'] !== true) void cache.set(key, result, ttl);
         return result;

@@ -189,11 +189,12 @@ export async function main(): Promise<Record<string, number>> {
       // Warm each path (JIT, connections), then measure each for the same bounded time.
       await grpcLoad(grpcAddress, workload.raw, 2);
       await grpcLoad(grpcAddress, workload.typed, 1);
-      await runLoad({ url: restUrl, body: workload.restBody, connections: IN_FLIGHT, seconds: 2 });
+      // autocannon, like the gRPC client, runs in this process: both sides are driven by a generator of the same kind.
+      await runLoad({ url: restUrl, body: workload.restBody, connections: IN_FLIGHT, seconds: 2, generator: 'autocannon' });
       const [raw, typed, rest] = (await interleaved(server.child.pid!, [
         (seconds) => grpcLoad(grpcAddress, workload.raw, seconds),
         (seconds) => grpcLoad(grpcAddress, workload.typed, seconds),
-        (seconds) => runLoad({ url: restUrl, body: workload.restBody, connections: IN_FLIGHT, seconds }),
+        (seconds) => runLoad({ url: restUrl, body: workload.restBody, connections: IN_FLIGHT, seconds, generator: 'autocannon' }),
       ])).map((r, i) => ensureClean(['gRPC raw', 'gRPC typed', 'REST JSON'][i]!, r)) as [Measured, Measured, Measured];
       console.log(`### ${workload.label}`);
       console.log(describe('gRPC ModelInfer, raw_input_contents', raw));

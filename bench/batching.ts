@@ -18,15 +18,14 @@
  * faster than 1 / (1/bare HTTP req/s + 1/in-process best rows/s at 1 thread): HTTP alone plus the model's best
  * per-row cost.
  */
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import ort from 'onnxruntime-node';
 import { materializeRepository } from '../test/fixtures/repos/materialize.ts';
-import { formatLoad, loadGenerator, runLoad, type LoadResult } from './lib/load.ts';
-import { REPO_ROOT, startFerryProcess, startProcess } from './lib/processes.ts';
+import { combineLoads, formatLoad, loadGenerator, runLoad, type LoadResult } from './lib/load.ts';
+import { cpuSeconds, REPO_ROOT, startFerryProcess, startProcess } from './lib/processes.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 6);
 const GENERATOR = loadGenerator();
@@ -114,12 +113,6 @@ async function checkBinaryAnswer(url: string, data: Float32Array, rows: number):
   const off = expected.findIndex((v, i) => Math.abs(v - logits[i]!) > 1e-5 * Math.max(1, Math.abs(v)));
   if (logits.length !== expected.length || off >= 0) throw new Error(`${url}: logits differ from onnxruntime's at index ${off}`);
   return { bytes: bytes.length, contentType: response.headers.get('content-type') ?? 'application/octet-stream', jsonLength };
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
 /** Requests merged per execution of `model` so far: [sum, count] of the ferry_batch_requests histogram. */
@@ -251,13 +244,10 @@ export async function main(): Promise<BatchingFigures> {
     const json1 = await pair(ferry.url, pid, loads.jsonOn, loads.jsonOff);
     const binaryMulti = await pair(ferry.url, pid, loads.multiOn, loads.multiOff);
 
-    const bareTotal = bareSlices.reduce((n, r) => n + r.result.total, 0);
+    const bareResult = combineLoads(bareSlices.map((slice) => slice.result));
+    const bareTotal = bareResult.total;
     const bareWall = bareSlices.reduce((n, r) => n + r.wall, 0);
     const bareCpu = bareSlices.reduce((n, r) => n + r.cpu, 0);
-    const bareResult: LoadResult = {
-      requestsPerSecond: bareTotal / bareWall, total: bareTotal, errors: 0, non2xx: 0,
-      p50Ms: Math.max(...bareSlices.map((r) => r.result.p50Ms)), p99Ms: Math.max(...bareSlices.map((r) => r.result.p99Ms)),
-    };
     // Bare HTTP's cost per request plus the model's best cost per row (1 thread, as the server runs it).
     const ceiling = 1 / (1 / bareResult.requestsPerSecond + 1 / best.rowsPerSecond);
 

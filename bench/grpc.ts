@@ -9,13 +9,12 @@
  * prefix, grpc-status trailer) with requests encoded once, like ghz or h2load: a grpc-js client costs more CPU
  * per call than the server under test and would measure itself. autocannon plays the same role for REST.
  */
-import { readFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import { createServer } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { TYPES } from '../src/protocol/v2-grpc/schema.ts';
 import { formatLoad, runLoad, type LoadResult } from './lib/load.ts';
-import { startProcess } from './lib/processes.ts';
+import { cpuSeconds, startProcess } from './lib/processes.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
 /** Each load's SECONDS are split into this many slices, interleaved with the other loads'. */
@@ -126,12 +125,6 @@ async function checkAnswer(address: string, workload: Workload): Promise<void> {
     const sum = new Int32Array(response.raw_output_contents[0]!.buffer.slice(response.raw_output_contents[0]!.byteOffset, response.raw_output_contents[0]!.byteOffset + 64));
     if (sum[15] !== 30) throw new Error(`simple answered OUTPUT0[15] = ${sum[15]}, expected 30`);
   }
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
 type Measured = LoadResult & { cpuUsPerRequest: number; serverBusy: number };

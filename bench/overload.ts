@@ -10,7 +10,6 @@
  * Requests carry ROWS rows (binary extension) so that the model, not HTTP, is what saturates.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
 import { materializeRepository } from '../test/fixtures/repos/materialize.ts';
 import { binaryBody } from './batching.ts';
-import { REPO_ROOT } from './lib/processes.ts';
+import { cpuSeconds, REPO_ROOT } from './lib/processes.ts';
 
 const ROWS = Number(process.env['OVERLOAD_ROWS'] ?? 128);
 const DEADLINE_MS = 100;
@@ -148,22 +147,20 @@ const quantile = (values: readonly number[], q: number): number => {
 };
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
-/** The server's event-loop delay since the previous scrape (prom-client resets its histogram on every scrape). */
-async function serverLoopLag(baseUrl: string): Promise<{ p99Ms: number; maxMs: number }> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const read = (name: string) => Number(new RegExp(`^ferry_process_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
-  return { p99Ms: read('p99'), maxMs: read('max') };
+interface ServerReading {
+  readonly shed: number;
+  readonly expired: number;
+  /** Event-loop delay since the previous scrape: prom-client resets its histogram on every scrape. */
+  readonly loopLagP99Ms: number;
+  readonly loopLagMaxMs: number;
 }
 
-async function serverCounter(baseUrl: string, name: string): Promise<number> {
+/** One scrape of the server's /metrics: the model's shed and expired counters and the event-loop delay. */
+async function readServer(baseUrl: string): Promise<ServerReading> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  return Number(new RegExp(`^${name}\\{[^}]*model="mlp"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  const counter = (name: string) => Number(new RegExp(`^${name}\\{[^}]*model="mlp"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  const lagMs = (stat: string) => Number(new RegExp(`^ferry_process_nodejs_eventloop_lag_${stat}_seconds (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+  return { shed: counter('ferry_shed_total'), expired: counter('ferry_expired_total'), loopLagP99Ms: lagMs('p99'), loopLagMaxMs: lagMs('max') };
 }
 
 export interface OverloadRun {
@@ -211,17 +208,15 @@ export async function main(): Promise<OverloadFigures> {
     const runs: OverloadRun[] = [];
     for (const factor of FACTORS) {
       const rate = factor * peak;
-      const shedBefore = await serverCounter(ferry.url, 'ferry_shed_total');
-      const expiredBefore = await serverCounter(ferry.url, 'ferry_expired_total');
-      await serverLoopLag(ferry.url);
+      const before = await readServer(ferry.url);
       const cpuBefore = cpuSeconds(pid);
       const began = performance.now();
       const overload = await openLoop(fire, rate, OVERLOAD_SECONDS);
       const wall = (performance.now() - began) / 1000;
       const busy = (cpuSeconds(pid) - cpuBefore) / wall;
-      const loopLag = await serverLoopLag(ferry.url);
-      const shedServer = (await serverCounter(ferry.url, 'ferry_shed_total')) - shedBefore;
-      const expiredServer = (await serverCounter(ferry.url, 'ferry_expired_total')) - expiredBefore;
+      const after = await readServer(ferry.url);
+      const shedServer = after.shed - before.shed;
+      const expiredServer = after.expired - before.expired;
 
       const by = (status: number) => overload.outcomes.filter((o) => o.status === status);
       const ok = by(200);
@@ -235,7 +230,7 @@ export async function main(): Promise<OverloadFigures> {
       // Good answers by the second of the run in which they were sent: a collapse shows as a falling series.
       const perSecond = Array.from({ length: Math.ceil(OVERLOAD_SECONDS) }, (_, second) => ok.filter((o) => good(o) && Math.floor((o.sentAt - began) / 1000) === second).length);
 
-      console.log(`overload ${factor}x: open loop at ${rate.toFixed(0)} req/s for ${OVERLOAD_SECONDS} s (last answer after ${wall.toFixed(1)} s; generator tick lag max ${ms(overload.maxTickLagMs)}; server ${(busy * 100).toFixed(0)}% of a core, its event-loop delay p99 ${ms(loopLag.p99Ms)} max ${ms(loopLag.maxMs)})`);
+      console.log(`overload ${factor}x: open loop at ${rate.toFixed(0)} req/s for ${OVERLOAD_SECONDS} s (last answer after ${wall.toFixed(1)} s; generator tick lag max ${ms(overload.maxTickLagMs)}; server ${(busy * 100).toFixed(0)}% of a core, its event-loop delay p99 ${ms(after.loopLagP99Ms)} max ${ms(after.loopLagMaxMs)})`);
       console.log(`  offered ${overload.outcomes.length}: 200 ${ok.length}, 429 ${shed.length}, 504 ${expired.length}, other ${other.length}   (server counted shed ${shedServer}, expired ${expiredServer})`);
       if (other.length > 0) {
         const reasons = new Map<string, number>();

@@ -78,6 +78,23 @@ describe('scheduler: batching', () => {
     expect(s.stats().counts).toMatchObject({ enqueued: 4, completed: 4, batches: 2 });
   });
 
+  it('starts the next batch before the finished batch is answered, so the model computes while answers are written', async () => {
+    const { instance, s } = scheduler(adaptive);
+    const first = s.enqueue(rowsRequest(1, 0));
+    await flush();
+    const second = s.enqueue(rowsRequest(1, 10));
+    let executionsWhenFirstAnswered = -1;
+    const firstAnswered = first.then(() => {
+      executionsWhenFirstAnswered = instance.batches.length;
+    });
+    instance.release();
+    await firstAnswered;
+    expect(executionsWhenFirstAnswered).toBe(2);
+    expect(instance.held).toBe(1);
+    instance.release();
+    await second;
+  });
+
   it('never puts more rows in one execute than the instance allows', async () => {
     const { instance, s } = scheduler(adaptive, 4);
     const all = Array.from({ length: 11 }, (_, i) => s.enqueue(rowsRequest(1, i)));

@@ -187,42 +187,34 @@ export function createScheduler(
       entry.running = running;
     }
     inFlight++;
-    void run(instance, batch, running.controller.signal).finally(() => {
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
       inFlight--;
       free.push(instance);
       pump();
-    });
+    };
+    void run(instance, batch, running.controller.signal, release).finally(release);
   }
 
-  async function run(instance: ModelInstance, batch: Pending[], signal: AbortSignal): Promise<void> {
+  /**
+   * Executes one batch, then hands the instance back (`release`) before answering the batch's requests: the next
+   * batch starts while this one's answers are encoded and written, so a model on another thread (a worker, a
+   * remote runtime) computes while the event loop writes, instead of the two taking turns.
+   */
+  async function run(instance: ModelInstance, batch: Pending[], signal: AbortSignal, release: () => void): Promise<void> {
     const startedAt = clock.monotonic();
     const waits = batch.map((entry) => startedAt - entry.enqueuedAt);
     try {
-      let execMs: number;
-      let rows: number;
-      let answered = 0; // requests cancelled while running were already answered
-      if (batch.length === 1) {
-        // Zero-copy fast path: the request goes to the model as it came, the result comes back as it went.
-        const only = batch[0]!;
-        const results = await instance.execute([only.request], signal);
-        execMs = clock.monotonic() - startedAt;
-        answered = settle(only, onlyResult(results)) ? 1 : 0;
-        rows = requestRows(only.request) ?? 1;
-      } else {
-        const rowsPerRequest = batch.map((entry) => entry.rows!);
-        const merged = mergeRequests(batch.map((entry) => entry.request), rowsPerRequest);
-        const results = await instance.execute([merged], signal);
-        execMs = clock.monotonic() - startedAt;
-        const parts = splitResult(onlyResult(results), rowsPerRequest, signature, model);
-        batch.forEach((entry, index) => {
-          if (settle(entry, parts[index]!)) answered++;
-        });
-        rows = rowsPerRequest.reduce((sum, n) => sum + n, 0);
-      }
-      counts.batches++;
-      counts.completed += answered;
+      const single = batch.length === 1;
+      // Zero-copy fast path for a batch of one: the request goes to the model as it came, the result comes back as it went.
+      const rowsPerRequest = single ? [requestRows(batch[0]!.request) ?? 1] : batch.map((entry) => entry.rows!);
+      const input = single ? batch[0]!.request : mergeRequests(batch.map((entry) => entry.request), rowsPerRequest);
+      const results = await instance.execute([input], signal);
+      const execMs = clock.monotonic() - startedAt;
+      const rows = rowsPerRequest.reduce((sum, n) => sum + n, 0);
       msPerRequest = msPerRequest === 0 ? execMs / batch.length : 0.8 * msPerRequest + (0.2 * execMs) / batch.length;
-      call(() => hooks.onBatch?.(batch.length, rows, waits, execMs));
       if (aimd !== undefined) {
         const limit = nextLimit(adaptiveLimit, { rows, execMs }, aimd);
         if (limit !== adaptiveLimit) {
@@ -230,7 +222,18 @@ export function createScheduler(
           call(() => hooks.onLimit?.(limit));
         }
       }
+      release();
+      const result = onlyResult(results);
+      const parts = single ? [result] : splitResult(result, rowsPerRequest, signature, model);
+      let answered = 0; // requests cancelled while running were already answered
+      batch.forEach((entry, index) => {
+        if (settle(entry, parts[index]!)) answered++;
+      });
+      counts.batches++;
+      counts.completed += answered;
+      call(() => hooks.onBatch?.(batch.length, rows, waits, execMs));
     } catch (error) {
+      release();
       const failure = asExecutionError(error, model);
       for (const entry of batch) if (fail(entry, failure)) counts.failed++;
     }

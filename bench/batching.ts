@@ -9,6 +9,8 @@
  * in interleaved slices (on, off, off, on) so that other work on a shared machine weighs on both alike. The server
  * runs one onnxruntime thread (test/fixtures/repos/batching/ferry.yaml: the load generator needs the other core);
  * the in-process baseline is measured with one thread too, and with onnxruntime's default for reference.
+ * A third model, `mlp_worker`, is the same batching-on model with onnxruntime on a worker thread
+ * (`options: {execution: worker}`); its 1-row and 32-row loads run as one more interleaved pair.
  * BENCH_SECONDS sets the measuring time per load (default 6; the whole bench stays under ~90 s).
  *
  * The load generator is the default of bench/lib/load.ts (BENCH_LOAD; wrk when it is on PATH): autocannon shares
@@ -169,6 +171,8 @@ export interface BatchingFigures {
   readonly binary1: readonly [Measured, Measured];
   readonly json1: readonly [Measured, Measured];
   readonly binaryMulti: readonly [Measured, Measured];
+  /** Batching on with `execution: worker`: 1 row, then MULTI_ROWS rows per request. */
+  readonly worker: readonly [Measured, Measured];
   /** The bare node:http server answering as many bytes as Ferry's 1-row binary answer, same generator and connections. */
   readonly bareHttp: LoadResult;
   /** 1 / (1/bare HTTP req/s + 1/in-process best rows/s at 1 thread): the most 1-row requests/s batching could reach. */
@@ -185,7 +189,7 @@ export async function main(): Promise<BatchingFigures> {
   const best = bestOf(onnx);
   const bestDefault = bestOf(onnxDefault);
 
-  const repo = await materializeRepository('batching', { mlp: 'mlp', mlp_unbatched: 'mlp' });
+  const repo = await materializeRepository('batching', { mlp: 'mlp', mlp_unbatched: 'mlp', mlp_worker: 'mlp' });
   const ferry = await startFerryProcess(['--config', path.join(repo.root, 'ferry.yaml')], repo.root);
   let bare: Awaited<ReturnType<typeof startProcess>> | undefined;
   try {
@@ -194,7 +198,7 @@ export async function main(): Promise<BatchingFigures> {
     const one = inputRows(1);
     const many = inputRows(MULTI_ROWS);
     let answer1: AnswerShape | undefined;
-    for (const model of ['mlp', 'mlp_unbatched']) {
+    for (const model of ['mlp', 'mlp_unbatched', 'mlp_worker']) {
       answer1 ??= await checkBinaryAnswer(url(model), one, 1);
       await checkBinaryAnswer(url(model), many, MULTI_ROWS);
     }
@@ -224,6 +228,8 @@ export async function main(): Promise<BatchingFigures> {
       jsonOff: jsonLoad('mlp_unbatched', 'JSON, 1 row, batching off'),
       multiOn: binaryLoad('mlp', many, MULTI_ROWS, `binary, ${MULTI_ROWS} rows, batching on`),
       multiOff: binaryLoad('mlp_unbatched', many, MULTI_ROWS, `binary, ${MULTI_ROWS} rows, batching off`),
+      workerOne: binaryLoad('mlp_worker', one, 1, 'binary, 1 row, on, worker thread'),
+      workerMulti: binaryLoad('mlp_worker', many, MULTI_ROWS, `binary, ${MULTI_ROWS} rows, on, worker thread`),
     };
     // Warm every path (JIT, connections, onnxruntime's thread pool) before measuring.
     for (const load of Object.values(loads)) await load.run(1);
@@ -243,6 +249,7 @@ export async function main(): Promise<BatchingFigures> {
     await bareSlice();
     const json1 = await pair(ferry.url, pid, loads.jsonOn, loads.jsonOff);
     const binaryMulti = await pair(ferry.url, pid, loads.multiOn, loads.multiOff);
+    const worker = await pair(ferry.url, pid, loads.workerOne, loads.workerMulti);
 
     const bareResult = combineLoads(bareSlices.map((slice) => slice.result));
     const bareTotal = bareResult.total;
@@ -261,6 +268,7 @@ export async function main(): Promise<BatchingFigures> {
       [loads.binaryOn.label, binary1[0]], [loads.binaryOff.label, binary1[1]],
       [loads.jsonOn.label, json1[0]], [loads.jsonOff.label, json1[1]],
       [loads.multiOn.label, binaryMulti[0]], [loads.multiOff.label, binaryMulti[1]],
+      [loads.workerOne.label, worker[0]], [loads.workerMulti.label, worker[1]],
     ] as const) console.log(describe(label, m));
     console.log(`${formatLoad(`bare node:http, fixed ${answer1!.bytes}-byte answer`, bareResult)}   server ${((bareCpu * 1e6) / bareTotal).toFixed(0)} µs CPU/req (${((bareCpu / bareWall) * 100).toFixed(0)}% of a core)`);
     console.log(`throughput ratio on / off, 1 row:  binary ${ratio(binary1)}x (target >= 4), JSON ${ratio(json1)}x;  ${MULTI_ROWS} rows binary ${ratio(binaryMulti)}x`);
@@ -269,10 +277,12 @@ export async function main(): Promise<BatchingFigures> {
       + ` ceiling / batching off ${(ceiling / binary1[1].requestsPerSecond).toFixed(2)}x; Ferry batching on = ${(binary1[0].requestsPerSecond / ceiling).toFixed(2)} of the ceiling`);
     console.log(`rows/s as a share of in-process onnxruntime at its best with ${SERVER_THREADS} thread (batch ${best.batch}, ${best.rowsPerSecond.toFixed(0)} rows/s), batching on:`
       + ` binary ${MULTI_ROWS} rows/request ${share(binaryMulti[0])} (target >= 0.7), binary 1 row ${share(binary1[0])}, JSON 1 row ${share(json1[0])}`);
+    console.log(`  with execution: worker (onnxruntime off the event loop): binary ${MULTI_ROWS} rows/request ${share(worker[1])}, binary 1 row ${share(worker[0])}`
+      + ` (1 row on / off ${(worker[0].requestsPerSecond / binary1[1].requestsPerSecond).toFixed(2)}x)`);
     console.log(`  against onnxruntime's default threads (batch ${bestDefault.batch}, ${bestDefault.rowsPerSecond.toFixed(0)} rows/s, the whole machine): binary ${MULTI_ROWS} rows/request `
       + `${(binaryMulti[0].rowsPerSecond / bestDefault.rowsPerSecond).toFixed(2)}, binary 1 row ${(binary1[0].rowsPerSecond / bestDefault.rowsPerSecond).toFixed(2)}`);
     console.log(`load average after the bench: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
-    return { onnxBest: best, onnxBestDefaultThreads: bestDefault, binary1, json1, binaryMulti, bareHttp: bareResult, ceilingRequestsPerSecond: ceiling };
+    return { onnxBest: best, onnxBestDefaultThreads: bestDefault, binary1, json1, binaryMulti, worker, bareHttp: bareResult, ceilingRequestsPerSecond: ceiling };
   } finally {
     await bare?.stop();
     await ferry.stop();

@@ -201,7 +201,8 @@ export function createScheduler(
   /**
    * Executes one batch, then hands the instance back (`release`) before answering the batch's requests: the next
    * batch starts while this one's answers are encoded and written, so a model on another thread (a worker, a
-   * remote runtime) computes while the event loop writes, instead of the two taking turns.
+   * remote runtime) computes while the event loop writes, however many promise steps lie between here and the
+   * socket. A runtime that computes synchronously in execute() runs its first slice before those answers go out.
    */
   async function run(instance: ModelInstance, batch: Pending[], signal: AbortSignal, release: () => void): Promise<void> {
     const startedAt = clock.monotonic();

@@ -18,12 +18,15 @@ import { Pool } from 'undici';
 import { materializeRepository } from '../test/fixtures/repos/materialize.ts';
 import { binaryBody } from './batching.ts';
 import { cpuSeconds, REPO_ROOT } from './lib/processes.ts';
+import { startWireCapture, type WireExchange } from './lib/wire-timing.ts';
 
 const ROWS = Number(process.env['OVERLOAD_ROWS'] ?? 128);
 const DEADLINE_MS = 100;
 /** What a 200 may take beyond its deadline: it started before the deadline, then ran one batch (slo_ms 4) and was sent. */
 const SLACK_MS = 10;
 const SHED_TARGET_MS = 5;
+/** prom-client's default event-loop monitor resolution. */
+const LOOP_MONITOR_INTERVAL_MS = 10;
 const CLOSED_LOOPS = [4, 16];
 /** Offered load as multiples of peak goodput: the issue's 3x, and 1.5x to show where the collapse begins. */
 const FACTORS = [1.5, 3];
@@ -146,11 +149,18 @@ const quantile = (values: readonly number[], q: number): number => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 };
 const ms = (v: number) => `${v.toFixed(1)} ms`;
+const wireOkSummary = (wire: readonly WireExchange[]) => {
+  const okMs = wire.filter((e) => e.status === 200).map((e) => e.ms);
+  return `; 200 on the wire p50 ${ms(quantile(okMs, 0.5))}, p99 ${ms(quantile(okMs, 0.99))}`;
+};
 
 interface ServerReading {
   readonly shed: number;
   readonly expired: number;
-  /** Event-loop delay since the previous scrape: prom-client resets its histogram on every scrape. */
+  /**
+   * Event-loop delay since the previous scrape (prom-client resets its histogram on every scrape), less the 10 ms
+   * between the monitor's samples, which Node's histogram counts in every value: an idle loop reads 10 ms.
+   */
   readonly loopLagP99Ms: number;
   readonly loopLagMaxMs: number;
 }
@@ -159,7 +169,7 @@ interface ServerReading {
 async function readServer(baseUrl: string): Promise<ServerReading> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
   const counter = (name: string) => Number(new RegExp(`^${name}\\{[^}]*model="mlp"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
-  const lagMs = (stat: string) => Number(new RegExp(`^ferry_process_nodejs_eventloop_lag_${stat}_seconds (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+  const lagMs = (stat: string) => Number(new RegExp(`^ferry_process_nodejs_eventloop_lag_${stat}_seconds (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000 - LOOP_MONITOR_INTERVAL_MS;
   return { shed: counter('ferry_shed_total'), expired: counter('ferry_expired_total'), loopLagP99Ms: lagMs('p99'), loopLagMaxMs: lagMs('max') };
 }
 
@@ -167,7 +177,10 @@ export interface OverloadRun {
   readonly factor: number;
   readonly offeredRate: number;
   readonly goodput: number;
+  /** 429 latency at the load generator, its own event-loop lag included. */
   readonly shedP99Ms: number;
+  /** 429 latency on the loopback interface (tcpdump), undefined where tcpdump could not run. */
+  readonly shedWireP99Ms: number | undefined;
   readonly late200: number;
 }
 
@@ -211,8 +224,10 @@ export async function main(): Promise<OverloadFigures> {
       const before = await readServer(ferry.url);
       const cpuBefore = cpuSeconds(pid);
       const began = performance.now();
+      const capture = await startWireCapture(Number(new URL(ferry.url).port));
       const overload = await openLoop(fire, rate, OVERLOAD_SECONDS);
       const wall = (performance.now() - began) / 1000;
+      const wire = await capture?.stop();
       const busy = (cpuSeconds(pid) - cpuBefore) / wall;
       const after = await readServer(ferry.url);
       const shedServer = after.shed - before.shed;
@@ -230,7 +245,7 @@ export async function main(): Promise<OverloadFigures> {
       // Good answers by the second of the run in which they were sent: a collapse shows as a falling series.
       const perSecond = Array.from({ length: Math.ceil(OVERLOAD_SECONDS) }, (_, second) => ok.filter((o) => good(o) && Math.floor((o.sentAt - began) / 1000) === second).length);
 
-      console.log(`overload ${factor}x: open loop at ${rate.toFixed(0)} req/s for ${OVERLOAD_SECONDS} s (last answer after ${wall.toFixed(1)} s; generator tick lag max ${ms(overload.maxTickLagMs)}; server ${(busy * 100).toFixed(0)}% of a core, its event-loop delay p99 ${ms(after.loopLagP99Ms)} max ${ms(after.loopLagMaxMs)})`);
+      console.log(`overload ${factor}x: open loop at ${rate.toFixed(0)} req/s for ${OVERLOAD_SECONDS} s (last answer after ${wall.toFixed(1)} s; generator tick lag max ${ms(overload.maxTickLagMs)}; server ${(busy * 100).toFixed(0)}% of a core, its event-loop delay beyond the monitor's ${LOOP_MONITOR_INTERVAL_MS} ms interval p99 ${ms(after.loopLagP99Ms)} max ${ms(after.loopLagMaxMs)})`);
       console.log(`  offered ${overload.outcomes.length}: 200 ${ok.length}, 429 ${shed.length}, 504 ${expired.length}, other ${other.length}   (server counted shed ${shedServer}, expired ${expiredServer})`);
       if (other.length > 0) {
         const reasons = new Map<string, number>();
@@ -243,7 +258,12 @@ export async function main(): Promise<OverloadFigures> {
       console.log(`  200 latency: p50 ${ms(quantile(okMs, 0.5))}, p99 ${ms(quantile(okMs, 0.99))}, max ${ms(Math.max(...okMs, 0))}`
         + `; ${late.length} later than deadline + ${SLACK_MS} ms (target: none)`);
       if (expired.length > 0) console.log(`  504 latency: p50 ${ms(quantile(expired.map((o) => o.ms), 0.5))}, max ${ms(Math.max(...expired.map((o) => o.ms)))} (deadline ${DEADLINE_MS} ms)`);
-      runs.push({ factor, offeredRate: rate, goodput, shedP99Ms: quantile(shedMs, 0.99), late200: late.length });
+      const shedWireMs = wire?.filter((e) => e.status === 429).map((e) => e.ms);
+      console.log(shedWireMs === undefined
+        ? '  429 latency on the wire: not measured (needs tcpdump and the right to capture on lo)'
+        : `  429 latency on the wire (tcpdump on lo, ${wire!.length} exchanges paired): p50 ${ms(quantile(shedWireMs, 0.5))}, p99 ${ms(quantile(shedWireMs, 0.99))}, max ${ms(Math.max(...shedWireMs, 0))}`
+          + `; ${shedWireMs.filter((v) => v > SHED_TARGET_MS).length} of ${shedWireMs.length} over ${SHED_TARGET_MS} ms (target: none)${wireOkSummary(wire!)}`);
+      runs.push({ factor, offeredRate: rate, goodput, shedP99Ms: quantile(shedMs, 0.99), shedWireP99Ms: shedWireMs && quantile(shedWireMs, 0.99), late200: late.length });
       await new Promise((resolve) => setTimeout(resolve, 1000)); // let the server settle between runs
     }
     console.log(`server log lines during the bench, by pino level: ${[...ferry.logLines].map(([level, n]) => `${level}: ${n}`).join(', ') || 'none'}`);

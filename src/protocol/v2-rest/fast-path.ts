@@ -4,6 +4,7 @@ import type { DataPlane } from '../../dataplane/index.ts';
 import { toFerryError } from '../http/fastify-errors.ts';
 import { clientGoneSignal } from '../http/request-options.ts';
 import { answerInfer, PROTOCOL } from './answer-infer.ts';
+import { declaredHeaderLength, joinBody } from './join-body.ts';
 
 const INFER_PATH = /^\/v2\/models\/([^/?#]+)(?:\/versions\/([^/?#]+))?\/infer(?:\?.*)?$/;
 
@@ -64,7 +65,7 @@ export function createInferFastPath(options: FastPathOptions): (req: IncomingMes
     req.on('end', () => {
       if (tooLarge) return;
       const signal = clientGoneSignal(res);
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      const body = joinBody(chunks, size, declaredHeaderLength(req.headers['inference-header-content-length']));
       answerInfer(dataplane, model, version, body, req.headers, signal).then(
         (answer) => {
           const headers: Record<string, string | number> = { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body) };

@@ -1,0 +1,23 @@
+/**
+ * Joins a request body's chunks. With the binary tensor extension the body is laid out so that the raw tensors,
+ * which follow a JSON header of `headerLength` bytes, start on an 8-byte boundary: the decoder's typed arrays then
+ * view them where they lie instead of copying them to an aligned place (one copy of every tensor saved; a large
+ * body arrives in several chunks, so it is copied once here in any case).
+ */
+export function joinBody(chunks: readonly Buffer[], size: number, headerLength: number | undefined): Buffer {
+  if (chunks.length === 1) return chunks[0]!;
+  if (headerLength === undefined || headerLength > size) return Buffer.concat(chunks, size);
+  const pad = (8 - (headerLength % 8)) % 8;
+  const body = Buffer.allocUnsafeSlow(size + pad).subarray(pad);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return body;
+}
+
+/** The Inference-Header-Content-Length header when it is a plain byte count; anything else is for the decoder to refuse. */
+export function declaredHeaderLength(value: string | string[] | undefined): number | undefined {
+  return typeof value === 'string' && /^\d{1,12}$/.test(value) ? Number(value) : undefined;
+}

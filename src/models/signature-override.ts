@@ -31,8 +31,8 @@ export function applySignatureOverrides(
   return {
     signature: { ...instance.signature, inputs: served(instance.signature.inputs, inputMap), outputs: served(instance.signature.outputs, outputMap) },
     maxBatchSize: instance.maxBatchSize,
-    async execute(batch, signal) {
-      return (await instance.execute(batch.map(renameInputs), signal)).map(renameOutputs);
+    async execute(batch, signal, inputsMovable) {
+      return (await instance.execute(batch.map(renameInputs), signal, inputsMovable)).map(renameOutputs);
     },
     unload: () => instance.unload(),
   };

@@ -71,6 +71,13 @@ export function runRuntimeConformance(opts: RuntimeConformanceOptions): void {
       expect(plain(results[1]!.outputs)).toEqual(plain(results[0]!.outputs));
     });
 
+    it('leaves the caller its inputs unless told they are movable', async () => {
+      const before = plain(opts.sample.inputs);
+      await instance.execute([opts.sample], new AbortController().signal);
+      await instance.execute([opts.sample], new AbortController().signal, false);
+      expect(plain(opts.sample.inputs)).toEqual(before);
+    });
+
     it('treats rows independently when it declares a batch dimension', async () => {
       if (instance.maxBatchSize === 0) return;
       const rows = opts.sample.inputs[0]!.shape[0]!;

@@ -64,8 +64,11 @@ export interface ModelInstance {
    * most one batch at a time per instance (never concurrently) and owns the requests until it returns; results
    * are in request order. The instance must not keep references to request tensors after returning.
    * `signal` aborts when every request in the batch has been cancelled or timed out.
+   * `inputsMovable` is true when the caller made the input buffers for this call alone (the scheduler's merged
+   * batches) and reads them no more: the instance may then move them to another thread instead of copying them.
+   * Request tensors as they came from a client are never movable (a cache, a shadow or a payload log may read them).
    */
-  execute(batch: readonly InferRequest[], signal: AbortSignal): Promise<ExecuteResult[]>;
+  execute(batch: readonly InferRequest[], signal: AbortSignal, inputsMovable?: boolean): Promise<ExecuteResult[]>;
   /** Frees native resources. Called once, after the last execute() has settled. */
   unload(): Promise<void>;
 }

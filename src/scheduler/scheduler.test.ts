@@ -45,6 +45,7 @@ describe('scheduler: batching', () => {
     const result = await s.enqueue(request);
     expect(instance.batches).toEqual([[request]]);
     expect(instance.batches[0]![0]).toBe(request);
+    expect(instance.movable).toEqual([false]); // the client's tensors: the runtime must not take their buffers
     expect(result).toBe(instance.results[0]![0]);
     expectAnswers(request, result);
   });
@@ -65,6 +66,7 @@ describe('scheduler: batching', () => {
     expect(instance.batches).toHaveLength(2);
     expect(instance.batches[1]).toHaveLength(1);
     expect(instance.batches[1]![0]!.inputs[0]!.shape).toEqual([6, 2]);
+    expect(instance.movable).toEqual([false, true]); // the merged copy is the scheduler's to give away
     instance.release();
     const results = await Promise.all(done);
     results.forEach((result, i) => {

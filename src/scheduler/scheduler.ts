@@ -212,7 +212,8 @@ export function createScheduler(
       // Zero-copy fast path for a batch of one: the request goes to the model as it came, the result comes back as it went.
       const rowsPerRequest = single ? [requestRows(batch[0]!.request) ?? 1] : batch.map((entry) => entry.rows!);
       const input = single ? batch[0]!.request : mergeRequests(batch.map((entry) => entry.request), rowsPerRequest);
-      const results = await instance.execute([input], signal);
+      // A merged batch is this scheduler's own copy: the instance may move its buffers (to a worker thread, say).
+      const results = await instance.execute([input], signal, !single);
       const execMs = clock.monotonic() - startedAt;
       const rows = rowsPerRequest.reduce((sum, n) => sum + n, 0);
       msPerRequest = msPerRequest === 0 ? execMs / batch.length : 0.8 * msPerRequest + (0.2 * execMs) / batch.length;

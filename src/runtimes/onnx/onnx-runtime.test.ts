@@ -85,6 +85,21 @@ describe('onnx runtime on a worker thread (options.execution: worker)', () => {
     await Promise.all([worker.unload(), local.unload()]);
   }, 60_000);
 
+  it('moves the inputs to the thread only when the caller gives them up, and copies them otherwise', async () => {
+    const instance = await createOnnxRuntime().load({ name: 'simple', version: '1', dir: simpleDir, options: { execution: 'worker' } }, silentContext);
+    const request = () => ({ inputs: [{ name: 'INPUT0', datatype: 'INT32' as const, shape: [2, 16], data: rows(2, 0) }, { name: 'INPUT1', datatype: 'INT32' as const, shape: [2, 16], data: rows(2, 7) }] });
+    const sums = Array.from(rows(2, 0), (v, i) => v + rows(2, 7)[i]!);
+    const lent = request();
+    const [fromLent] = await instance.execute([lent], new AbortController().signal);
+    expect(Array.from(fromLent!.outputs[0]!.data as Int32Array)).toEqual(sums);
+    expect(lent.inputs[0]!.data.length).toBe(32); // still the caller's: copied, although it owns its whole buffer
+    const given = request();
+    const [fromGiven] = await instance.execute([given], new AbortController().signal, true);
+    expect(Array.from(fromGiven!.outputs[0]!.data as Int32Array)).toEqual(sums);
+    expect(given.inputs[0]!.data.length).toBe(0); // moved: the buffer now belongs to the worker thread
+    await instance.unload();
+  });
+
   it('carries FP16 and BYTES across the thread boundary', async () => {
     const halfDir = { path: path.resolve(import.meta.dirname, '../../../test/fixtures/onnx/grpc-models/half/1'), files: ['model.onnx'] };
     const instance = await createOnnxRuntime().load({ name: 'half', version: '1', dir: halfDir, options: { execution: 'worker' } }, silentContext);

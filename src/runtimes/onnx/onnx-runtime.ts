@@ -62,11 +62,11 @@ async function loadOnnxModel(spec: ModelSpec, ctx: RuntimeContext): Promise<Mode
   return {
     signature,
     maxBatchSize,
-    async execute(batch: readonly InferRequest[]): Promise<ExecuteResult[]> {
+    async execute(batch: readonly InferRequest[], _signal: AbortSignal, inputsMovable = false): Promise<ExecuteResult[]> {
       const results: ExecuteResult[] = [];
       for (const request of batch) {
         try {
-          results.push({ outputs: await session.run(request.inputs, outputNames) });
+          results.push({ outputs: await session.run(request.inputs, outputNames, inputsMovable) });
         } catch (cause) {
           throw ferryError('FERRY_ERR_EXECUTION_FAILED', { model: spec.name, detail: (cause as Error).message }, cause);
         }

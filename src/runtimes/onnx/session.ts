@@ -6,8 +6,11 @@ import { ortFromV2, v2FromOrt } from './datatypes.ts';
 export interface OnnxSession {
   readonly inputMetadata: readonly ort.InferenceSession.ValueMetadata[];
   readonly outputMetadata: readonly ort.InferenceSession.ValueMetadata[];
-  /** Runs the model; throws the runtime's own error, which the caller wraps. */
-  run(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]>;
+  /**
+   * Runs the model; throws the runtime's own error, which the caller wraps. `inputsMovable`: the caller reads the
+   * inputs no more, so a session on another thread may take their buffers (ModelInstance.execute says when).
+   */
+  run(inputs: readonly Tensor[], outputNames: readonly string[], inputsMovable?: boolean): Promise<Tensor[]>;
   release(): Promise<void>;
 }
 

@@ -18,18 +18,27 @@ export type RunReply =
   | { readonly kind: 'result'; readonly id: number; readonly outputs: readonly Tensor[]; readonly error?: undefined }
   | { readonly kind: 'result'; readonly id: number; readonly error: string; readonly outputs?: undefined };
 
+/** The buffer of a numeric tensor alone on a plain ArrayBuffer, which postMessage can move instead of copying. */
+function wholeBuffer(t: Tensor): ArrayBuffer | undefined {
+  if (Array.isArray(t.data)) return undefined;
+  const buffer = t.data.buffer;
+  return buffer instanceof ArrayBuffer && t.data.byteOffset === 0 && t.data.byteLength === buffer.byteLength ? buffer : undefined;
+}
+
 /** Buffers that can move instead of being copied: numeric tensors that own their whole buffer. */
 export function transferList(tensors: readonly Tensor[]): ArrayBuffer[] {
   const list: ArrayBuffer[] = [];
   for (const t of tensors) {
-    if (Array.isArray(t.data)) continue;
-    const buffer = t.data.buffer;
-    if (buffer instanceof ArrayBuffer && t.data.byteOffset === 0 && t.data.byteLength === buffer.byteLength && !list.includes(buffer)) list.push(buffer);
+    const buffer = wholeBuffer(t);
+    if (buffer !== undefined && !list.includes(buffer)) list.push(buffer);
   }
   return list;
 }
 
-/** A copy of each numeric tensor into a buffer of its own, so it can be transferred, not cloned with its neighbours. */
-export function compactForTransfer(tensors: readonly Tensor[]): Tensor[] {
-  return tensors.map((t) => (Array.isArray(t.data) ? t : { ...t, data: t.data.slice() as Tensor['data'] }));
+/**
+ * Each numeric tensor in a buffer of its own, so it can be transferred, not cloned with its neighbours: a copy,
+ * unless the caller gave the buffers up (`movable`) and the tensor already owns its whole buffer.
+ */
+export function compactForTransfer(tensors: readonly Tensor[], movable = false): Tensor[] {
+  return tensors.map((t) => (Array.isArray(t.data) || (movable && wholeBuffer(t) !== undefined) ? t : { ...t, data: t.data.slice() as Tensor['data'] }));
 }

@@ -9,7 +9,7 @@ type Ready = { kind: 'ready'; inputMetadata: ort.InferenceSession.ValueMetadata[
 /**
  * A session on a worker thread of its own (model.yaml `options: {execution: worker}`): the model computes there,
  * so the event loop stays free to read requests and answer (429s, other models) while a batch runs. Costs a copy
- * of the inputs and a thread hop (tens of µs) per execution.
+ * of the inputs (none for a merged batch, whose buffers move) and a thread hop (tens of µs) per execution.
  */
 export async function createWorkerSession(file: string, settings: SessionSettings): Promise<OnnxSession> {
   const worker = new Worker(new URL('./session-worker.ts', import.meta.url), { workerData: { file, settings } satisfies WorkerStart });
@@ -46,10 +46,10 @@ export async function createWorkerSession(file: string, settings: SessionSetting
   return {
     inputMetadata: ready.inputMetadata,
     outputMetadata: ready.outputMetadata,
-    run(inputs, outputNames) {
+    run(inputs, outputNames, inputsMovable = false) {
       if (dead) return Promise.reject(dead);
       const id = nextId++;
-      const moved = compactForTransfer(inputs);
+      const moved = compactForTransfer(inputs, inputsMovable);
       return new Promise<Tensor[]>((resolve, reject) => {
         pending.set(id, { resolve, reject });
         worker.postMessage({ kind: 'run', id, inputs: moved, outputNames } satisfies RunRequest, transferList(moved));

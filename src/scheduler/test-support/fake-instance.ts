@@ -10,6 +10,8 @@ import type { SchedulerClock } from '../scheduler.ts';
 export interface FakeInstance extends ModelInstance {
   readonly batches: InferRequest[][];
   readonly signals: AbortSignal[];
+  /** The `inputsMovable` hint of each execute(), in call order. */
+  readonly movable: boolean[];
   /** What each execute() returned, in call order. */
   readonly results: ExecuteResult[][];
   /** Most execute() calls that were in progress at once on this instance. */
@@ -63,6 +65,7 @@ export function fakeInstance(options: FakeInstanceOptions): FakeInstance {
     maxBatchSize: options.maxBatchSize,
     batches: [],
     signals: [],
+    movable: [],
     results: [],
     maxOverlap: 0,
     get held() {
@@ -71,11 +74,12 @@ export function fakeInstance(options: FakeInstanceOptions): FakeInstance {
     release() {
       waiting.shift()?.();
     },
-    async execute(batch: readonly InferRequest[], signal: AbortSignal): Promise<ExecuteResult[]> {
+    async execute(batch: readonly InferRequest[], signal: AbortSignal, inputsMovable = false): Promise<ExecuteResult[]> {
       active++;
       instance.maxOverlap = Math.max(instance.maxOverlap, active);
       instance.batches.push([...batch]);
       instance.signals.push(signal);
+      instance.movable.push(inputsMovable);
       try {
         if (options.manual) await new Promise<void>((resolve) => waiting.push(resolve));
         else if (options.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, options.delayMs!()));

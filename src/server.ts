@@ -1,4 +1,4 @@
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { loadConfig, type FerryConfig } from './config/index.ts';
@@ -7,6 +7,7 @@ import { ferryError } from './errors/index.ts';
 import { ModelManager, type ExecutorFactory } from './models/index.ts';
 import { createLogger, type Logger } from './observe/logger.ts';
 import { FerryMetrics } from './observe/metrics.ts';
+import { acceptSocketCount, assertPortFree, closeServers, openExtraAcceptors } from './protocol/http/accept-sockets.ts';
 import { managementGuard } from './protocol/http/management-auth.ts';
 import { createInferFastPath, v2RestRoutes } from './protocol/v2-rest/index.ts';
 import { tfServingRestRoutes } from './protocol/tfserving-rest/index.ts';
@@ -54,11 +55,19 @@ export function createServer(options: ServerOptions = {}): FerryServer {
 
   let stopping: Promise<void> | undefined;
   const inferFastPath = createInferFastPath({ dataplane, bodyLimit: config.http.body_limit_bytes, stopping: () => stopping !== undefined });
+  // V2 infer, the hot route, is answered on Node's server before Fastify routes anything else.
+  type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+  let routeWithFastify: Handler | undefined;
+  const makeHttpServer = (handler: Handler): Server => createHttpServer((req, res) => {
+    if (!inferFastPath(req, res)) handler(req, res);
+  });
+  const acceptSockets = acceptSocketCount(config.http.accept_sockets);
+  let extraAcceptors: Server[] = [];
   const http = fastify({
-    // V2 infer, the hot route, is answered on Node's server before Fastify routes anything else.
-    serverFactory: (handler) => createHttpServer((req, res) => {
-      if (!inferFastPath(req, res)) handler(req, res);
-    }),
+    serverFactory: (handler) => {
+      routeWithFastify ??= handler;
+      return makeHttpServer(handler);
+    },
     loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.http.body_limit_bytes,
@@ -108,12 +117,20 @@ export function createServer(options: ServerOptions = {}): FerryServer {
       let httpPort: number;
       let grpcPort: number | undefined;
       try {
-        await listening('HTTP', config.http.host, config.http.port, () => http.listen({ host: config.http.host, port: config.http.port }));
+        await listening('HTTP', config.http.host, config.http.port, async () => {
+          if (acceptSockets === 1) return http.listen({ host: config.http.host, port: config.http.port });
+          await assertPortFree(config.http.host, config.http.port);
+          // Fastify hands its listen options to Node's server.listen, reusePort included (its types do not list it).
+          const shared = { host: config.http.host, port: config.http.port, reusePort: true };
+          const address = await http.listen(shared);
+          extraAcceptors = await openExtraAcceptors(http.server, () => makeHttpServer(routeWithFastify!), acceptSockets);
+          return address;
+        });
         const address = http.server.address();
         httpPort = typeof address === 'object' && address ? address.port : config.http.port;
         if (grpc) grpcPort = await listening('gRPC', config.http.host, config.grpc.port, () => grpc.start());
       } catch (error) {
-        await http.close();
+        await Promise.all([http.close(), closeServers(extraAcceptors)]);
         await manager.close();
         throw error;
       }
@@ -125,9 +142,11 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     stop() {
       stopping ??= (async () => {
         dataplane.beginShutdown();
-        const sweep = setInterval(() => http.server.closeIdleConnections(), 100);
+        const sweep = setInterval(() => {
+          for (const server of [http.server, ...extraAcceptors]) server.closeIdleConnections();
+        }, 100);
         try {
-          await Promise.all([http.close(), grpc?.stop()]);
+          await Promise.all([http.close(), closeServers(extraAcceptors), grpc?.stop()]);
         } finally {
           clearInterval(sweep);
         }

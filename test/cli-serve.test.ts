@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './helpers/server.ts';
@@ -28,6 +29,12 @@ describe('ferry serve (the CLI)', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const line = await waitForLine(child.stdout!, /"msg":"ferry serving"/, 20_000);
     const port = JSON.parse(line).http.split(':').at(-1);
+    if (process.platform === 'linux') {
+      // http.accept_sockets (default 8) listening sockets share the port, so a burst of new clients is accepted fast.
+      const hexPort = `:${Number(port).toString(16).toUpperCase().padStart(4, '0')}`;
+      const listening = readFileSync('/proc/net/tcp', 'utf8').split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f[1]?.endsWith(hexPort) && f[3] === '0A');
+      expect(listening).toHaveLength(8);
+    }
     const url = `http://127.0.0.1:${port}/v2/models/mlp/infer`;
     const body = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [256, 256], data: new Array(256 * 256).fill(0.25) }] });
     let firstAnswer: () => void;
@@ -56,10 +63,11 @@ describe('ferry serve (the CLI)', () => {
     expect(stderr).toMatch(/FERRY_ERR_CONFIG_INVALID: invalid configuration: model repository '\/nonexistent\/models' does not exist/);
   }, 20_000);
 
-  it('exits 1 naming the server, address and setting when a port is taken', async () => {
+  // A holder that shares its port (SO_REUSEPORT, as Ferry's own HTTP sockets do) must not let a second server in.
+  it.each([false, true])('exits 1 naming the server, address and setting when a port is taken (holder shares it: %s)', async (reusePort) => {
     const { createServer } = await import('node:net');
     const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => blocker.listen({ port: 0, host: '127.0.0.1', reusePort }, resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
       const child = spawn(NODE, ['bin/ferry.js', 'serve', 'examples/models', '--http-port', String(port), '--grpc-port', '0'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

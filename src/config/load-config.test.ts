@@ -13,7 +13,7 @@ const yamlFile = (text: string) => {
 describe('configuration', () => {
   it('has documented defaults', () => {
     const config = loadConfig({ env: {}, file: yamlFile('{}') });
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080, body_limit_bytes: 64 * 1024 * 1024 });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080, body_limit_bytes: 64 * 1024 * 1024, accept_sockets: 8 });
     expect(config.grpc.port).toBe(8081);
     expect(config.poll_seconds).toBe(5);
     expect(config.model_repository).toBe('./models');
@@ -33,6 +33,7 @@ describe('configuration', () => {
   it('rejects invalid values with the key that is wrong', () => {
     expect(() => loadConfig({ env: { FERRY_HTTP_PORT: 'eighty' } })).toThrow(/FERRY_HTTP_PORT='eighty' is not a number/);
     expect(() => loadConfig({ env: {}, overrides: { http: { port: 70000 } } })).toThrow(/http.port/);
+    expect(() => loadConfig({ env: { FERRY_HTTP_ACCEPT_SOCKETS: '0' } })).toThrow(/http.accept_sockets/);
     expect(() => loadConfig({ env: {}, file: yamlFile('htp: {port: 1}\n') })).toThrow(/invalid configuration/);
     expect(() => loadConfig({ env: {}, file: yamlFile('log_level: loud\n') })).toThrow(/log_level/);
     expect(() => loadConfig({ env: {}, file: yamlFile(': : :\n  - [') })).toThrow(/invalid configuration/);

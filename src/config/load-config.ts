@@ -11,6 +11,7 @@ const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'numb
   FERRY_HOST: { path: ['http', 'host'], type: 'string' },
   FERRY_HTTP_PORT: { path: ['http', 'port'], type: 'number' },
   FERRY_HTTP_BODY_LIMIT_BYTES: { path: ['http', 'body_limit_bytes'], type: 'number' },
+  FERRY_HTTP_ACCEPT_SOCKETS: { path: ['http', 'accept_sockets'], type: 'number' },
   FERRY_GRPC_ENABLED: { path: ['grpc', 'enabled'], type: 'boolean' },
   FERRY_GRPC_PORT: { path: ['grpc', 'port'], type: 'number' },
   FERRY_GRPC_MAX_MESSAGE_BYTES: { path: ['grpc', 'max_message_bytes'], type: 'number' },

@@ -12,6 +12,8 @@ export const configSchema = z.strictObject({
     host: z.string().min(1).default('127.0.0.1'),
     port: port.default(8080),
     body_limit_bytes: z.number().int().min(1024).default(64 * MiB),
+    /** Listening sockets on the HTTP port (SO_REUSEPORT, Linux): each turn of the event loop accepts one per socket. */
+    accept_sockets: z.number().int().min(1).max(64).default(8),
   }).prefault({}),
   grpc: z.strictObject({
     enabled: z.boolean().default(true),

@@ -8,6 +8,10 @@
 // that the answer's headers are as long as Ferry's too.
 import http from 'node:http';
 import { parseArgs } from 'node:util';
+import { acceptSocketCount, openExtraAcceptors } from '../../src/protocol/http/accept-sockets.ts';
+
+/** As many listening sockets as Ferry's default `http.accept_sockets`, so both accept new connections as fast. */
+const ACCEPT_SOCKETS = acceptSocketCount(8);
 
 const { values } = parseArgs({
   options: {
@@ -22,7 +26,7 @@ const FIXED = Buffer.alloc(bytes, 0x20);
 const headers: Record<string, string> = { 'content-type': values['content-type'], 'content-length': String(bytes) };
 if (values['inference-header-length'] !== undefined) headers['inference-header-content-length'] = values['inference-header-length'];
 
-const server = http.createServer((request, response) => {
+const answer = (request: http.IncomingMessage, response: http.ServerResponse) => {
   // Read the whole body into one buffer, as a server that decodes it would, then answer.
   const chunks: Buffer[] = [];
   request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -30,12 +34,13 @@ const server = http.createServer((request, response) => {
     Buffer.concat(chunks);
     response.writeHead(200, headers).end(FIXED);
   });
-});
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  console.log(JSON.stringify({ msg: 'bare node http ready', port: typeof address === 'object' && address ? address.port : 0 }));
-});
+};
+const server = http.createServer(answer);
+await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0, reusePort: ACCEPT_SOCKETS > 1 }, resolve));
+const extras = await openExtraAcceptors(server, () => http.createServer(answer), ACCEPT_SOCKETS);
+const address = server.address();
+console.log(JSON.stringify({ msg: 'bare node http ready', port: typeof address === 'object' && address ? address.port : 0 }));
 process.on('SIGTERM', () => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
+  for (const s of [server, ...extras]) s.closeAllConnections();
+  process.exit(0);
 });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.ts';
 import { createServer } from '../server.ts';
+import { pinHeapGrowing } from './heap-growing.ts';
 
 interface ServeFlags {
   httpPort?: string;
@@ -33,6 +34,7 @@ export function registerServe(program: Command): void {
           grpc: { port: numberFlag(flags.grpcPort) },
         },
       });
+      pinHeapGrowing(config.runtime.heap_growing_percent);
       const server = createServer({ config });
       let signals = 0;
       const shutdown = (signal: string) => {

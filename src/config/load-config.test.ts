@@ -15,6 +15,7 @@ describe('configuration', () => {
     const config = loadConfig({ env: {}, file: yamlFile('{}') });
     expect(config.http).toEqual({ host: '127.0.0.1', port: 8080, body_limit_bytes: 64 * 1024 * 1024, accept_sockets: 8 });
     expect(config.grpc.port).toBe(8081);
+    expect(config.runtime.heap_growing_percent).toBe(300);
     expect(config.poll_seconds).toBe(5);
     expect(config.model_repository).toBe('./models');
   });

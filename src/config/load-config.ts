@@ -17,6 +17,7 @@ const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'numb
   FERRY_GRPC_MAX_MESSAGE_BYTES: { path: ['grpc', 'max_message_bytes'], type: 'number' },
   FERRY_INTRA_OP_THREADS: { path: ['runtime', 'intra_op_threads'], type: 'number' },
   FERRY_INTER_OP_THREADS: { path: ['runtime', 'inter_op_threads'], type: 'number' },
+  FERRY_HEAP_GROWING_PERCENT: { path: ['runtime', 'heap_growing_percent'], type: 'number' },
   FERRY_AUTH_TOKEN: { path: ['auth', 'token'], type: 'string' },
   FERRY_CACHE_URL: { path: ['cache', 'url'], type: 'string' },
   FERRY_SHUTDOWN_GRACE_SECONDS: { path: ['shutdown_grace_seconds'], type: 'number' },

@@ -23,6 +23,8 @@ export const configSchema = z.strictObject({
   runtime: z.strictObject({
     intra_op_threads: z.number().int().min(0).default(0),
     inter_op_threads: z.number().int().min(0).default(0),
+    /** V8's heap growing factor, pinned (300 = 4x, V8's own maximum); 0 leaves it to V8 (docs/performance.md). */
+    heap_growing_percent: z.number().int().min(0).max(1000).default(300),
   }).prefault({}),
   auth: z.strictObject({
     /** Bearer token for management endpoints; without one they answer only loopback clients. */

@@ -31,6 +31,7 @@ export function applySignatureOverrides(
   return {
     signature: { ...instance.signature, inputs: served(instance.signature.inputs, inputMap), outputs: served(instance.signature.outputs, outputMap) },
     maxBatchSize: instance.maxBatchSize,
+    ...(instance.pipelineDepth === undefined ? {} : { pipelineDepth: instance.pipelineDepth }),
     async execute(batch, signal, inputsMovable) {
       return (await instance.execute(batch.map(renameInputs), signal, inputsMovable)).map(renameOutputs);
     },

@@ -60,8 +60,14 @@ export interface ModelInstance {
    */
   readonly maxBatchSize: number;
   /**
+   * Batches the instance accepts at once (default 1). An instance that computes on another thread and runs what
+   * it is given one after another (a worker's queue) may take 2, so that the next batch is already waiting there
+   * when one finishes, instead of waiting for the event loop to pick up the result and send it.
+   */
+  readonly pipelineDepth?: number;
+  /**
    * Runs a batch of requests whose inputs were validated against `signature`. The scheduler calls it with at
-   * most one batch at a time per instance (never concurrently) and owns the requests until it returns; results
+   * most `pipelineDepth` batches at a time per instance and owns the requests until it returns; results
    * are in request order. The instance must not keep references to request tensors after returning.
    * `signal` aborts when every request in the batch has been cancelled or timed out.
    * `inputsMovable` is true when the caller made the input buffers for this call alone (the scheduler's merged

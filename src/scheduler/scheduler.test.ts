@@ -345,6 +345,29 @@ describe('scheduler: instances, failures, AIMD', () => {
     expect(peak).toBe(2);
   });
 
+  it('gives an instance with a pipeline depth of 2 a second batch while its first runs, and no third', async () => {
+    const instance = fakeInstance({ maxBatchSize: 8, manual: true, pipelineDepth: 2 });
+    const s = createScheduler(instance, adaptive, {}, { model: 'm' });
+    const requests = [rowsRequest(1, 0), rowsRequest(1, 10), rowsRequest(1, 20), rowsRequest(1, 30)];
+    const first = s.enqueue(requests[0]!);
+    await flush();
+    const second = s.enqueue(requests[1]!);
+    await flush();
+    const rest = [s.enqueue(requests[2]!), s.enqueue(requests[3]!)];
+    await flush();
+    expect(instance.held).toBe(2); // two batches handed over, the later ones wait in the scheduler's queue
+    expect(s.stats().queued).toBe(2);
+    instance.release();
+    await flush();
+    expect(instance.batches).toHaveLength(3); // a slot came free: the two queued requests went as one batch
+    expect(instance.batches[2]![0]!.inputs[0]!.shape).toEqual([2, 2]);
+    instance.release();
+    instance.release();
+    const results = await Promise.all([first, second, ...rest]);
+    results.forEach((result, i) => expectAnswers(requests[i]!, result));
+    expect(instance.maxOverlap).toBe(2);
+  });
+
   it('refuses the same instance twice (it would then run concurrently)', () => {
     const instance = fakeInstance({ maxBatchSize: 8 });
     expect(() => createScheduler([instance, instance], adaptive, {}, { model: 'm' })).toThrow(/distinct/);

@@ -49,8 +49,8 @@ interface RunningBatch {
 }
 
 /**
- * One scheduler per loaded model version. Each instance in `instances` runs at most one execute() at a time;
- * passing N distinct instances allows N executions in flight (the `instances: N` setting).
+ * One scheduler per loaded model version. Each instance in `instances` runs at most `pipelineDepth` (default 1)
+ * execute() calls at a time; passing N distinct instances allows N times that in flight (the `instances: N` setting).
  */
 export function createScheduler(
   instances: ModelInstance | readonly ModelInstance[],
@@ -73,7 +73,8 @@ export function createScheduler(
   let adaptiveLimit = aimd === undefined ? 0 : initialLimit(aimd);
 
   const queue = new PendingQueue<Pending>();
-  const free: ModelInstance[] = [...pool];
+  // One slot per batch an instance accepts at once (its pipeline depth, 1 unless it says otherwise).
+  const free: ModelInstance[] = pool.flatMap((instance) => Array<ModelInstance>(Math.max(1, instance.pipelineDepth ?? 1)).fill(instance));
   let inFlight = 0;
   let draining = false;
   const drainWaiters: (() => void)[] = [];

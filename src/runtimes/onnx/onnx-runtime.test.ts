@@ -100,6 +100,17 @@ describe('onnx runtime on a worker thread (options.execution: worker)', () => {
     await instance.unload();
   });
 
+  it('takes a second batch while one runs (pipeline depth 2) and answers each with its own numbers', async () => {
+    const instance = await createOnnxRuntime().load({ name: 'simple', version: '1', dir: simpleDir, options: { execution: 'worker' } }, silentContext);
+    expect(instance.pipelineDepth).toBe(2);
+    const request = (offset: number) => ({ inputs: [{ name: 'INPUT0', datatype: 'INT32' as const, shape: [2, 16], data: rows(2, offset) }, { name: 'INPUT1', datatype: 'INT32' as const, shape: [2, 16], data: rows(2, 1) }] });
+    const answers = await Promise.all([0, 100, 200].map((offset) => instance.execute([request(offset)], new AbortController().signal)));
+    answers.forEach(([result], i) => expect(Array.from(result!.outputs[0]!.data as Int32Array)).toEqual(Array.from(rows(2, i * 100), (v, k) => v + rows(2, 1)[k]!)));
+    const local = await createOnnxRuntime().load({ name: 'simple', version: '1', dir: simpleDir, options: {} }, silentContext);
+    expect(local.pipelineDepth).toBeUndefined(); // in-process, run() holds the thread: nothing to overlap
+    await Promise.all([instance.unload(), local.unload()]);
+  });
+
   it('carries FP16 and BYTES across the thread boundary', async () => {
     const halfDir = { path: path.resolve(import.meta.dirname, '../../../test/fixtures/onnx/grpc-models/half/1'), files: ['model.onnx'] };
     const instance = await createOnnxRuntime().load({ name: 'half', version: '1', dir: halfDir, options: { execution: 'worker' } }, silentContext);

@@ -62,6 +62,8 @@ async function loadOnnxModel(spec: ModelSpec, ctx: RuntimeContext): Promise<Mode
   return {
     signature,
     maxBatchSize,
+    // On a worker thread, the next batch waits in the worker's queue while one computes.
+    ...(execution === 'worker' ? { pipelineDepth: 2 } : {}),
     async execute(batch: readonly InferRequest[], _signal: AbortSignal, inputsMovable = false): Promise<ExecuteResult[]> {
       const results: ExecuteResult[] = [];
       for (const request of batch) {

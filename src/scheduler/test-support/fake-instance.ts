@@ -32,6 +32,8 @@ export interface FakeInstanceOptions {
   readonly fail?: (request: InferRequest) => Error | undefined;
   /** Real wall-clock delay per execution, in ms (for overlap tests). */
   readonly delayMs?: () => number;
+  /** Batches the instance accepts at once (ModelInstance.pipelineDepth). */
+  readonly pipelineDepth?: number;
 }
 
 export const fakeSignature: ModelSignature = {
@@ -63,6 +65,7 @@ export function fakeInstance(options: FakeInstanceOptions): FakeInstance {
   const instance: FakeInstance = {
     signature: fakeSignature,
     maxBatchSize: options.maxBatchSize,
+    ...(options.pipelineDepth === undefined ? {} : { pipelineDepth: options.pipelineDepth }),
     batches: [],
     signals: [],
     movable: [],

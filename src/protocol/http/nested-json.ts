@@ -1,4 +1,5 @@
 import { ferryError } from '../../errors/index.ts';
+import { isJsonObject } from './request-shape.ts';
 import {
   decodeJsonData, elementCount, encodeJsonData, type Datatype, type Tensor, type TensorData,
 } from '../../tensor/index.ts';
@@ -9,9 +10,14 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3
 
 /** `{"b64": "..."}`: the one JSON object TF Serving (and Ferry's adapters) read as binary data. */
 export function isBase64Object(value: unknown): value is { b64: string } {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  if (!isJsonObject(value)) return false;
   const keys = Object.keys(value);
   return keys.length === 1 && keys[0] === 'b64' && typeof (value as { b64: unknown }).b64 === 'string';
+}
+
+/** An object of named tensors, as opposed to a `{"b64": ...}` value. */
+export function isNamedObject(value: unknown): value is Record<string, unknown> {
+  return isJsonObject(value) && !isBase64Object(value);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { ferryError } from '../../errors/index.ts';
 import type { InferRequest, Parameters, Tensor, TensorMetadata } from '../../tensor/index.ts';
-import { isBase64Object, tensorFromNested } from '../http/nested-json.ts';
+import { isNamedObject, tensorFromNested } from '../http/nested-json.ts';
 import { tableToInputs, type Table } from '../http/table-inputs.ts';
 import { decodeParameters } from '../v2-rest/index.ts';
 import { isJsonObject, invalidRequest } from '../http/request-shape.ts';
@@ -114,7 +114,4 @@ function matchesInputs(names: readonly string[], inputs: readonly TensorMetadata
   return names.length === inputs.length && inputs.every((input) => names.includes(input.name));
 }
 
-function isNamedObject(value: unknown): value is Record<string, unknown> {
-  return isJsonObject(value) && !isBase64Object(value);
-}
 

@@ -1,6 +1,6 @@
 import { ferryError } from '../../errors/index.ts';
 import type { InferRequest, Tensor, TensorMetadata } from '../../tensor/index.ts';
-import { isBase64Object, tensorFromNested } from '../http/nested-json.ts';
+import { isNamedObject, tensorFromNested } from '../http/nested-json.ts';
 import { isJsonObject, invalidRequest } from '../http/request-shape.ts';
 
 /** Row requests (`instances`) get `predictions` back; columnar ones (`inputs`) get `outputs`. */
@@ -78,10 +78,6 @@ function fromInputs(model: string, value: unknown, inputs: readonly TensorMetada
   });
 }
 
-/** An object of named tensors, as opposed to a `{"b64": ...}` value. */
-function isNamedObject(value: unknown): value is Record<string, unknown> {
-  return isJsonObject(value) && !isBase64Object(value);
-}
 
 function names(inputs: readonly TensorMetadata[]): string {
   return inputs.map((i) => i.name).join(', ');

@@ -30,10 +30,15 @@ export function decodeInferRequest(body: Buffer, headerLength: number | undefine
   return decodeParsed(parsed, binary, jsonPart.length);
 }
 
+/** Inference-Header-Content-Length's form: a plain byte count of at most 12 digits. */
+export function isHeaderLengthText(text: string): boolean {
+  return /^\d{1,12}$/.test(text);
+}
+
 export function parseHeaderLength(value: string | string[] | undefined): number | undefined {
   if (value === undefined) return undefined;
   const text = Array.isArray(value) ? value[0]! : value;
-  if (!/^\d{1,12}$/.test(text)) throw ferryError('FERRY_ERR_BINARY_HEADER', { detail: `Inference-Header-Content-Length '${text.slice(0, 20)}' is not a byte count` });
+  if (!isHeaderLengthText(text)) throw ferryError('FERRY_ERR_BINARY_HEADER', { detail: `Inference-Header-Content-Length '${text.slice(0, 20)}' is not a byte count` });
   return Number(text);
 }
 

@@ -1,3 +1,5 @@
+import { isHeaderLengthText } from './decode-request.ts';
+
 /**
  * Joins a request body's chunks. With the binary tensor extension the body is laid out so that the raw tensors,
  * which follow a JSON header of `headerLength` bytes, start on an 8-byte boundary: the decoder's typed arrays then
@@ -19,5 +21,5 @@ export function joinBody(chunks: readonly Buffer[], size: number, headerLength: 
 
 /** The Inference-Header-Content-Length header when it is a plain byte count; anything else is for the decoder to refuse. */
 export function declaredHeaderLength(value: string | string[] | undefined): number | undefined {
-  return typeof value === 'string' && /^\d{1,12}$/.test(value) ? Number(value) : undefined;
+  return typeof value === 'string' && isHeaderLengthText(value) ? Number(value) : undefined;
 }

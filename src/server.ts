@@ -118,13 +118,12 @@ export function createServer(options: ServerOptions = {}): FerryServer {
       let grpcPort: number | undefined;
       try {
         await listening('HTTP', config.http.host, config.http.port, async () => {
-          if (acceptSockets === 1) return http.listen({ host: config.http.host, port: config.http.port });
-          await assertPortFree(config.http.host, config.http.port);
+          const shared = acceptSockets > 1;
+          if (shared) await assertPortFree(config.http.host, config.http.port);
           // Fastify hands its listen options to Node's server.listen, reusePort included (its types do not list it).
-          const shared = { host: config.http.host, port: config.http.port, reusePort: true };
-          const address = await http.listen(shared);
+          const options = { host: config.http.host, port: config.http.port, reusePort: shared };
+          await http.listen(options);
           extraAcceptors = await openExtraAcceptors(http.server, () => makeHttpServer(routeWithFastify!), acceptSockets);
-          return address;
         });
         const address = http.server.address();
         httpPort = typeof address === 'object' && address ? address.port : config.http.port;

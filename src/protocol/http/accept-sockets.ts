@@ -7,8 +7,9 @@ import { createServer as createNetServer } from 'node:net';
  * Node's event loop accepts one new connection per listening socket per turn of the loop (libuv's 2022 change
  * "unix: don't accept() connections in a loop", libuv/libuv#3696). A model server's turns are long (a batch
  * computes, dozens of answers are written): 128 clients connecting at once waited in the kernel's accept queue,
- * one accepted every 5-9 ms, the last after 640 ms, with their requests already sent. With SO_REUSEPORT (Linux) the kernel spreads new connections over N sockets of this process, and
- * each turn accepts one from each. Elsewhere Ferry listens on one socket.
+ * one accepted every 5-9 ms, the last after 640 ms, with their requests already sent. With SO_REUSEPORT (Linux)
+ * the kernel spreads new connections over N sockets of this process, and each turn accepts one from each.
+ * Elsewhere Ferry listens on one socket.
  */
 export const reusePortSupported = process.platform === 'linux';
 

@@ -221,10 +221,11 @@ export async function main(): Promise<OverloadFigures> {
     const runs: OverloadRun[] = [];
     for (const factor of FACTORS) {
       const rate = factor * peak;
+      // tcpdump first: its start-up (up to a second) must count neither in the run's time nor in the server's CPU.
+      const capture = await startWireCapture(Number(new URL(ferry.url).port));
       const before = await readServer(ferry.url);
       const cpuBefore = cpuSeconds(pid);
       const began = performance.now();
-      const capture = await startWireCapture(Number(new URL(ferry.url).port));
       const overload = await openLoop(fire, rate, OVERLOAD_SECONDS);
       const wall = (performance.now() - began) / 1000;
       const wire = await capture?.stop();

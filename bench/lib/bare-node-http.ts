@@ -8,10 +8,7 @@
 // that the answer's headers are as long as Ferry's too.
 import http from 'node:http';
 import { parseArgs } from 'node:util';
-import { acceptSocketCount, openExtraAcceptors } from '../../src/protocol/http/accept-sockets.ts';
-
-/** As many listening sockets as Ferry's default `http.accept_sockets`, so both accept new connections as fast. */
-const ACCEPT_SOCKETS = acceptSocketCount(8);
+import { listenLikeFerry } from './listen-like-ferry.ts';
 
 const { values } = parseArgs({
   options: {
@@ -36,11 +33,9 @@ const answer = (request: http.IncomingMessage, response: http.ServerResponse) =>
   });
 };
 const server = http.createServer(answer);
-await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0, reusePort: ACCEPT_SOCKETS > 1 }, resolve));
-const extras = await openExtraAcceptors(server, () => http.createServer(answer), ACCEPT_SOCKETS);
-const address = server.address();
-console.log(JSON.stringify({ msg: 'bare node http ready', port: typeof address === 'object' && address ? address.port : 0 }));
+const { port, servers } = await listenLikeFerry(server, (options) => new Promise<void>((resolve) => server.listen(options, resolve)), () => http.createServer(answer));
+console.log(JSON.stringify({ msg: 'bare node http ready', port }));
 process.on('SIGTERM', () => {
-  for (const s of [server, ...extras]) s.closeAllConnections();
+  for (const s of servers) s.closeAllConnections();
   process.exit(0);
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request as httpRequest } from 'node:http';
 import { materializeRepository, type ScratchRepository } from './fixtures/repos/materialize.ts';
 import { logitsMismatch, metricSample, mlpBinaryRequest, pickRows, referenceRows } from './fixtures/repos/reference-rows.ts';
 import { startFerry, type RunningFerry } from './helpers/server.ts';
@@ -73,6 +74,36 @@ describe('load shedding and deadlines', () => {
     for (const answer of expired) expect(answer.body.error).toMatch(/deadline|timeout|timed out/i);
     for (const answer of all.filter((a) => a.status === 200)) expectNumpyAnswer(answer);
     expect(metricSample(await metrics(), 'ferry_expired_total', { model: 'mlp_unbatched' })).toBe(expired.length);
+  });
+
+  /** Sends the headers and half the body, waits `pauseMs`, sends the rest: a client on a slow link. */
+  const slowPost = (path: string, body: Buffer, headers: Record<string, string>, pauseMs: number) => new Promise<{ status: number; body: any }>((resolve, reject) => {
+    const request = httpRequest(`${ferry.url}${path}`, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString()) }));
+    });
+    request.on('error', reject);
+    request.write(body.subarray(0, body.length >> 1));
+    setTimeout(() => request.end(body.subarray(body.length >> 1)), pauseMs);
+  });
+
+  it('counts ferry-timeout-ms from the request\'s arrival: a body slower to arrive than the deadline is answered 504 and never runs', async () => {
+    const expiredBefore = metricSample(await metrics(), 'ferry_expired_total', { model: 'mlp_unbatched' });
+    const v2 = mlpBinaryRequest(pickRows(rows, 0, 4));
+    const tfs = Buffer.from(JSON.stringify({ instances: pickRows(rows, 0, 4).map((row) => Object.values(row.inputs)[0]) }));
+    // The fast V2 route, and a Fastify route (TF Serving REST), which takes the arrival time from Fastify.
+    const answers = [
+      await slowPost('/v2/models/mlp_unbatched/infer', v2.body, { ...v2.headers, 'ferry-timeout-ms': '100' }, 250),
+      await slowPost('/v1/models/mlp_unbatched:predict', tfs, { 'content-type': 'application/json', 'ferry-timeout-ms': '100' }, 250),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([504, 504]);
+    expect(answers[0]!.body.error).toMatch(/deadline/);
+    expect(metricSample(await metrics(), 'ferry_expired_total', { model: 'mlp_unbatched' }) - expiredBefore).toBe(2);
+    // The same slow bodies with time to spare are served, and correctly.
+    const served = await slowPost('/v2/models/mlp_unbatched/infer', v2.body, { ...v2.headers, 'ferry-timeout-ms': '5000' }, 250);
+    expect(served.status).toBe(200);
+    expect(logitsMismatch(served.body.outputs[0].data, pickRows(rows, 0, 4))).toBeUndefined();
   });
 
   it('answers the configured default_output (200, ferry_default_output true) instead of 504 when the model has one', async () => {

@@ -76,7 +76,7 @@ export const ERRORS = {
   FERRY_ERR_ROUTE_NOT_FOUND: { message: 'no route for {method} {path}', http: 404, grpc: 'UNIMPLEMENTED' },
   FERRY_ERR_SERVICE_UNKNOWN: { message: "no service '{service}' to report the health of", http: 404, grpc: 'NOT_FOUND' },
   FERRY_ERR_UNAUTHORIZED: { message: 'this endpoint needs a valid bearer token', http: 401, grpc: 'UNAUTHENTICATED' },
-  FERRY_ERR_DEADLINE_EXCEEDED: { message: 'deadline of {timeout_ms} ms passed before the model ran', http: 504, grpc: 'DEADLINE_EXCEEDED' },
+  FERRY_ERR_DEADLINE_EXCEEDED: { message: 'deadline of {timeout_ms} ms passed before the answer was ready', http: 504, grpc: 'DEADLINE_EXCEEDED' },
   FERRY_ERR_QUEUE_FULL: {
     message: "model '{model}' queue is full ({limit} waiting); retry later",
     http: 429,

@@ -31,7 +31,7 @@ export class ServingMetrics {
     this.queueWait = new Histogram({ name: 'ferry_queue_wait_seconds', help: 'Time a request waited in its model queue', labelNames, buckets: SECONDS, registers });
     this.execution = new Histogram({ name: 'ferry_execution_seconds', help: 'Time of one model execution (a whole batch)', labelNames, buckets: SECONDS, registers });
     this.shed = new Counter({ name: 'ferry_shed_total', help: 'Requests refused because the model queue was full (429)', labelNames, registers });
-    this.expired = new Counter({ name: 'ferry_expired_total', help: 'Requests whose deadline passed before they ran', labelNames, registers });
+    this.expired = new Counter({ name: 'ferry_expired_total', help: 'Requests answered at their deadline (504 or default output): it passed while they waited or ran', labelNames, registers });
     const probes = this.#probes;
     new Gauge({
       name: 'ferry_queue_depth', help: 'Requests waiting in a model queue', labelNames, registers,

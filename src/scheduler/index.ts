@@ -28,9 +28,10 @@
  *   FERRY_ERR_DEADLINE_EXCEEDED (504, params.timeout_ms), FERRY_ERR_CANCELLED (499), FERRY_ERR_SHUTTING_DOWN (503
  *   after drain()), FERRY_ERR_EXECUTION_FAILED (500, every request of a failed batch); a FerryError thrown by the
  *   runtime passes through unchanged.
- * - A request whose deadline passes while queued is answered at that moment (one timer for the earliest deadline),
- *   not when the model frees up. With `defaultOutput`, it resolves with that result and
- *   `parameters.ferry_default_output = true` instead.
+ * - A request whose deadline passes is answered at that moment (one timer for the earliest deadline), whether it
+ *   is queued or its batch is running: not when the model frees up or the batch ends. A running batch goes on for
+ *   its other requests; when none is left waiting, the runtime's abort signal fires. With `defaultOutput`, the
+ *   request resolves with that result and `parameters.ferry_default_output = true` instead.
  * - Hooks are called synchronously on the request path: keep them to counter increments. A throwing hook is
  *   ignored.
  */

@@ -196,6 +196,54 @@ describe('scheduler: deadlines, shedding, cancellation, drain', () => {
     expect(s.stats().counts.expired).toBe(1);
   });
 
+  it('answers a running request at its deadline, while its batch goes on for the requests that can still wait', async () => {
+    vi.useFakeTimers();
+    const onExpired = vi.fn();
+    const instance = fakeInstance({ maxBatchSize: 8, manual: true });
+    const s = createScheduler(instance, adaptive, { onExpired }, { model: 'm', clock: dateClock });
+    const blocker = s.enqueue(rowsRequest(1));
+    const short = rejection(s.enqueue(rowsRequest(1, 10), { deadline: Date.now() + 50 }));
+    const patient = s.enqueue(rowsRequest(1, 20), { deadline: Date.now() + 500 });
+    const none = s.enqueue(rowsRequest(1, 30));
+    instance.release();
+    await blocker;
+    await vi.advanceTimersByTimeAsync(0);
+    expect(instance.batches[1]![0]!.inputs[0]!.shape[0]).toBe(3); // all three run together
+    await vi.advanceTimersByTimeAsync(49);
+    expect(onExpired).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await short).toMatchObject({ code: 'FERRY_ERR_DEADLINE_EXCEEDED', http: 504 });
+    expect(onExpired).toHaveBeenCalledTimes(1);
+    expect(instance.held).toBe(1); // answered while its batch still runs
+    expect(instance.signals[1]!.aborted).toBe(false); // two requests still wait for it
+    instance.release();
+    expectAnswers(rowsRequest(1, 20), await patient);
+    expectAnswers(rowsRequest(1, 30), await none);
+    expect(s.stats().counts).toMatchObject({ enqueued: 4, completed: 3, expired: 1 });
+    expect(vi.getTimerCount()).toBe(0); // nothing left waiting: no deadline timer
+  });
+
+  it('aborts a running execution once every request in it has passed its deadline, and answers the default output when there is one', async () => {
+    vi.useFakeTimers();
+    const fallback: ExecuteResult = { outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 1], data: Float32Array.of(-1) }] };
+    const instance = fakeInstance({ maxBatchSize: 8, manual: true });
+    const s = createScheduler(instance, { ...adaptive, defaultOutput: fallback }, {}, { model: 'm', clock: dateClock });
+    const blocker = s.enqueue(rowsRequest(1));
+    const answers = [s.enqueue(rowsRequest(1), { deadline: Date.now() + 10 }), s.enqueue(rowsRequest(1), { deadline: Date.now() + 30 })];
+    instance.release();
+    await blocker;
+    await vi.advanceTimersByTimeAsync(0);
+    expect(instance.batches[1]![0]!.inputs[0]!.shape[0]).toBe(2);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(instance.signals[1]!.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(instance.signals[1]!.aborted).toBe(true);
+    for (const result of await Promise.all(answers)) expect(result).toEqual({ outputs: fallback.outputs, parameters: { ferry_default_output: true } });
+    instance.release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.stats()).toMatchObject({ inFlight: 0, counts: { expired: 2, completed: 1 } });
+  });
+
   it('answers the default output, marked, instead of an error when the policy has one', async () => {
     vi.useFakeTimers();
     const fallback: ExecuteResult = { outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 1], data: Float32Array.of(-1) }] };

@@ -73,6 +73,8 @@ export function createScheduler(
   let adaptiveLimit = aimd === undefined ? 0 : initialLimit(aimd);
 
   const queue = new PendingQueue<Pending>();
+  /** Requests in a running batch that carry a deadline: the deadline timer answers them too, at their deadline. */
+  const runningWithDeadline = new Set<Pending>();
   // One slot per batch an instance accepts at once (its pipeline depth, 1 unless it says otherwise).
   const free: ModelInstance[] = pool.flatMap((instance) => Array<ModelInstance>(Math.max(1, instance.pipelineDepth ?? 1)).fill(instance));
   let inFlight = 0;
@@ -143,7 +145,7 @@ export function createScheduler(
     } finally {
       pumping = false;
     }
-    if (queue.size === 0) clearDeadlineTimer();
+    if (!awaitsDeadline()) clearDeadlineTimer();
     settleDrainIfDone();
   }
 
@@ -186,6 +188,7 @@ export function createScheduler(
     for (const entry of batch) {
       queue.remove(entry);
       entry.running = running;
+      if (entry.deadline !== undefined) runningWithDeadline.add(entry);
     }
     inFlight++;
     let released = false;
@@ -232,6 +235,7 @@ export function createScheduler(
       batch.forEach((entry, index) => {
         if (settle(entry, parts[index]!)) answered++;
       });
+      if (!awaitsDeadline()) clearDeadlineTimer();
       counts.batches++;
       counts.completed += answered;
       call(() => hooks.onBatch?.(batch.length, rows, waits, execMs));
@@ -239,6 +243,7 @@ export function createScheduler(
       release();
       const failure = asExecutionError(error, model);
       for (const entry of batch) if (fail(entry, failure)) counts.failed++;
+      if (!awaitsDeadline()) clearDeadlineTimer();
     }
   }
 
@@ -255,12 +260,19 @@ export function createScheduler(
     const running = entry.running;
     queue.remove(entry);
     fail(entry, ferryError('FERRY_ERR_CANCELLED'));
-    if (running !== undefined && --running.waiting === 0) running.controller.abort();
-    if (queue.size === 0) clearDeadlineTimer();
+    leaveBatch(running);
+    if (!awaitsDeadline()) clearDeadlineTimer();
     settleDrainIfDone();
   }
 
+  /**
+   * Answers a request whose deadline has passed, queued or running: with the default output when the policy has
+   * one, else FERRY_ERR_DEADLINE_EXCEEDED. A running batch goes on for its other requests; its result for this one
+   * is dropped, and once no request waits for it the runtime's abort signal fires.
+   */
   function expire(entry: Pending): void {
+    if (entry.settled) return;
+    const running = entry.running;
     queue.remove(entry);
     counts.expired++;
     call(() => hooks.onExpired?.());
@@ -268,14 +280,25 @@ export function createScheduler(
     if (fallback === undefined) {
       const timeout_ms = Math.max(0, Math.round(entry.deadline! - entry.enqueuedAtEpoch));
       fail(entry, ferryError('FERRY_ERR_DEADLINE_EXCEEDED', { timeout_ms }));
-      return;
+    } else {
+      try {
+        const result = typeof fallback === 'function' ? fallback(entry.request) : fallback;
+        settle(entry, { outputs: result.outputs, parameters: { ...result.parameters, ferry_default_output: true } });
+      } catch (error) {
+        fail(entry, asExecutionError(error, model));
+      }
     }
-    try {
-      const result = typeof fallback === 'function' ? fallback(entry.request) : fallback;
-      settle(entry, { outputs: result.outputs, parameters: { ...result.parameters, ferry_default_output: true } });
-    } catch (error) {
-      fail(entry, asExecutionError(error, model));
-    }
+    leaveBatch(running);
+  }
+
+  /** One request of a running batch no longer waits for it; the last one to leave aborts the execution. */
+  function leaveBatch(running: RunningBatch | undefined): void {
+    if (running !== undefined && --running.waiting === 0) running.controller.abort();
+  }
+
+  /** True while some request (queued, or running with a deadline) still needs the deadline timer. */
+  function awaitsDeadline(): boolean {
+    return queue.size > 0 || runningWithDeadline.size > 0;
   }
 
   function settle(entry: Pending, result: ExecuteResult): boolean {
@@ -294,6 +317,7 @@ export function createScheduler(
 
   function finish(entry: Pending): void {
     entry.settled = true;
+    if (entry.running !== undefined) runningWithDeadline.delete(entry);
     if (entry.onAbort !== undefined) entry.signal!.removeEventListener('abort', entry.onAbort);
   }
 
@@ -310,7 +334,7 @@ export function createScheduler(
     waitTimer = undefined;
   }
 
-  /** One timer for the earliest deadline, so expired requests are answered even while every instance is busy. */
+  /** One timer for the earliest deadline, so expired requests are answered even while every instance is busy or their batch runs. */
   function armDeadlineTimer(deadline: number): void {
     if (deadline >= deadlineTimerAt) return;
     clearDeadlineTimer();
@@ -329,7 +353,7 @@ export function createScheduler(
     deadlineTimerAt = Infinity;
     const now = clock.now();
     let next = Infinity;
-    for (const entry of queue.entries()) {
+    for (const entry of [...queue.entries(), ...runningWithDeadline]) {
       if (entry.deadline === undefined) continue;
       if (entry.deadline <= now) expire(entry);
       else next = Math.min(next, entry.deadline);

@@ -8,7 +8,7 @@ export type DefaultOutput = ExecuteResult | ((request: InferRequest) => ExecuteR
 interface CommonPolicy {
   /** Most requests that may wait in the queue (`max_queue`); one more is shed with FERRY_ERR_QUEUE_FULL. */
   readonly maxQueue: number;
-  /** Answer for a request whose deadline passed before its batch ran; absent → FERRY_ERR_DEADLINE_EXCEEDED. */
+  /** Answer for a request whose deadline passed before its answer was ready; absent → FERRY_ERR_DEADLINE_EXCEEDED. */
   readonly defaultOutput?: DefaultOutput;
 }
 
@@ -52,7 +52,7 @@ export interface SchedulerHooks {
   onBatch?(size: number, rows: number, queueWaitMs: readonly number[], execMs: number): void;
   /** A request was refused because the queue was full. */
   onShed?(): void;
-  /** A request's deadline passed before its batch ran (answered with an error or the default output). */
+  /** A request's deadline passed while it waited or while its batch ran (answered with an error or the default output). */
   onExpired?(): void;
   /** The adaptive row limit changed. */
   onLimit?(limit: number): void;

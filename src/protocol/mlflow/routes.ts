@@ -4,7 +4,7 @@ import type { DataPlane } from '../../dataplane/index.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { chooseModel } from '../http/model-choice.ts';
-import { clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
+import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
 import { tableToInputs } from '../http/table-inputs.ts';
 import { parseCsv } from './csv.ts';
 import { decodeJsonInput, type DecodedInput } from './decode-input.ts';
@@ -37,7 +37,7 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions)
     const decoded: DecodedInput = dataplane.decode(model, PROTOCOL, () => decodeBody(model, req, dataplane.modelMetadata(model).inputs));
     const response = await dataplane.infer(model, decoded.request, {
       protocol: PROTOCOL,
-      deadline: deadlineFrom(req.headers['ferry-timeout-ms']),
+      deadline: deadlineFrom(req.headers['ferry-timeout-ms'], arrivalOf(reply)),
       signal: clientGoneSignal(reply.raw),
     });
     return reply.header('content-type', 'application/json').send(encodePredictions(response.outputs, decoded.style));

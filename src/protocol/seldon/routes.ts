@@ -4,7 +4,7 @@ import type { DataPlane } from '../../dataplane/index.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { chooseModel } from '../http/model-choice.ts';
-import { clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
+import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
 import { decodeMessage, type DecodedMessage } from './message-request.ts';
 import { encodeMessage, responseMeta } from './message-response.ts';
 import { invalidRequest, isJsonObject } from '../http/request-shape.ts';
@@ -31,7 +31,7 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
     const decoded: DecodedMessage = dataplane.decode(model, PROTOCOL, () => decodeMessage(model, readMessage(req), dataplane.modelMetadata(model).inputs));
     const response = await dataplane.infer(model, decoded.request, {
       protocol: PROTOCOL,
-      deadline: deadlineFrom(req.headers['ferry-timeout-ms']),
+      deadline: deadlineFrom(req.headers['ferry-timeout-ms'], arrivalOf(reply)),
       signal: clientGoneSignal(reply.raw),
     });
     return reply.header('content-type', 'application/json').send(encodeMessage(response, decoded.kind, decoded.meta));

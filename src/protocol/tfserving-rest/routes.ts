@@ -4,7 +4,7 @@ import type { DataPlane } from '../../dataplane/index.ts';
 import type { InferRequest } from '../../tensor/index.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
-import { clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
+import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
 import { decodeExamples } from './examples.ts';
 import { encodeMetadata } from './metadata.ts';
 import { parseModelPath, type TfModelPath } from './model-path.ts';
@@ -56,7 +56,7 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
       protocol: PROTOCOL,
       version: path.version,
       label: path.label,
-      deadline: deadlineFrom(req.headers['ferry-timeout-ms']),
+      deadline: deadlineFrom(req.headers['ferry-timeout-ms'], arrivalOf(reply)),
       signal: clientGoneSignal(reply.raw),
     });
     return reply.header('content-type', 'application/json').send(encode(response.outputs));

@@ -13,14 +13,17 @@ export interface InferAnswer {
   readonly body: string | Buffer;
 }
 
-/** One V2 infer call from raw body bytes to encoded answer; both HTTP paths (Fastify and the fast path) use it. */
+/**
+ * One V2 infer call from raw body bytes to encoded answer; both HTTP paths (Fastify and the fast path) use it.
+ * `arrivedAt` (epoch ms, headers parsed) is where the request's deadline counts from.
+ */
 export async function answerInfer(
-  dataplane: DataPlane, model: string, version: string | undefined, body: Buffer | undefined, headers: IncomingHttpHeaders, signal: AbortSignal,
+  dataplane: DataPlane, model: string, version: string | undefined, body: Buffer | undefined, headers: IncomingHttpHeaders, signal: AbortSignal, arrivedAt: number,
 ): Promise<InferAnswer> {
   if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'empty body' });
   const request = dataplane.decode(model, PROTOCOL, () => decodeInferRequest(body, parseHeaderLength(headers['inference-header-content-length'])));
   const timeoutUs = request.parameters?.['timeout'];
-  const deadline = deadlineFrom(headers['ferry-timeout-ms'], typeof timeoutUs === 'number' && timeoutUs > 0 ? timeoutUs / 1000 : undefined);
+  const deadline = deadlineFrom(headers['ferry-timeout-ms'], arrivedAt, typeof timeoutUs === 'number' && timeoutUs > 0 ? timeoutUs / 1000 : undefined);
   const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline, signal });
   const encoded = encodeInferResponse(response, request);
   return encoded.headerLength === undefined

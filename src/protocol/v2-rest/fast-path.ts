@@ -27,6 +27,7 @@ export function createInferFastPath(options: FastPathOptions): (req: IncomingMes
     if (req.method !== 'POST' || req.url === undefined) return false;
     const match = INFER_PATH.exec(req.url);
     if (!match) return false;
+    const arrivedAt = Date.now();
     let model: string;
     let version: string | undefined;
     try {
@@ -66,7 +67,7 @@ export function createInferFastPath(options: FastPathOptions): (req: IncomingMes
       if (tooLarge) return;
       const signal = clientGoneSignal(res);
       const body = joinBody(chunks, size, declaredHeaderLength(req.headers['inference-header-content-length']));
-      answerInfer(dataplane, model, version, body, req.headers, signal).then(
+      answerInfer(dataplane, model, version, body, req.headers, signal, arrivedAt).then(
         (answer) => {
           const headers: Record<string, string | number> = { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body) };
           if (answer.headerLength !== undefined) headers['inference-header-content-length'] = answer.headerLength;

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ferryError } from '../../errors/index.ts';
 import type { DataPlane } from '../../dataplane/index.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
-import { clientGoneSignal } from '../http/request-options.ts';
+import { arrivalOf, clientGoneSignal } from '../http/request-options.ts';
 import { answerInfer } from './answer-infer.ts';
 
 export interface V2RestOptions {
@@ -36,7 +36,7 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
   app.get('/v2/models/:model/versions/:version/ready', ready);
 
   const infer = async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>, reply: FastifyReply) => {
-    const answer = await answerInfer(dataplane, req.params.model, req.params.version, req.body, req.headers, clientGoneSignal(reply.raw));
+    const answer = await answerInfer(dataplane, req.params.model, req.params.version, req.body, req.headers, clientGoneSignal(reply.raw), arrivalOf(reply));
     if (answer.headerLength !== undefined) reply.header('inference-header-content-length', answer.headerLength);
     return reply.header('content-type', answer.contentType).send(answer.body);
   };

@@ -149,9 +149,13 @@ const quantile = (values: readonly number[], q: number): number => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 };
 const ms = (v: number) => `${v.toFixed(1)} ms`;
-const wireOkSummary = (wire: readonly WireExchange[]) => {
+/** 200s and 504s as the wire saw them: lateness without the generator's own lag in it. */
+const wireAnswersSummary = (wire: readonly WireExchange[]) => {
   const okMs = wire.filter((e) => e.status === 200).map((e) => e.ms);
-  return `; 200 on the wire p50 ${ms(quantile(okMs, 0.5))}, p99 ${ms(quantile(okMs, 0.99))}`;
+  const expiredMs = wire.filter((e) => e.status === 504).map((e) => e.ms);
+  return `  200 on the wire: p50 ${ms(quantile(okMs, 0.5))}, p99 ${ms(quantile(okMs, 0.99))}, max ${ms(Math.max(...okMs, 0))}; `
+    + `${okMs.filter((v) => v > DEADLINE_MS + SLACK_MS).length} of ${okMs.length} later than deadline + ${SLACK_MS} ms (target: none)`
+    + (expiredMs.length > 0 ? `; 504 on the wire p50 ${ms(quantile(expiredMs, 0.5))}, max ${ms(Math.max(...expiredMs))}` : '');
 };
 
 interface ServerReading {
@@ -182,6 +186,8 @@ export interface OverloadRun {
   /** 429 latency on the loopback interface (tcpdump), undefined where tcpdump could not run. */
   readonly shedWireP99Ms: number | undefined;
   readonly late200: number;
+  /** 200s later than deadline + slack on the loopback interface, undefined where tcpdump could not run. */
+  readonly late200Wire: number | undefined;
 }
 
 export interface OverloadFigures {
@@ -263,8 +269,9 @@ export async function main(): Promise<OverloadFigures> {
       console.log(shedWireMs === undefined
         ? '  429 latency on the wire: not measured (needs tcpdump and the right to capture on lo)'
         : `  429 latency on the wire (tcpdump on lo, ${wire!.length} exchanges paired): p50 ${ms(quantile(shedWireMs, 0.5))}, p99 ${ms(quantile(shedWireMs, 0.99))}, max ${ms(Math.max(...shedWireMs, 0))}`
-          + `; ${shedWireMs.filter((v) => v > SHED_TARGET_MS).length} of ${shedWireMs.length} over ${SHED_TARGET_MS} ms (target: none)${wireOkSummary(wire!)}`);
-      runs.push({ factor, offeredRate: rate, goodput, shedP99Ms: quantile(shedMs, 0.99), shedWireP99Ms: shedWireMs && quantile(shedWireMs, 0.99), late200: late.length });
+          + `; ${shedWireMs.filter((v) => v > SHED_TARGET_MS).length} of ${shedWireMs.length} over ${SHED_TARGET_MS} ms (target: none)\n${wireAnswersSummary(wire!)}`);
+      const late200Wire = wire?.filter((e) => e.status === 200 && e.ms > DEADLINE_MS + SLACK_MS).length;
+      runs.push({ factor, offeredRate: rate, goodput, shedP99Ms: quantile(shedMs, 0.99), shedWireP99Ms: shedWireMs && quantile(shedWireMs, 0.99), late200: late.length, late200Wire });
       await new Promise((resolve) => setTimeout(resolve, 1000)); // let the server settle between runs
     }
     console.log(`server log lines during the bench, by pino level: ${[...ferry.logLines].map(([level, n]) => `${level}: ${n}`).join(', ') || 'none'}`);

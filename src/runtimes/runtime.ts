@@ -69,7 +69,8 @@ export interface ModelInstance {
    * Runs a batch of requests whose inputs were validated against `signature`. The scheduler calls it with at
    * most `pipelineDepth` batches at a time per instance and owns the requests until it returns; results
    * are in request order. The instance must not keep references to request tensors after returning.
-   * `signal` aborts when every request in the batch has been cancelled or timed out.
+   * `signal` aborts when every request in the batch has been cancelled or timed out; nobody reads the result then,
+   * so an instance may stop early (or skip a batch it has not started) and reject with FERRY_ERR_CANCELLED.
    * `inputsMovable` is true when the caller made the input buffers for this call alone (the scheduler's merged
    * batches) and reads them no more: the instance may then move them to another thread instead of copying them.
    * Request tensors as they came from a client are never movable (a cache, a shadow or a payload log may read them).

@@ -111,6 +111,23 @@ describe('onnx runtime on a worker thread (options.execution: worker)', () => {
     await Promise.all([instance.unload(), local.unload()]);
   });
 
+  it('skips a batch whose signal fired while it waited behind another, and still answers the one running', async () => {
+    const instance = await createOnnxRuntime().load({ name: 'mlp', version: '1', dir: mlpDir, options: { execution: 'worker' } }, silentContext);
+    const mlpRequest = (rows: number) => ({ inputs: [{ name: 'input', datatype: 'FP32' as const, shape: [rows, 256], data: new Float32Array(rows * 256).map((_, i) => Math.cos(i)) }] });
+    const running = instance.execute([mlpRequest(20_000)], new AbortController().signal); // tens of ms of compute
+    const controller = new AbortController();
+    const waiting = instance.execute([mlpRequest(4)], controller.signal);
+    const kept = instance.execute([mlpRequest(4)], new AbortController().signal);
+    controller.abort();
+    // Had the thread run it, execute would have resolved with its outputs: only a skipped run rejects.
+    await expect(waiting).rejects.toMatchObject({ code: 'FERRY_ERR_CANCELLED' });
+    const [big] = await running;
+    expect(big!.outputs[0]!.shape).toEqual([20_000, 10]);
+    const [small] = await kept;
+    expect(small!.outputs[0]!.shape).toEqual([4, 10]);
+    await instance.unload();
+  }, 60_000);
+
   it('carries FP16 and BYTES across the thread boundary', async () => {
     const halfDir = { path: path.resolve(import.meta.dirname, '../../../test/fixtures/onnx/grpc-models/half/1'), files: ['model.onnx'] };
     const instance = await createOnnxRuntime().load({ name: 'half', version: '1', dir: halfDir, options: { execution: 'worker' } }, silentContext);

@@ -64,12 +64,14 @@ async function loadOnnxModel(spec: ModelSpec, ctx: RuntimeContext): Promise<Mode
     maxBatchSize,
     // On a worker thread, the next batch waits in the worker's queue while one computes.
     ...(execution === 'worker' ? { pipelineDepth: 2 } : {}),
-    async execute(batch: readonly InferRequest[], _signal: AbortSignal, inputsMovable = false): Promise<ExecuteResult[]> {
+    async execute(batch: readonly InferRequest[], signal: AbortSignal, inputsMovable = false): Promise<ExecuteResult[]> {
       const results: ExecuteResult[] = [];
       for (const request of batch) {
         try {
-          results.push({ outputs: await session.run(request.inputs, outputNames, inputsMovable) });
+          results.push({ outputs: await session.run(request.inputs, outputNames, inputsMovable, signal) });
         } catch (cause) {
+          // On a worker thread, a batch that nobody waits for any more is skipped if it had not started.
+          if (signal.aborted) throw ferryError('FERRY_ERR_CANCELLED');
           throw ferryError('FERRY_ERR_EXECUTION_FAILED', { model: spec.name, detail: (cause as Error).message }, cause);
         }
       }

@@ -9,8 +9,9 @@ export interface OnnxSession {
   /**
    * Runs the model; throws the runtime's own error, which the caller wraps. `inputsMovable`: the caller reads the
    * inputs no more, so a session on another thread may take their buffers (ModelInstance.execute says when).
+   * `signal`: a session that queues runs skips one whose signal fired before it started, and throws instead.
    */
-  run(inputs: readonly Tensor[], outputNames: readonly string[], inputsMovable?: boolean): Promise<Tensor[]>;
+  run(inputs: readonly Tensor[], outputNames: readonly string[], inputsMovable?: boolean, signal?: AbortSignal): Promise<Tensor[]>;
   release(): Promise<void>;
 }
 

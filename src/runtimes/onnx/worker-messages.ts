@@ -5,7 +5,15 @@ import type { SessionSettings } from './session.ts';
 export interface WorkerStart {
   readonly file: string;
   readonly settings: SessionSettings;
+  /** The cancel board, on a SharedArrayBuffer: the thread reads it just before it starts a run. */
+  readonly cancelled: Int32Array;
 }
+
+/** Slots of the cancel board; a run's slot is its id modulo this, far more than the runs a worker holds at once. */
+export const CANCEL_SLOTS = 64;
+
+/** What a cancelled run's slot holds: its id plus one (0 is no run), within an Int32. */
+export const cancelMark = (id: number): number => (id % 0x7ffffffe) + 1;
 
 export interface RunRequest {
   readonly kind: 'run';
@@ -15,8 +23,10 @@ export interface RunRequest {
 }
 
 export type RunReply =
-  | { readonly kind: 'result'; readonly id: number; readonly outputs: readonly Tensor[]; readonly error?: undefined }
-  | { readonly kind: 'result'; readonly id: number; readonly error: string; readonly outputs?: undefined };
+  | { readonly kind: 'result'; readonly id: number; readonly outputs: readonly Tensor[]; readonly error?: undefined; readonly skipped?: undefined }
+  | { readonly kind: 'result'; readonly id: number; readonly error: string; readonly outputs?: undefined; readonly skipped?: undefined }
+  /** The run was cancelled before the thread got to it, and never ran. */
+  | { readonly kind: 'result'; readonly id: number; readonly skipped: true; readonly outputs?: undefined; readonly error?: undefined };
 
 /** The buffer of a numeric tensor alone on a plain ArrayBuffer, which postMessage can move instead of copying. */
 function wholeBuffer(t: Tensor): ArrayBuffer | undefined {

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type ort from 'onnxruntime-node';
 import type { Tensor } from '../../tensor/index.ts';
 import type { OnnxSession, SessionSettings } from './session.ts';
-import { compactForTransfer, transferList, type RunReply, type RunRequest, type WorkerStart } from './worker-messages.ts';
+import { CANCEL_SLOTS, cancelMark, compactForTransfer, transferList, type RunReply, type RunRequest, type WorkerStart } from './worker-messages.ts';
 
 type Ready = { kind: 'ready'; inputMetadata: ort.InferenceSession.ValueMetadata[]; outputMetadata: ort.InferenceSession.ValueMetadata[] };
 
@@ -12,7 +12,8 @@ type Ready = { kind: 'ready'; inputMetadata: ort.InferenceSession.ValueMetadata[
  * of the inputs (none for a merged batch, whose buffers move) and a thread hop (tens of µs) per execution.
  */
 export async function createWorkerSession(file: string, settings: SessionSettings): Promise<OnnxSession> {
-  const worker = new Worker(new URL('./session-worker.ts', import.meta.url), { workerData: { file, settings } satisfies WorkerStart });
+  const cancelled = new Int32Array(new SharedArrayBuffer(CANCEL_SLOTS * Int32Array.BYTES_PER_ELEMENT));
+  const worker = new Worker(new URL('./session-worker.ts', import.meta.url), { workerData: { file, settings, cancelled } satisfies WorkerStart });
   const pending = new Map<number, { resolve: (outputs: Tensor[]) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   let dead: Error | undefined;
@@ -37,7 +38,8 @@ export async function createWorkerSession(file: string, settings: SessionSetting
     if (message.kind !== 'result') return;
     const waiter = pending.get(message.id);
     pending.delete(message.id);
-    if (message.error !== undefined) waiter?.reject(new Error(message.error));
+    if (message.skipped) waiter?.reject(new Error('cancelled before the worker thread started it'));
+    else if (message.error !== undefined) waiter?.reject(new Error(message.error));
     else waiter?.resolve(message.outputs as Tensor[]);
   });
   worker.on('error', (error) => failAll(error));
@@ -46,12 +48,17 @@ export async function createWorkerSession(file: string, settings: SessionSetting
   return {
     inputMetadata: ready.inputMetadata,
     outputMetadata: ready.outputMetadata,
-    run(inputs, outputNames, inputsMovable = false) {
+    run(inputs, outputNames, inputsMovable = false, signal) {
       if (dead) return Promise.reject(dead);
       const id = nextId++;
       const moved = compactForTransfer(inputs, inputsMovable);
+      // A run still waiting behind another when its signal fires is skipped by the thread. Marks are per run id,
+      // so a stale mark in a shared slot never matches a later run.
+      const cancel = () => Atomics.store(cancelled, id % CANCEL_SLOTS, cancelMark(id));
+      signal?.addEventListener('abort', cancel, { once: true });
+      const done = () => signal?.removeEventListener('abort', cancel);
       return new Promise<Tensor[]>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
+        pending.set(id, { resolve: (outputs) => (done(), resolve(outputs)), reject: (error) => (done(), reject(error)) });
         worker.postMessage({ kind: 'run', id, inputs: moved, outputNames } satisfies RunRequest, transferList(moved));
       });
     },

@@ -17,6 +17,8 @@ describe('model.yaml', () => {
     expect(() => parseModelConfig('m', 'version_policy: {latest: 0}')).toThrow(/version_policy/);
     expect(() => parseModelConfig('m', 'inputs: [{name: a, datatype: FLOAT}]')).toThrow(/inputs.0.datatype/);
     expect(() => parseModelConfig('m', 'labels: {stable: [1]')).toThrow(/not valid YAML/);
+    expect(() => parseModelConfig('m', 'batching: {mode: dynamic, max_queue_delay_us: 1e13}')).toThrow(/batching.max_queue_delay_us/);
+    expect(parseModelConfig('m', 'batching: {mode: dynamic, max_queue_delay_us: 60000000}').batching).toMatchObject({ max_queue_delay_us: 60_000_000 });
   });
 
   it('selects versions by policy', () => {

@@ -24,7 +24,8 @@ const versionPolicy = z.union([
 const batchingSettings = z.strictObject({
   mode: z.enum(['off', 'dynamic', 'adaptive']),
   max_batch_size: z.number().int().min(1).optional(),
-  max_queue_delay_us: z.number().int().min(0).optional(),
+  // A minute at most: a queue delay is microseconds to milliseconds, and timers cannot wait past 2^31-1 ms.
+  max_queue_delay_us: z.number().int().min(0).max(60_000_000).optional(),
   preferred_batch_sizes: z.array(z.number().int().min(1)).optional(),
   slo_ms: z.number().positive().optional(),
 });

@@ -266,6 +266,36 @@ describe('scheduler: deadlines, shedding, cancellation, drain', () => {
     expect(s.stats().counts.expired).toBe(0);
   });
 
+  it('keeps a deadline weeks away within what setTimeout honours, so it never turns into a 1 ms sweep', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    const delays: number[] = [];
+    const original = globalThis.setTimeout;
+    const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+      delays.push(ms ?? 0);
+      return original(fn, ms);
+    }) as typeof setTimeout);
+    try {
+      const { instance, s } = scheduler(adaptive);
+      const running = s.enqueue(rowsRequest(1), { deadline: Date.now() + 1e12 });
+      const queued = s.enqueue(rowsRequest(1, 5), { deadline: Date.now() + 1e12 });
+      await new Promise((resolve) => original(resolve, 30));
+      expect(delays.length).toBeGreaterThan(0);
+      for (const ms of delays) expect(ms).toBeLessThanOrEqual(2 ** 31 - 1);
+      instance.release();
+      await running;
+      await flush();
+      instance.release();
+      expectAnswers(rowsRequest(1, 5), await queued);
+      expect(s.stats().counts.expired).toBe(0);
+    } finally {
+      spy.mockRestore();
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('TimeoutOverflowWarning');
+  });
+
   it('rejects at once a request whose deadline has already passed', async () => {
     const { instance, s } = scheduler(adaptive);
     const error = await rejection(s.enqueue(rowsRequest(1), { deadline: Date.now() - 5 }));

@@ -24,6 +24,9 @@ export interface SchedulerOptions {
   readonly clock?: SchedulerClock;
 }
 
+/** The longest delay setTimeout honours; a later deadline gets a timer this long, which re-arms when it fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const systemClock: SchedulerClock = { now: () => Date.now(), monotonic: () => performance.now() };
 
 interface Pending extends QueueEntry {
@@ -339,7 +342,8 @@ export function createScheduler(
     if (deadline >= deadlineTimerAt) return;
     clearDeadlineTimer();
     deadlineTimerAt = deadline;
-    deadlineTimer = setTimeout(sweepExpired, Math.max(0, deadline - clock.now()));
+    // Node turns a delay beyond 2^31-1 ms (a deadline weeks away) into 1 ms: that would sweep every millisecond.
+    deadlineTimer = setTimeout(sweepExpired, Math.min(MAX_TIMER_MS, Math.max(0, deadline - clock.now())));
   }
 
   function clearDeadlineTimer(): void {

@@ -33,6 +33,13 @@ function scheduler(policy: BatchingPolicy, maxBatchSize = 64, hooks: SchedulerHo
   return { instance, s: createScheduler(instance, policy, hooks, { model: 'm' }) };
 }
 
+/** `scheduler` on Date's clock under fake timers, so that deadlines pass as the test advances time. */
+function timedScheduler(policy: BatchingPolicy, hooks: SchedulerHooks = {}) {
+  vi.useFakeTimers();
+  const instance = fakeInstance({ maxBatchSize: 8, manual: true });
+  return { instance, s: createScheduler(instance, policy, hooks, { model: 'm', clock: dateClock }) };
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -176,10 +183,8 @@ describe('scheduler: batching', () => {
 
 describe('scheduler: deadlines, shedding, cancellation, drain', () => {
   it('rejects a request whose deadline passes while it waits, without running it', async () => {
-    vi.useFakeTimers();
     const onExpired = vi.fn();
-    const instance = fakeInstance({ maxBatchSize: 8, manual: true });
-    const s = createScheduler(instance, adaptive, { onExpired }, { model: 'm', clock: dateClock });
+    const { instance, s } = timedScheduler(adaptive, { onExpired });
     const first = s.enqueue(rowsRequest(1));
     const late = rejection(s.enqueue(rowsRequest(1), { deadline: Date.now() + 50 }));
     const ontime = s.enqueue(rowsRequest(1, 9), { deadline: Date.now() + 500 });
@@ -197,10 +202,8 @@ describe('scheduler: deadlines, shedding, cancellation, drain', () => {
   });
 
   it('answers a running request at its deadline, while its batch goes on for the requests that can still wait', async () => {
-    vi.useFakeTimers();
     const onExpired = vi.fn();
-    const instance = fakeInstance({ maxBatchSize: 8, manual: true });
-    const s = createScheduler(instance, adaptive, { onExpired }, { model: 'm', clock: dateClock });
+    const { instance, s } = timedScheduler(adaptive, { onExpired });
     const blocker = s.enqueue(rowsRequest(1));
     const short = rejection(s.enqueue(rowsRequest(1, 10), { deadline: Date.now() + 50 }));
     const patient = s.enqueue(rowsRequest(1, 20), { deadline: Date.now() + 500 });
@@ -224,10 +227,8 @@ describe('scheduler: deadlines, shedding, cancellation, drain', () => {
   });
 
   it('aborts a running execution once every request in it has passed its deadline, and answers the default output when there is one', async () => {
-    vi.useFakeTimers();
     const fallback: ExecuteResult = { outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 1], data: Float32Array.of(-1) }] };
-    const instance = fakeInstance({ maxBatchSize: 8, manual: true });
-    const s = createScheduler(instance, { ...adaptive, defaultOutput: fallback }, {}, { model: 'm', clock: dateClock });
+    const { instance, s } = timedScheduler({ ...adaptive, defaultOutput: fallback });
     const blocker = s.enqueue(rowsRequest(1));
     const answers = [s.enqueue(rowsRequest(1), { deadline: Date.now() + 10 }), s.enqueue(rowsRequest(1), { deadline: Date.now() + 30 })];
     instance.release();
@@ -245,10 +246,8 @@ describe('scheduler: deadlines, shedding, cancellation, drain', () => {
   });
 
   it('answers the default output, marked, instead of an error when the policy has one', async () => {
-    vi.useFakeTimers();
     const fallback: ExecuteResult = { outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 1], data: Float32Array.of(-1) }] };
-    const instance = fakeInstance({ maxBatchSize: 8, manual: true });
-    const s = createScheduler(instance, { ...adaptive, defaultOutput: () => fallback }, {}, { model: 'm', clock: dateClock });
+    const { instance, s } = timedScheduler({ ...adaptive, defaultOutput: () => fallback });
     const first = s.enqueue(rowsRequest(1));
     const late = s.enqueue(rowsRequest(1), { deadline: Date.now() + 10 });
     await vi.advanceTimersByTimeAsync(20);

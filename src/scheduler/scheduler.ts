@@ -148,7 +148,7 @@ export function createScheduler(
     } finally {
       pumping = false;
     }
-    if (!awaitsDeadline()) clearDeadlineTimer();
+    if (!awaitsDeadline()) clearDeadlineTimer(); // the queue may have emptied into batches whose requests have no deadline
     settleDrainIfDone();
   }
 
@@ -238,7 +238,6 @@ export function createScheduler(
       batch.forEach((entry, index) => {
         if (settle(entry, parts[index]!)) answered++;
       });
-      if (!awaitsDeadline()) clearDeadlineTimer();
       counts.batches++;
       counts.completed += answered;
       call(() => hooks.onBatch?.(batch.length, rows, waits, execMs));
@@ -246,7 +245,6 @@ export function createScheduler(
       release();
       const failure = asExecutionError(error, model);
       for (const entry of batch) if (fail(entry, failure)) counts.failed++;
-      if (!awaitsDeadline()) clearDeadlineTimer();
     }
   }
 
@@ -264,7 +262,6 @@ export function createScheduler(
     queue.remove(entry);
     fail(entry, ferryError('FERRY_ERR_CANCELLED'));
     leaveBatch(running);
-    if (!awaitsDeadline()) clearDeadlineTimer();
     settleDrainIfDone();
   }
 
@@ -318,9 +315,11 @@ export function createScheduler(
     return true;
   }
 
+  /** Every answer passes here: the last request that needed the deadline timer stops it. */
   function finish(entry: Pending): void {
     entry.settled = true;
     if (entry.running !== undefined) runningWithDeadline.delete(entry);
+    if (!awaitsDeadline()) clearDeadlineTimer();
     if (entry.onAbort !== undefined) entry.signal!.removeEventListener('abort', entry.onAbort);
   }
 

@@ -56,4 +56,16 @@ describe('tensor codecs', () => {
     new DataView(buffer.buffer).setFloat32(5, -1, true);
     expect(Array.from(decodeRawData('t', 'FP32', [2], buffer.subarray(1)) as Float32Array)).toEqual([2.5, -1]);
   });
+
+  it.each([3, 2048])('copies %i unaligned FP64 values to an aligned place of their own', (count) => {
+    // 3 values come from Node's shared small-buffer pool, 2048 (16 KiB) from a buffer of their own.
+    const values = Array.from({ length: count }, (_, i) => i * 0.5 - 7.25);
+    const source = new Uint8Array(count * 8 + 3);
+    const view = new DataView(source.buffer);
+    values.forEach((v, i) => view.setFloat64(3 + i * 8, v, true));
+    const decoded = decodeRawData('t', 'FP64', [count], source.subarray(3)) as Float64Array;
+    expect(decoded.byteOffset % 8).toBe(0);
+    source.fill(0xff); // the decoded tensor must not share the request's bytes
+    expect(Array.from(decoded)).toEqual(values);
+  });
 });

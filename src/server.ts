@@ -58,9 +58,20 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   // V2 infer, the hot route, is answered on Node's server before Fastify routes anything else.
   type Handler = (req: IncomingMessage, res: ServerResponse) => void;
   let routeWithFastify: Handler | undefined;
-  const makeHttpServer = (handler: Handler): Server => createHttpServer((req, res) => {
-    if (!inferFastPath(req, res)) handler(req, res);
-  });
+  const makeHttpServer = (handler: Handler): Server => {
+    const route: Handler = (req, res) => {
+      if (!inferFastPath.handle(req, res)) handler(req, res);
+    };
+    const server = createHttpServer(route);
+    // `Expect: 100-continue`: a request that would be refused before its body is read (queue full, too large) is
+    // answered at once and its body is never sent; any other gets `100 Continue`, as Node answers by default.
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      if (inferFastPath.refuseBeforeContinue(req, res)) return;
+      res.writeContinue();
+      route(req, res);
+    });
+    return server;
+  };
   const acceptSockets = acceptSocketCount(config.http.accept_sockets);
   let extraAcceptors: Server[] = [];
   const http = fastify({

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { materializeRepository, type ScratchRepository } from './fixtures/repos/materialize.ts';
 import { logitsMismatch, metricSample, mlpBinaryRequest, pickRows, referenceRows } from './fixtures/repos/reference-rows.ts';
 import { startFerry, type RunningFerry } from './helpers/server.ts';
@@ -104,6 +105,106 @@ describe('load shedding and deadlines', () => {
     const served = await slowPost('/v2/models/mlp_unbatched/infer', v2.body, { ...v2.headers, 'ferry-timeout-ms': '5000' }, 250);
     expect(served.status).toBe(200);
     expect(logitsMismatch(served.body.outputs[0].data, pickRows(rows, 0, 4))).toBeUndefined();
+  });
+
+  interface ExpectAnswer extends Answer {
+    /** Whether the server asked for the body (`100 Continue`); the body is sent only then. */
+    readonly continued: boolean;
+    /** Whether the server closed the connection after answering. */
+    readonly closed: boolean;
+  }
+
+  /**
+   * A POST with `Expect: 100-continue` on a connection of its own, as curl sends a large body, read off the raw
+   * socket: the body goes out only after `100 Continue`; `closed` says whether the server ended the connection
+   * within a second of its final answer.
+   */
+  const expectPost = (path: string, body: Buffer, headers: Record<string, string>, declaredLength = body.length) => new Promise<ExpectAnswer>((resolve, reject) => {
+    const url = new URL(`${ferry.url}${path}`);
+    const socket = connect(Number(url.port), url.hostname);
+    let received = Buffer.alloc(0);
+    let continued = false;
+    let answer: Omit<ExpectAnswer, 'closed'> | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const settle = (closed: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (answer) resolve({ ...answer, closed });
+      else reject(new Error(`connection ended before a final answer: ${JSON.stringify(received.toString('latin1'))}`));
+    };
+    socket.on('error', reject);
+    socket.on('end', () => settle(true));
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      for (;;) {
+        const headEnd = received.indexOf('\r\n\r\n');
+        if (headEnd < 0 || answer) return;
+        const [statusLine, ...lines] = received.subarray(0, headEnd).toString('latin1').split('\r\n');
+        const status = Number(statusLine!.split(' ')[1]);
+        const parsed = new Headers(lines.map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()] as [string, string]));
+        if (status === 100) {
+          continued = true;
+          received = received.subarray(headEnd + 4);
+          socket.write(body);
+          continue;
+        }
+        const length = Number(parsed.get('content-length'));
+        if (received.length < headEnd + 4 + length) return;
+        answer = { status, headers: parsed, body: JSON.parse(received.subarray(headEnd + 4, headEnd + 4 + length).toString()), continued };
+        timer = setTimeout(() => settle(false), 1000);
+      }
+    });
+    const head = Object.entries({ ...headers, 'content-length': String(declaredLength), expect: '100-continue' }).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    socket.write(`POST ${url.pathname} HTTP/1.1\r\nhost: ${url.host}\r\n${head}\r\n`);
+  });
+
+  it('asks an Expect: 100-continue client for its body only when it will be read: a full queue answers 429 before it and closes', async () => {
+    const request = mlpBinaryRequest(mine);
+    const expectAnswers: ExpectAnswer[] = [];
+    for (let i = 0; i < MAX_BURSTS && !expectAnswers.some((a) => !a.continued); i++) {
+      // Expect requests one after another for as long as a burst keeps the queue busy.
+      let flooding = true;
+      const flood = burst('mlp_small_queue').finally(() => {
+        flooding = false;
+      });
+      while (flooding) expectAnswers.push(await expectPost('/v2/models/mlp_small_queue/infer', request.body, request.headers));
+      await flood;
+    }
+    expect(expectAnswers.map((a) => a.status).filter((s) => s !== 200 && s !== 429), 'only 200 and 429').toEqual([]);
+    // A queue that fills between 100 Continue and the body's arrival still sheds, after the body: those 429s
+    // come with continued true. The ones this test is about were refused on their headers alone.
+    const refusedOnHeaders = expectAnswers.filter((a) => !a.continued);
+    expect(refusedOnHeaders.length, 'some Expect requests met a full queue').toBeGreaterThan(0);
+    for (const answer of refusedOnHeaders) {
+      expect(answer.status, 'only a refusal comes instead of 100 Continue').toBe(429);
+      expect(answer.closed, 'and the connection closes, since the body never comes').toBe(true);
+      expect(answer.headers.get('connection')).toBe('close');
+    }
+    for (const answer of expectAnswers.filter((a) => a.status === 429)) {
+      expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(answer.body.error).toMatch(/queue/i);
+    }
+    for (const answer of expectAnswers.filter((a) => a.status === 200)) {
+      expect(answer.continued).toBe(true);
+      expectNumpyAnswer(answer);
+    }
+    // With room in the queue the body is asked for and served, on the fast path and on a Fastify route alike.
+    const idle = await expectPost('/v2/models/mlp_small_queue/infer', request.body, request.headers);
+    expect(idle).toMatchObject({ status: 200, continued: true, closed: false });
+    expectNumpyAnswer(idle);
+    const few = pickRows(rows, 0, 4);
+    const tfs = await expectPost('/v1/models/mlp_small_queue:predict', Buffer.from(JSON.stringify({ instances: few.map((row) => Object.values(row.inputs)[0]) })), { 'content-type': 'application/json' });
+    expect(tfs).toMatchObject({ status: 200, continued: true });
+    expect(logitsMismatch(tfs.body.predictions.flat(), few)).toBeUndefined();
+  });
+
+  it('answers 413 instead of 100 Continue to an Expect request whose declared body is over the limit', async () => {
+    // The declared length is what matters: expectPost's own content-length is overridden, the body never goes out.
+    const huge = await expectPost('/v2/models/mlp_small_queue/infer', Buffer.alloc(0), { 'content-type': 'application/octet-stream' }, 2 ** 40);
+    expect(huge.continued).toBe(false);
+    expect(huge.status).toBe(413);
+    expect(huge.body.error).toMatch(/body_limit|limit/);
+    expect(huge.closed).toBe(true);
   });
 
   it('answers the configured default_output (200, ferry_default_output true) instead of 504 when the model has one', async () => {

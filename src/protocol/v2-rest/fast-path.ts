@@ -15,59 +15,95 @@ export interface FastPathOptions {
   readonly stopping: () => boolean;
 }
 
+export interface InferFastPath {
+  /** Answers a V2 infer request; returns false for any other request, which then goes to Fastify. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /**
+   * For a request that sent `Expect: 100-continue`: answers a V2 infer request that would be refused before its
+   * body is read (too large, queue full) at once, instead of asking for the body; the client then never sends it.
+   * Returns false when the request should get `100 Continue` and be handled as usual.
+   */
+  refuseBeforeContinue(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+interface InferTarget {
+  readonly model: string;
+  readonly version: string | undefined;
+}
+
+/** The model and version of a `POST /v2/models/{m}[/versions/{v}]/infer`, or undefined for any other request. */
+function inferTarget(req: IncomingMessage): InferTarget | undefined {
+  if (req.method !== 'POST' || req.url === undefined) return undefined;
+  const match = INFER_PATH.exec(req.url);
+  if (!match) return undefined;
+  try {
+    return { model: decodeURIComponent(match[1]!), version: match[2] === undefined ? undefined : decodeURIComponent(match[2]) };
+  } catch {
+    return undefined; // malformed percent-encoding: let Fastify answer it
+  }
+}
+
 /**
  * `POST /v2/models/{m}[/versions/{v}]/infer` straight on Node's HTTP server, ahead of Fastify's router: the hot
  * path of a model server is this one route, and skipping the framework's per-request machinery is worth ~15% of a
  * core. The answers are the ones the Fastify route gives (same decoder, data plane, encoder and error shape).
- * Returns false for any other request, which then goes to Fastify.
  */
-export function createInferFastPath(options: FastPathOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function createInferFastPath(options: FastPathOptions): InferFastPath {
   const { dataplane, bodyLimit } = options;
-  return (req, res) => {
-    if (req.method !== 'POST' || req.url === undefined) return false;
-    const match = INFER_PATH.exec(req.url);
-    if (!match) return false;
-    const arrivedAt = Date.now();
-    let model: string;
-    let version: string | undefined;
-    try {
-      model = decodeURIComponent(match[1]!);
-      version = match[2] === undefined ? undefined : decodeURIComponent(match[2]);
-    } catch {
-      return false; // malformed percent-encoding: let Fastify answer it
-    }
+  const tooLarge = (size: number | string) =>
+    ferryError('FERRY_ERR_BODY_TOO_LARGE', { size, limit: bodyLimit, setting: 'http.body_limit_bytes / FERRY_HTTP_BODY_LIMIT_BYTES' });
+
+  /** What refuses a request before its body is read: a declared length over the limit, or a full queue. */
+  function refusalBeforeBody(req: IncomingMessage, target: InferTarget): { failure: FerryError; close: boolean } | undefined {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > bodyLimit) {
-      fail(res, ferryError('FERRY_ERR_BODY_TOO_LARGE', { size: declared, limit: bodyLimit, setting: 'http.body_limit_bytes / FERRY_HTTP_BODY_LIMIT_BYTES' }), true);
-      req.resume();
-      return true;
-    }
+    if (declared > bodyLimit) return { failure: tooLarge(declared), close: true };
     try {
-      // Shed before reading the body: a full queue answers 429 at once and the body is discarded unread.
-      dataplane.refuseIfSaturated(model, { version }, PROTOCOL);
+      // Shed before reading the body: a full queue answers 429 at once.
+      dataplane.refuseIfSaturated(target.model, { version: target.version }, PROTOCOL);
     } catch (error) {
-      fail(res, toFerryError(error, { bodyLimit }), options.stopping());
-      req.resume();
+      return { failure: toFerryError(error, { bodyLimit }), close: options.stopping() };
+    }
+    return undefined;
+  }
+
+  function refuseBeforeContinue(req: IncomingMessage, res: ServerResponse): boolean {
+    const target = inferTarget(req);
+    const refusal = target && refusalBeforeBody(req, target);
+    if (refusal === undefined) return false;
+    // The body never comes, so the connection cannot carry another request: the client would have to send the
+    // unread body first (RFC 9110, 10.1.1). Closing it is what lets a refusal cost no more than its headers.
+    fail(res, refusal.failure, true);
+    return true;
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const target = inferTarget(req);
+    if (target === undefined) return false;
+    const arrivedAt = Date.now();
+    const refusal = refusalBeforeBody(req, target);
+    if (refusal !== undefined) {
+      fail(res, refusal.failure, refusal.close);
+      req.resume(); // the body is discarded unread
       return true;
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
+    let overLimit = false;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > bodyLimit) {
-        if (!tooLarge) fail(res, ferryError('FERRY_ERR_BODY_TOO_LARGE', { size: `more than ${bodyLimit}`, limit: bodyLimit, setting: 'http.body_limit_bytes / FERRY_HTTP_BODY_LIMIT_BYTES' }), true);
-        tooLarge = true;
+        if (!overLimit) fail(res, tooLarge(`more than ${bodyLimit}`), true);
+        overLimit = true;
         return;
       }
       chunks.push(chunk);
     });
     req.on('error', () => res.destroy());
     req.on('end', () => {
-      if (tooLarge) return;
+      if (overLimit) return;
       const signal = clientGoneSignal(res);
       const body = joinBody(chunks, size, declaredHeaderLength(req.headers['inference-header-content-length']));
-      answerInfer(dataplane, model, version, body, req.headers, signal, arrivedAt).then(
+      answerInfer(dataplane, target.model, target.version, body, req.headers, signal, arrivedAt).then(
         (answer) => {
           const headers: Record<string, string | number> = { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body) };
           if (answer.headerLength !== undefined) headers['inference-header-content-length'] = answer.headerLength;
@@ -78,7 +114,9 @@ export function createInferFastPath(options: FastPathOptions): (req: IncomingMes
       );
     });
     return true;
-  };
+  }
+
+  return { handle, refuseBeforeContinue };
 }
 
 function fail(res: ServerResponse, failure: FerryError, close: boolean): void {

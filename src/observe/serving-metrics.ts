@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { TallyHistogram } from './tally-histogram.ts';
 
 type VersionLabels = 'model' | 'version';
 const SECONDS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
@@ -12,10 +13,10 @@ export interface QueueProbe {
 /** Scheduler, cache and feedback metrics, registered on the server's registry. */
 export class ServingMetrics {
   readonly #probes = new Map<string, { labels: Record<VersionLabels, string>; probe: QueueProbe }>();
-  readonly batchRequests: Histogram<VersionLabels>;
-  readonly batchRows: Histogram<VersionLabels>;
-  readonly queueWait: Histogram<VersionLabels>;
-  readonly execution: Histogram<VersionLabels>;
+  readonly batchRequests: TallyHistogram<VersionLabels>;
+  readonly batchRows: TallyHistogram<VersionLabels>;
+  readonly queueWait: TallyHistogram<VersionLabels>;
+  readonly execution: TallyHistogram<VersionLabels>;
   readonly shed: Counter<VersionLabels>;
   readonly expired: Counter<VersionLabels>;
   readonly cache: Counter<'model' | 'version' | 'result'>;
@@ -26,10 +27,11 @@ export class ServingMetrics {
   constructor(registry: Registry) {
     const registers = [registry];
     const labelNames = ['model', 'version'] as const;
-    this.batchRequests = new Histogram({ name: 'ferry_batch_requests', help: 'Requests merged into one model execution', labelNames, buckets: SIZES, registers });
-    this.batchRows = new Histogram({ name: 'ferry_batch_rows', help: 'Rows along the batch dimension in one model execution', labelNames, buckets: SIZES, registers });
-    this.queueWait = new Histogram({ name: 'ferry_queue_wait_seconds', help: 'Time a request waited in its model queue', labelNames, buckets: SECONDS, registers });
-    this.execution = new Histogram({ name: 'ferry_execution_seconds', help: 'Time of one model execution (a whole batch)', labelNames, buckets: SECONDS, registers });
+    // Observed per batch and per request: bound series whose observations skip prom-client's label hashing.
+    this.batchRequests = new TallyHistogram({ name: 'ferry_batch_requests', help: 'Requests merged into one model execution', labelNames, buckets: SIZES, registers });
+    this.batchRows = new TallyHistogram({ name: 'ferry_batch_rows', help: 'Rows along the batch dimension in one model execution', labelNames, buckets: SIZES, registers });
+    this.queueWait = new TallyHistogram({ name: 'ferry_queue_wait_seconds', help: 'Time a request waited in its model queue', labelNames, buckets: SECONDS, registers });
+    this.execution = new TallyHistogram({ name: 'ferry_execution_seconds', help: 'Time of one model execution (a whole batch)', labelNames, buckets: SECONDS, registers });
     this.shed = new Counter({ name: 'ferry_shed_total', help: 'Requests refused because the model queue was full (429)', labelNames, registers });
     this.expired = new Counter({ name: 'ferry_expired_total', help: 'Requests answered at their deadline (504 or default output): it passed while they waited or ran', labelNames, registers });
     const probes = this.#probes;

@@ -22,7 +22,11 @@ async function waitForLine(stream: NodeJS.ReadableStream, pattern: RegExp, timeo
 }
 
 describe('ferry serve (the CLI)', () => {
-  it('serves the example repository and drains in-flight requests on SIGTERM, exiting 0', async () => {
+  /**
+   * Starts `ferry serve examples/models`, sends a wave of 64 MLP requests, sends SIGTERM as the first is answered,
+   * and reports the exit code and each request's status with whether it was answered after the signal.
+   */
+  async function waveThenSigterm(): Promise<{ code: number | null; answers: { status: number; afterSignal: boolean }[] }> {
     const child = spawn(NODE, ['bin/ferry.js', 'serve', 'examples/models', '--http-port', '0', '--grpc-port', '0', '--poll-seconds', '0', '--log-level', 'info'], {
       cwd: REPO_ROOT, env: { ...process.env, FERRY_HTTP_PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -37,22 +41,35 @@ describe('ferry serve (the CLI)', () => {
     }
     const url = `http://127.0.0.1:${port}/v2/models/mlp/infer`;
     const body = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [256, 256], data: new Array(256 * 256).fill(0.25) }] });
+    let signalled = false;
     let firstAnswer: () => void;
     const answered = new Promise<void>((resolve) => (firstAnswer = resolve));
     const inflight = Array.from({ length: 64 }, () => fetch(url, { method: 'POST', body }).then((r) => {
       firstAnswer();
-      return r.status;
+      return { status: r.status, afterSignal: signalled };
     }));
-    await answered; // the server is now busy with the rest of the wave
+    await answered; // the server is now busy with the rest of the wave, unless a loaded machine slowed the uploads
+    signalled = true;
     child.kill('SIGTERM');
-    const statuses = await Promise.allSettled(inflight);
-    expect(await exited).toBe(0);
-    // Requests the server had accepted complete; any that arrived after it stopped listening were refused, not cut.
-    const completed = statuses.filter((s) => s.status === 'fulfilled').map((s) => (s as PromiseFulfilledResult<number>).value);
-    expect(completed.length).toBeGreaterThan(0);
-    for (const status of completed) expect([200, 503]).toContain(status);
-    expect(completed.filter((s) => s === 200).length).toBeGreaterThan(1);
-  }, 40_000);
+    const settled = await Promise.allSettled(inflight);
+    const answers = settled.filter((s) => s.status === 'fulfilled').map((s) => (s as PromiseFulfilledResult<{ status: number; afterSignal: boolean }>).value);
+    return { code: await exited, answers };
+  }
+
+  it('serves the example repository and drains in-flight requests on SIGTERM, exiting 0', async () => {
+    // Which requests are inside the server at the signal depends on timing: on a loaded machine the wave may still
+    // be uploading. Waves repeat (at most three) until one has requests answered after the signal.
+    let drainedAfterSignal = 0;
+    for (let attempt = 0; attempt < 3 && drainedAfterSignal === 0; attempt++) {
+      const { code, answers } = await waveThenSigterm();
+      expect(code).toBe(0);
+      // Requests the server had accepted complete; any that arrived after it stopped listening were refused, not cut.
+      expect(answers.length).toBeGreaterThan(0);
+      for (const { status } of answers) expect([200, 503]).toContain(status);
+      drainedAfterSignal = answers.filter((a) => a.status === 200 && a.afterSignal).length;
+    }
+    expect(drainedAfterSignal, 'requests in flight at SIGTERM were answered 200').toBeGreaterThan(0);
+  }, 90_000);
 
   it('exits 1 with a clear message when the model repository does not exist', async () => {
     const child = spawn(NODE, ['bin/ferry.js', 'serve', '/nonexistent/models', '--http-port', '0', '--grpc-port', '0'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -59,16 +59,15 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   type Handler = (req: IncomingMessage, res: ServerResponse) => void;
   let routeWithFastify: Handler | undefined;
   const makeHttpServer = (handler: Handler): Server => {
-    const route: Handler = (req, res) => {
+    const server = createHttpServer((req, res) => {
       if (!inferFastPath.handle(req, res)) handler(req, res);
-    };
-    const server = createHttpServer(route);
+    });
     // `Expect: 100-continue`: a request that would be refused before its body is read (queue full, too large) is
     // answered at once and its body is never sent; any other gets `100 Continue`, as Node answers by default.
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-      if (inferFastPath.refuseBeforeContinue(req, res)) return;
+      if (inferFastPath.handle(req, res, true)) return;
       res.writeContinue();
-      route(req, res);
+      handler(req, res);
     });
     return server;
   };

@@ -16,14 +16,13 @@ export interface FastPathOptions {
 }
 
 export interface InferFastPath {
-  /** Answers a V2 infer request; returns false for any other request, which then goes to Fastify. */
-  handle(req: IncomingMessage, res: ServerResponse): boolean;
   /**
-   * For a request that sent `Expect: 100-continue`: answers a V2 infer request that would be refused before its
-   * body is read (too large, queue full) at once, instead of asking for the body; the client then never sends it.
-   * Returns false when the request should get `100 Continue` and be handled as usual.
+   * Answers a V2 infer request; returns false for any other request, which then goes to Fastify. With
+   * `expectsContinue` (the request sent `Expect: 100-continue`), a request refused before its body is read (too
+   * large, queue full) is answered instead of `100 Continue`, so the client never sends the body; any other V2
+   * infer request gets `100 Continue` here. For requests this returns false for, the caller sends it.
    */
-  refuseBeforeContinue(req: IncomingMessage, res: ServerResponse): boolean;
+  handle(req: IncomingMessage, res: ServerResponse, expectsContinue?: boolean): boolean;
 }
 
 interface InferTarget {
@@ -66,26 +65,19 @@ export function createInferFastPath(options: FastPathOptions): InferFastPath {
     return undefined;
   }
 
-  function refuseBeforeContinue(req: IncomingMessage, res: ServerResponse): boolean {
-    const target = inferTarget(req);
-    const refusal = target && refusalBeforeBody(req, target);
-    if (refusal === undefined) return false;
-    // The body never comes, so the connection cannot carry another request: the client would have to send the
-    // unread body first (RFC 9110, 10.1.1). Closing it is what lets a refusal cost no more than its headers.
-    fail(res, refusal.failure, true);
-    return true;
-  }
-
-  function handle(req: IncomingMessage, res: ServerResponse): boolean {
+  function handle(req: IncomingMessage, res: ServerResponse, expectsContinue = false): boolean {
     const target = inferTarget(req);
     if (target === undefined) return false;
     const arrivedAt = Date.now();
     const refusal = refusalBeforeBody(req, target);
     if (refusal !== undefined) {
-      fail(res, refusal.failure, refusal.close);
-      req.resume(); // the body is discarded unread
+      // A body that was never asked for never comes, so the connection cannot carry another request: the client
+      // would have to send it first (RFC 9110, 10.1.1). Closing it lets such a refusal cost no more than its headers.
+      fail(res, refusal.failure, refusal.close || expectsContinue);
+      req.resume(); // a body that does come is discarded unread
       return true;
     }
+    if (expectsContinue) res.writeContinue();
     const chunks: Buffer[] = [];
     let size = 0;
     let overLimit = false;
@@ -116,7 +108,7 @@ export function createInferFastPath(options: FastPathOptions): InferFastPath {
     return true;
   }
 
-  return { handle, refuseBeforeContinue };
+  return { handle };
 }
 
 function fail(res: ServerResponse, failure: FerryError, close: boolean): void {

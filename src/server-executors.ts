@@ -33,7 +33,8 @@ export function servingExecutorFactory(metrics: FerryMetrics, logger: Logger, ca
       instances[0]!.maxBatchSize,
       defaultOutput,
     );
-    // Series bound once per version: prom-client would otherwise hash the label object on every observation.
+    // Series bound once per version: the histograms (TallyHistogram) then observe without touching labels; the
+    // prom-client counters still validate and hash them on each inc(), which only shed and expired requests pay.
     const batchRequests = serving.batchRequests.labels(labels);
     const batchRows = serving.batchRows.labels(labels);
     const queueWait = serving.queueWait.labels(labels);

@@ -22,28 +22,24 @@ export class FerryMetrics {
   readonly serving = new ServingMetrics(this.registry);
   readonly #latency: TallyHistogram<InferLabel>;
   /**
-   * Each series' latency tally with the count its request counter was last brought up to. The label sets are
-   * bounded: model names come from the repository (the data plane counts unknown names under one label).
+   * Each series' labels and latency tally. The label sets are bounded: model names come from the repository (the
+   * data plane counts unknown names under one label).
    */
-  readonly #series = new Map<string, { labels: Record<InferLabel, string>; latency: TallySeries; counted: number }>();
+  readonly #series = new Map<string, { labels: Record<InferLabel, string>; latency: TallySeries }>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'ferry_process_' });
     const series = this.#series;
-    // The request counter is the latency histogram's count per series, brought up to date when it is scraped:
-    // one tally per request instead of two label-hashing prom-client calls.
+    // The request counter is the latency histogram's count per series, set from it when scraped: one tally per
+    // request instead of two label-hashing prom-client calls.
     new Counter({
       name: 'ferry_inference_requests_total',
       help: 'Inference requests by model, version, protocol and HTTP-style status',
       labelNames: INFER_LABELS,
       registers: [this.registry],
       collect() {
-        for (const entry of series.values()) {
-          // A tally below what was counted was reset; what it holds now is all new.
-          const fresh = entry.latency.count >= entry.counted ? entry.latency.count - entry.counted : entry.latency.count;
-          if (fresh > 0) this.inc(entry.labels, fresh);
-          entry.counted = entry.latency.count;
-        }
+        this.reset();
+        for (const { labels, latency } of series.values()) this.inc(labels, latency.count);
       },
     });
     this.#latency = new TallyHistogram({
@@ -60,7 +56,7 @@ export class FerryMetrics {
     let entry = this.#series.get(key);
     if (!entry) {
       const labels = { model: event.model, version: event.version, protocol: event.protocol, status: String(event.status) };
-      entry = { labels, latency: this.#latency.labels(labels), counted: 0 };
+      entry = { labels, latency: this.#latency.labels(labels) };
       this.#series.set(key, entry);
     }
     entry.latency.observe(event.seconds);

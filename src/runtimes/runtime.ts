@@ -50,6 +50,13 @@ export interface ModelSignature {
 export interface ExecuteResult {
   readonly outputs: readonly Tensor[];
   readonly parameters?: Parameters;
+  /**
+   * Time the model spent computing this request, without the time it waited in the instance's own queue or for the
+   * event loop to take its result: an instance on another thread measures it there. The adaptive batch limit tunes
+   * to it when every result of a batch has it (else to how long execute() took), so that a busy event loop or a
+   * pipelined batch ahead (`pipelineDepth`) does not read as a slow model.
+   */
+  readonly computeMs?: number;
 }
 
 export interface ModelInstance {

@@ -16,6 +16,12 @@ export interface AimdParams {
 export interface BatchObservation {
   readonly rows: number;
   readonly execMs: number;
+  /**
+   * The limit was what bounded the batch: it reached the limit, or a queued request that could have joined did not
+   * fit under it. Requests of many rows rarely fill a limit exactly (two of 128 rows never fit under 200), so the
+   * row count alone cannot tell.
+   */
+  readonly bounded: boolean;
 }
 
 export function initialLimit(params: AimdParams): number {
@@ -29,7 +35,7 @@ export function nextLimit(limit: number, observed: BatchObservation, params: Aim
     return clamp(Math.min(limit - 1, Math.floor(limit * params.decrease)), params);
   }
   // Grow only when the limit was what bounded the batch: a half-empty batch says nothing about a larger one.
-  if (observed.rows >= limit) return clamp(limit + params.increase, params);
+  if (observed.bounded) return clamp(limit + params.increase, params);
   return limit;
 }
 

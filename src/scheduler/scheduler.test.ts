@@ -4,7 +4,7 @@ import type { ExecuteResult } from '../runtimes/runtime.ts';
 import type { InferRequest } from '../tensor/index.ts';
 import { createScheduler, type SchedulerClock } from './scheduler.ts';
 import { FakeClock, fakeInstance, rowsRequest } from './test-support/fake-instance.ts';
-import type { AdaptivePolicy, BatchingPolicy, SchedulerHooks } from './types.ts';
+import type { AdaptivePolicy, BatchingPolicy, ModelScheduler, SchedulerHooks } from './types.ts';
 
 const adaptive: AdaptivePolicy = { kind: 'adaptive', maxQueue: 1000 };
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -515,5 +515,47 @@ describe('scheduler: instances, failures, AIMD', () => {
     expect(Math.max(...settled.map((b) => b.execMs))).toBeLessThanOrEqual(6 * 1.05);
     expect(limits.length).toBeGreaterThan(10);
     expect(s.stats().limit).toBe(limits.at(-1));
+  });
+
+  /** Keeps `queued` requests of `rows` rows waiting until `batches` has `count` entries, then drains. */
+  async function keepQueueFull(s: ModelScheduler, rows: number, queued: number, batches: readonly unknown[], count: number): Promise<void> {
+    const pending: Promise<ExecuteResult>[] = [];
+    while (batches.length < count) {
+      while (s.stats().queued < queued) pending.push(s.enqueue(rowsRequest(rows, batches.length)));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    await s.drain();
+    await Promise.all(pending);
+  }
+
+  it('AIMD: requests of many rows merge once the objective allows, though they never fill the limit exactly', async () => {
+    // 128-row requests, 0.5 ms + 0.01 ms per row against 6 ms: four of them (512 rows, 5.6 ms) meet it, five do not.
+    // A limit of, say, 300 holds two of them (256 rows) and leaves the third out: that batch was bounded by the limit.
+    const clock = new FakeClock();
+    const instance = fakeInstance({ maxBatchSize: 4096, latencyMs: (rows) => 0.5 + 0.01 * rows, clock, delayMs: () => 0 });
+    const batches: { size: number; rows: number }[] = [];
+    const s = createScheduler(instance, { kind: 'adaptive', maxQueue: 64, sloMs: 6, aimdIncrease: 8 }, {
+      onBatch: (size, rows) => batches.push({ size, rows }),
+    }, { model: 'm', clock });
+    await keepQueueFull(s, 128, 32, batches, 300);
+    const settled = batches.slice(100, 300);
+    expect(Math.min(...settled.map((b) => b.size))).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...settled.map((b) => b.rows))).toBeLessThanOrEqual(640); // one probe past the objective
+  });
+
+  it('AIMD: tunes to the compute time the instance reports, not to how long its result took to come back', async () => {
+    // Every execute() takes 20 ms end to end (a worker's queue, a busy event loop), of which the model computed
+    // 1 ms + 0.1 ms per row: the limit settles where the computing meets 6 ms (50 rows), as with no wait at all.
+    const clock = new FakeClock();
+    const instance = fakeInstance({ maxBatchSize: 256, latencyMs: () => 20, computeMs: (rows) => 1 + 0.1 * rows, clock, delayMs: () => 0 });
+    const batches: { rows: number; execMs: number }[] = [];
+    const s = createScheduler(instance, { kind: 'adaptive', maxQueue: 2000, sloMs: 6 }, {
+      onBatch: (_size, rows, _waits, execMs) => batches.push({ rows, execMs }),
+    }, { model: 'm', clock });
+    await keepQueueFull(s, 1, 300, batches, 300);
+    const settled = batches.slice(150, 300);
+    expect(Math.min(...settled.map((b) => b.rows))).toBeGreaterThanOrEqual(44);
+    expect(Math.max(...settled.map((b) => b.rows))).toBeLessThanOrEqual(51);
+    expect(settled.every((b) => b.execMs === 20)).toBe(true); // the execution histogram still shows the whole time
   });
 });

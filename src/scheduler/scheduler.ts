@@ -136,14 +136,14 @@ export function createScheduler(
           continue;
         }
         const cap = currentCap();
-        const batch = collect(head, cap);
+        const { batch, bounded } = collect(head, cap);
         const plan = policy.kind === 'dynamic' ? planDynamic(head, batch, cap) : { run: true as const, rows: cap };
         if (!plan.run) {
           armWaitTimer(plan.waitMs);
           break;
         }
         clearWaitTimer();
-        start(trimToRows(batch, plan.rows));
+        start(trimToRows(batch, plan.rows), bounded);
       }
     } finally {
       pumping = false;
@@ -161,15 +161,21 @@ export function createScheduler(
     return planBatch(policy, cap, { availableRows, waitedMs: clock.monotonic() - head.enqueuedAt, flush: draining || alone });
   }
 
-  /** The head, then queued requests with the head's merge key while their rows fit under the cap. */
-  function collect(head: Pending, cap: number): Pending[] {
+  /**
+   * The head, then queued requests with the head's merge key while their rows fit under the cap. `bounded`: the cap
+   * is what ended the batch (it was reached, or a request that could have joined did not fit), which is when the
+   * adaptive limit may grow.
+   */
+  function collect(head: Pending, cap: number): { batch: Pending[]; bounded: boolean } {
     const batch = [head];
-    if (cap === 0 || queue.size === 1) return batch;
+    if (cap === 0) return { batch, bounded: false };
     const headRows = rowsOf(head);
-    if (headRows === null || headRows > cap) return batch;
+    if (headRows === null) return { batch, bounded: false };
+    if (headRows >= cap || queue.size === 1) return { batch, bounded: headRows >= cap };
     const key = keyOf(head);
     const now = clock.now();
     let total = headRows;
+    let bounded = false;
     for (const entry of queue.entries()) {
       if (total >= cap) break;
       if (entry === head) continue;
@@ -178,14 +184,18 @@ export function createScheduler(
         continue;
       }
       const rows = rowsOf(entry);
-      if (rows === null || total + rows > cap || keyOf(entry) !== key) continue;
+      if (rows === null || keyOf(entry) !== key) continue;
+      if (total + rows > cap) {
+        bounded = true;
+        continue;
+      }
       batch.push(entry);
       total += rows;
     }
-    return batch;
+    return { batch, bounded: bounded || total >= cap };
   }
 
-  function start(batch: Pending[]): void {
+  function start(batch: Pending[], bounded: boolean): void {
     const instance = free.pop()!;
     const running: RunningBatch = { controller: new AbortController(), waiting: batch.length };
     for (const entry of batch) {
@@ -202,7 +212,7 @@ export function createScheduler(
       free.push(instance);
       pump();
     };
-    void run(instance, batch, running.controller.signal, release).finally(release);
+    void run(instance, batch, bounded, running.controller.signal, release).finally(release);
   }
 
   /**
@@ -211,7 +221,7 @@ export function createScheduler(
    * remote runtime) computes while the event loop writes, however many promise steps lie between here and the
    * socket. A runtime that computes synchronously in execute() runs its first slice before those answers go out.
    */
-  async function run(instance: ModelInstance, batch: Pending[], signal: AbortSignal, release: () => void): Promise<void> {
+  async function run(instance: ModelInstance, batch: Pending[], bounded: boolean, signal: AbortSignal, release: () => void): Promise<void> {
     const startedAt = clock.monotonic();
     const waits = batch.map((entry) => startedAt - entry.enqueuedAt);
     try {
@@ -225,7 +235,7 @@ export function createScheduler(
       const rows = rowsPerRequest.reduce((sum, n) => sum + n, 0);
       msPerRequest = msPerRequest === 0 ? execMs / batch.length : 0.8 * msPerRequest + (0.2 * execMs) / batch.length;
       if (aimd !== undefined) {
-        const limit = nextLimit(adaptiveLimit, { rows, execMs }, aimd);
+        const limit = nextLimit(adaptiveLimit, { rows, execMs: computeMsOf(results) ?? execMs, bounded }, aimd);
         if (limit !== adaptiveLimit) {
           adaptiveLimit = limit;
           call(() => hooks.onLimit?.(limit));
@@ -409,6 +419,16 @@ export function createScheduler(
   }
 
   return { enqueue, stats, refusal, drain };
+}
+
+/** The model's own compute time for a batch, when the instance measured it for every result (ExecuteResult.computeMs). */
+function computeMsOf(results: readonly ExecuteResult[]): number | undefined {
+  let total = 0;
+  for (const result of results) {
+    if (result.computeMs === undefined) return undefined;
+    total += result.computeMs;
+  }
+  return total;
 }
 
 function aimdParams(policy: BatchingPolicy, instanceMaxRows: number): AimdParams | undefined {

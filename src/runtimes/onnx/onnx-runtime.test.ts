@@ -67,6 +67,7 @@ runRuntimeConformance({
 
 describe('onnx runtime on a worker thread (options.execution: worker)', () => {
   const mlpDir = { path: path.join(examples, 'mlp/1'), files: ['model.onnx'] };
+  const mlpRequest = (rows: number) => ({ inputs: [{ name: 'input', datatype: 'FP32' as const, shape: [rows, 256], data: new Float32Array(rows * 256).map((_, i) => Math.cos(i)) }] });
 
   it('answers the same numbers as in-process, and keeps the event loop free while the model computes', async () => {
     const worker = await createOnnxRuntime().load({ name: 'mlp', version: '1', dir: mlpDir, options: { execution: 'worker' } }, silentContext);
@@ -113,7 +114,6 @@ describe('onnx runtime on a worker thread (options.execution: worker)', () => {
 
   it('skips a batch whose signal fired while it waited behind another, and still answers the one running', async () => {
     const instance = await createOnnxRuntime().load({ name: 'mlp', version: '1', dir: mlpDir, options: { execution: 'worker' } }, silentContext);
-    const mlpRequest = (rows: number) => ({ inputs: [{ name: 'input', datatype: 'FP32' as const, shape: [rows, 256], data: new Float32Array(rows * 256).map((_, i) => Math.cos(i)) }] });
     const running = instance.execute([mlpRequest(20_000)], new AbortController().signal); // tens of ms of compute
     const controller = new AbortController();
     const waiting = instance.execute([mlpRequest(4)], controller.signal);
@@ -126,6 +126,21 @@ describe('onnx runtime on a worker thread (options.execution: worker)', () => {
     const [small] = await kept;
     expect(small!.outputs[0]!.shape).toEqual([4, 10]);
     await instance.unload();
+  }, 60_000);
+
+  it('reports each run\'s compute time, measured on the thread, without its wait behind the run ahead', async () => {
+    const instance = await createOnnxRuntime().load({ name: 'mlp', version: '1', dir: mlpDir, options: { execution: 'worker' } }, silentContext);
+    const began = performance.now();
+    const ahead = instance.execute([mlpRequest(20_000)], new AbortController().signal);
+    const behind = instance.execute([mlpRequest(4)], new AbortController().signal).then((results) => ({ results, wallMs: performance.now() - began }));
+    const [[big], { results: [small], wallMs }] = await Promise.all([ahead, behind]);
+    expect(big!.computeMs).toBeGreaterThan(5); // 20,000 rows: tens of ms
+    expect(wallMs).toBeGreaterThan(big!.computeMs!); // the small run waited for the big one...
+    expect(small!.computeMs).toBeLessThan(big!.computeMs! / 10); // ...and does not count that wait as its own
+    const local = await createOnnxRuntime().load({ name: 'mlp', version: '1', dir: mlpDir, options: {} }, silentContext);
+    const [inProcess] = await local.execute([mlpRequest(4)], new AbortController().signal);
+    expect(inProcess!.computeMs).toBeUndefined(); // on this thread, execute()'s own time is the model's
+    await Promise.all([instance.unload(), local.unload()]);
   }, 60_000);
 
   it('carries FP16 and BYTES across the thread boundary', async () => {

@@ -68,7 +68,8 @@ async function loadOnnxModel(spec: ModelSpec, ctx: RuntimeContext): Promise<Mode
       const results: ExecuteResult[] = [];
       for (const request of batch) {
         try {
-          results.push({ outputs: await session.run(request.inputs, outputNames, inputsMovable, signal) });
+          const { outputs, computeMs } = await session.run(request.inputs, outputNames, inputsMovable, signal);
+          results.push(computeMs === undefined ? { outputs } : { outputs, computeMs });
         } catch (cause) {
           // On a worker thread, a batch that nobody waits for any more is skipped if it had not started.
           if (signal.aborted) throw ferryError('FERRY_ERR_CANCELLED');

@@ -20,8 +20,10 @@ createInProcessSession(start.file, start.settings).then(
         return;
       }
       try {
-        const outputs = await session.run(message.inputs, message.outputNames);
-        port.postMessage({ kind: 'result', id: message.id, outputs } satisfies RunReply, transferList(outputs));
+        const startedAt = performance.now();
+        const { outputs } = await session.run(message.inputs, message.outputNames);
+        const computeMs = performance.now() - startedAt;
+        port.postMessage({ kind: 'result', id: message.id, outputs, computeMs } satisfies RunReply, transferList(outputs));
       } catch (error) {
         port.postMessage({ kind: 'result', id: message.id, error: (error as Error).message } satisfies RunReply);
       }

@@ -11,8 +11,14 @@ export interface OnnxSession {
    * inputs no more, so a session on another thread may take their buffers (ModelInstance.execute says when).
    * `signal`: a session that queues runs skips one whose signal fired before it started, and throws instead.
    */
-  run(inputs: readonly Tensor[], outputNames: readonly string[], inputsMovable?: boolean, signal?: AbortSignal): Promise<Tensor[]>;
+  run(inputs: readonly Tensor[], outputNames: readonly string[], inputsMovable?: boolean, signal?: AbortSignal): Promise<SessionRun>;
   release(): Promise<void>;
+}
+
+export interface SessionRun {
+  readonly outputs: Tensor[];
+  /** Time the model computed, measured where it ran; a session on another thread sets it (see ExecuteResult.computeMs). */
+  readonly computeMs?: number;
 }
 
 export interface SessionSettings {
@@ -38,7 +44,7 @@ export async function createInProcessSession(file: string, settings: SessionSett
       const feeds: Record<string, ort.Tensor> = {};
       for (const input of inputs) feeds[input.name] = toOrt(input);
       const fetched = await session.run(feeds, outputNames as string[]);
-      return outputNames.map((name) => fromOrt(name, fetched[name]!));
+      return { outputs: outputNames.map((name) => fromOrt(name, fetched[name]!)) };
     },
     release: () => session.release(),
   };

@@ -1,7 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type ort from 'onnxruntime-node';
-import type { Tensor } from '../../tensor/index.ts';
-import type { OnnxSession, SessionSettings } from './session.ts';
+import type { OnnxSession, SessionRun, SessionSettings } from './session.ts';
 import { CANCEL_SLOTS, cancelMark, compactForTransfer, transferList, type RunReply, type RunRequest, type WorkerStart } from './worker-messages.ts';
 
 type Ready = { kind: 'ready'; inputMetadata: ort.InferenceSession.ValueMetadata[]; outputMetadata: ort.InferenceSession.ValueMetadata[] };
@@ -14,7 +13,7 @@ type Ready = { kind: 'ready'; inputMetadata: ort.InferenceSession.ValueMetadata[
 export async function createWorkerSession(file: string, settings: SessionSettings): Promise<OnnxSession> {
   const cancelled = new Int32Array(new SharedArrayBuffer(CANCEL_SLOTS * Int32Array.BYTES_PER_ELEMENT));
   const worker = new Worker(new URL('./session-worker.ts', import.meta.url), { workerData: { file, settings, cancelled } satisfies WorkerStart });
-  const pending = new Map<number, { resolve: (outputs: Tensor[]) => void; reject: (error: Error) => void }>();
+  const pending = new Map<number, { resolve: (run: SessionRun) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   let dead: Error | undefined;
 
@@ -40,7 +39,7 @@ export async function createWorkerSession(file: string, settings: SessionSetting
     pending.delete(message.id);
     if (message.skipped) waiter?.reject(new Error('cancelled before the worker thread started it'));
     else if (message.error !== undefined) waiter?.reject(new Error(message.error));
-    else waiter?.resolve(message.outputs as Tensor[]);
+    else waiter?.resolve({ outputs: message.outputs, computeMs: message.computeMs });
   });
   worker.on('error', (error) => failAll(error));
   worker.on('exit', (code) => failAll(new Error(`onnxruntime worker thread exited (${code})`)));
@@ -57,8 +56,8 @@ export async function createWorkerSession(file: string, settings: SessionSetting
       const cancel = () => Atomics.store(cancelled, id % CANCEL_SLOTS, cancelMark(id));
       signal?.addEventListener('abort', cancel, { once: true });
       const done = () => signal?.removeEventListener('abort', cancel);
-      return new Promise<Tensor[]>((resolve, reject) => {
-        pending.set(id, { resolve: (outputs) => (done(), resolve(outputs)), reject: (error) => (done(), reject(error)) });
+      return new Promise<SessionRun>((resolve, reject) => {
+        pending.set(id, { resolve: (run) => (done(), resolve(run)), reject: (error) => (done(), reject(error)) });
         worker.postMessage({ kind: 'run', id, inputs: moved, outputNames } satisfies RunRequest, transferList(moved));
       });
     },

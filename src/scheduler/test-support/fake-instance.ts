@@ -32,6 +32,8 @@ export interface FakeInstanceOptions {
   readonly fail?: (request: InferRequest) => Error | undefined;
   /** Real wall-clock delay per execution, in ms (for overlap tests). */
   readonly delayMs?: () => number;
+  /** The model's own compute time for a request of `rows` rows, reported as ExecuteResult.computeMs. */
+  readonly computeMs?: (rows: number) => number;
   /** Batches the instance accepts at once (ModelInstance.pipelineDepth). */
   readonly pipelineDepth?: number;
 }
@@ -94,7 +96,8 @@ export function fakeInstance(options: FakeInstanceOptions): FakeInstance {
         const results = batch.map((request) => {
           const failure = options.fail?.(request);
           if (failure !== undefined) throw failure;
-          return compute(request);
+          const result = compute(request);
+          return options.computeMs === undefined ? result : { ...result, computeMs: options.computeMs(request.inputs[0]?.shape[0] ?? 0) };
         });
         instance.results.push(results);
         return results;

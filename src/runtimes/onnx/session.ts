@@ -16,7 +16,7 @@ export interface OnnxSession {
 }
 
 export interface SessionRun {
-  readonly outputs: Tensor[];
+  readonly outputs: readonly Tensor[];
   /** Time the model computed, measured where it ran; a session on another thread sets it (see ExecuteResult.computeMs). */
   readonly computeMs?: number;
 }

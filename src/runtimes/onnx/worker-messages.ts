@@ -23,7 +23,7 @@ export interface RunRequest {
 }
 
 export type RunReply =
-  | { readonly kind: 'result'; readonly id: number; readonly outputs: Tensor[]; readonly computeMs: number; readonly error?: undefined; readonly skipped?: undefined }
+  | { readonly kind: 'result'; readonly id: number; readonly outputs: readonly Tensor[]; readonly computeMs: number; readonly error?: undefined; readonly skipped?: undefined }
   | { readonly kind: 'result'; readonly id: number; readonly error: string; readonly outputs?: undefined; readonly skipped?: undefined }
   /** The run was cancelled before the thread got to it, and never ran. */
   | { readonly kind: 'result'; readonly id: number; readonly skipped: true; readonly outputs?: undefined; readonly error?: undefined };

@@ -14,10 +14,10 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { Pool } from 'undici';
 import { materializeRepository } from '../test/fixtures/repos/materialize.ts';
 import { binaryBody } from './batching.ts';
 import { cpuSeconds, REPO_ROOT } from './lib/processes.ts';
+import { RawHttpPool, requestBytes } from './lib/raw-http-pool.ts';
 import { startWireCapture, type WireExchange } from './lib/wire-timing.ts';
 
 const ROWS = Number(process.env['OVERLOAD_ROWS'] ?? 128);
@@ -44,23 +44,17 @@ interface Outcome {
 }
 
 /**
- * undici's pool with no connection limit (a new keep-alive socket whenever none is free): several times cheaper
- * per request than node:http's client, which matters on a 2-core machine where the generator shares the CPU with
- * the server it measures.
+ * A keep-alive pool with no connection limit (a new socket whenever none is free), as lean per request as wrk: the
+ * generator shares the 2 cores with the server, and what it spends per request is CPU the server loses, more of it
+ * the higher the offered load (bench/lib/raw-http-pool.ts).
  */
-let pool: Pool | undefined;
+let pool: RawHttpPool | undefined;
 
-async function send(url: URL, body: Buffer, headers: Record<string, string>): Promise<Outcome> {
-  pool ??= new Pool(url.origin, { connections: null, pipelining: 1 });
+async function send(url: URL, request: Buffer): Promise<Outcome> {
+  pool ??= new RawHttpPool(Number(url.port), url.hostname);
   const began = performance.now();
-  try {
-    const response = await pool.request({ path: url.pathname, method: 'POST', headers, body });
-    await response.body.dump();
-    return { status: response.statusCode, ms: performance.now() - began, sentAt: began };
-  } catch (error) {
-    const failure = error as NodeJS.ErrnoException;
-    return { status: -1, error: failure.code ?? failure.message, ms: performance.now() - began, sentAt: began };
-  }
+  const answer = await pool.request(request);
+  return { status: answer.status, error: answer.error, ms: performance.now() - began, sentAt: began };
 }
 
 /** `inFlight` loops each sending the next request when its previous one is answered, for `seconds`. */
@@ -206,7 +200,8 @@ export async function main(): Promise<OverloadFigures> {
     const url = new URL(`${ferry.url}/v2/models/mlp/infer`);
     const data = Float32Array.from({ length: ROWS * 256 }, (_, i) => Math.sin(i * 0.37));
     const { body, headers } = binaryBody(data, ROWS);
-    const fire = () => send(url, body, { ...headers, 'ferry-timeout-ms': String(DEADLINE_MS) });
+    const request = requestBytes(url, { ...headers, 'ferry-timeout-ms': String(DEADLINE_MS) }, body);
+    const fire = () => send(url, request);
     const good = (o: Outcome) => o.status === 200 && o.ms <= DEADLINE_MS + SLACK_MS;
 
     console.log(`## Overload: MLP, ${ROWS} rows per request (binary), max_queue 16, slo_ms 4, ferry-timeout-ms ${DEADLINE_MS}, one onnxruntime thread (ferry.yaml)`);
@@ -233,11 +228,14 @@ export async function main(): Promise<OverloadFigures> {
       const capture = await startWireCapture(Number(new URL(ferry.url).port));
       const before = await readServer(ferry.url);
       const cpuBefore = cpuSeconds(pid);
+      const generatorBefore = process.cpuUsage();
       const began = performance.now();
       const overload = await openLoop(fire, rate, OVERLOAD_SECONDS);
       const wall = (performance.now() - began) / 1000;
       const wire = await capture?.stop();
       const busy = (cpuSeconds(pid) - cpuBefore) / wall;
+      const generatorCpu = process.cpuUsage(generatorBefore);
+      const generatorSeconds = (generatorCpu.user + generatorCpu.system) / 1e6;
       const after = await readServer(ferry.url);
       const shedServer = after.shed - before.shed;
       const expiredServer = after.expired - before.expired;
@@ -254,7 +252,8 @@ export async function main(): Promise<OverloadFigures> {
       // Good answers by the second of the run in which they were sent: a collapse shows as a falling series.
       const perSecond = Array.from({ length: Math.ceil(OVERLOAD_SECONDS) }, (_, second) => ok.filter((o) => good(o) && Math.floor((o.sentAt - began) / 1000) === second).length);
 
-      console.log(`overload ${factor}x: open loop at ${rate.toFixed(0)} req/s for ${OVERLOAD_SECONDS} s (last answer after ${wall.toFixed(1)} s; generator tick lag max ${ms(overload.maxTickLagMs)}; server ${(busy * 100).toFixed(0)}% of a core, its event-loop delay beyond the monitor's ${LOOP_MONITOR_INTERVAL_MS} ms interval p99 ${ms(after.loopLagP99Ms)} max ${ms(after.loopLagMaxMs)})`);
+      console.log(`overload ${factor}x: open loop at ${rate.toFixed(0)} req/s for ${OVERLOAD_SECONDS} s (last answer after ${wall.toFixed(1)} s; generator tick lag max ${ms(overload.maxTickLagMs)}; server ${(busy * 100).toFixed(0)}% of a core, its event-loop delay beyond the monitor's ${LOOP_MONITOR_INTERVAL_MS} ms interval p99 ${ms(after.loopLagP99Ms)} max ${ms(after.loopLagMaxMs)}; `
+        + `load generator ${(generatorSeconds / wall * 100).toFixed(0)}% of a core, ${(generatorSeconds * 1e6 / overload.outcomes.length).toFixed(0)} µs CPU/request)`);
       console.log(`  offered ${overload.outcomes.length}: 200 ${ok.length}, 429 ${shed.length}, 504 ${expired.length}, other ${other.length}   (server counted shed ${shedServer}, expired ${expiredServer})`);
       if (other.length > 0) {
         const reasons = new Map<string, number>();
@@ -280,7 +279,7 @@ export async function main(): Promise<OverloadFigures> {
     console.log(`load average after the bench: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
     return { peakGoodput: peak, runs };
   } finally {
-    await pool?.close();
+    pool?.close();
     pool = undefined;
     await ferry.stop();
     await repo.remove();

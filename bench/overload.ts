@@ -232,10 +232,11 @@ export async function main(): Promise<OverloadFigures> {
       const began = performance.now();
       const overload = await openLoop(fire, rate, OVERLOAD_SECONDS);
       const wall = (performance.now() - began) / 1000;
-      const wire = await capture?.stop();
-      const busy = (cpuSeconds(pid) - cpuBefore) / wall;
+      // Read before the capture is parsed, which this process also does.
       const generatorCpu = process.cpuUsage(generatorBefore);
       const generatorSeconds = (generatorCpu.user + generatorCpu.system) / 1e6;
+      const wire = await capture?.stop();
+      const busy = (cpuSeconds(pid) - cpuBefore) / wall;
       const after = await readServer(ferry.url);
       const shedServer = after.shed - before.shed;
       const expiredServer = after.expired - before.expired;

@@ -30,8 +30,10 @@ export default tseslint.config(
     'scheduler/ sits under the data plane'),
   layer(['src/cache/**'], ['protocol', 'models', 'dataplane', 'scheduler', 'repository', 'registry', 'cli', 'config', 'server.ts'],
     'cache/ stores results: it imports tensor/, errors/ and runtime types only'),
-  layer(['src/models/**', 'src/repository/**'], ['protocol', 'dataplane', 'cli', 'server.ts'],
-    'models/ and repository/ never see protocols'),
+  layer(['src/models/**', 'src/repository/**'], ['protocol', 'dataplane', 'registry', 'management', 'cli', 'server.ts'],
+    'models/ and repository/ never see protocols, and the mechanism never depends on the registry that drives it'),
+  layer(['src/registry/**'], ['protocol', 'dataplane', 'runtimes', 'scheduler', 'cache', 'management', 'cli', 'config', 'server.ts'],
+    'registry/ keeps records, fetches artifacts and drives the model manager: it imports models/, repository/, tensor/, errors/ and observe/'),
   layer(['src/dataplane/**'], ['protocol', 'cli', 'server.ts'], 'the data plane never sees protocols'),
   layer(['src/observe/**'], ['protocol', 'dataplane', 'models', 'runtimes', 'cli', 'server.ts'], 'observe/ is a leaf service'),
   {

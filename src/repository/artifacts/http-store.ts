@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { ReadableStream } from 'node:stream/web';
 import { ferryError, isFerryError } from '../../errors/index.ts';
 import { joinUrl, type ArtifactListing, type ArtifactStore } from './artifact-store.ts';
 
@@ -43,7 +44,7 @@ export class HttpArtifactStore implements ArtifactStore {
   async read(fileUri: string, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
     const response = await this.#request('GET', fileUri, signal);
     if (!response.body) return Readable.from([]);
-    return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    return Readable.fromWeb(response.body as ReadableStream<Uint8Array>);
   }
 
   async write(fileUri: string): Promise<void> {

@@ -8,7 +8,10 @@ import { ModelManager, type ExecutorFactory } from './models/index.ts';
 import { createLogger, type Logger } from './observe/logger.ts';
 import { FerryMetrics } from './observe/metrics.ts';
 import { acceptSocketCount, assertPortFree, closeServers, openExtraAcceptors } from './protocol/http/accept-sockets.ts';
-import { managementGuard } from './protocol/http/management-auth.ts';
+import { createAuthorizer, tokensFromConfig } from './protocol/http/management-auth.ts';
+import { managementRoutes } from './management/routes.ts';
+import { registerOpenApi } from './management/openapi.ts';
+import { serverRegistry } from './server-registry.ts';
 import { createInferFastPath, v2RestRoutes } from './protocol/v2-rest/index.ts';
 import { tfServingRestRoutes } from './protocol/tfserving-rest/index.ts';
 import { seldonRoutes } from './protocol/seldon/index.ts';
@@ -52,6 +55,12 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     threads: { intraOp: config.runtime.intra_op_threads, interOp: config.runtime.inter_op_threads },
   });
   const dataplane = new DataPlane(manager, { observer: metrics, serverVersion: FERRY_VERSION });
+  const registry = serverRegistry(config, logger.child({ component: 'registry' }));
+  const authorize = createAuthorizer({ tokens: tokensFromConfig(config.auth), allowLoopbackWithoutToken: config.auth.allow_loopback_without_token });
+  // Repository load/unload change what serves: the same rule as the registry's writes.
+  const authorizeManagement = (request: Parameters<typeof authorize>[0]) => {
+    authorize(request, 'write');
+  };
 
   let stopping: Promise<void> | undefined;
   const inferFastPath = createInferFastPath({ dataplane, bodyLimit: config.http.body_limit_bytes, stopping: () => stopping !== undefined });
@@ -92,10 +101,16 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     const { contentType, body } = await metrics.render();
     return reply.header('content-type', contentType).send(body);
   });
+  void registerOpenApi(http, FERRY_VERSION);
+  void http.register(managementRoutes, {
+    registry: () => registry.service(),
+    authorize,
+    servingStatus: () => ({ models: dataplane.repositoryIndex() }),
+  });
   void http.register(v2RestRoutes, {
     dataplane,
     bodyLimit: config.http.body_limit_bytes,
-    authorizeManagement: managementGuard(config.auth.token),
+    authorizeManagement,
   });
   void http.register(tfServingRestRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes });
   void http.register(seldonRoutes, {
@@ -111,7 +126,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   const grpc = config.grpc.enabled
     ? createGrpcServer({
       dataplane, host: config.http.host, port: config.grpc.port, maxMessageBytes: config.grpc.max_message_bytes,
-      authorizeManagement: managementGuard(config.auth.token), shutdownGraceMs: config.shutdown_grace_seconds * 1000,
+      authorizeManagement, shutdownGraceMs: config.shutdown_grace_seconds * 1000,
     })
     : undefined;
 
@@ -123,6 +138,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   return {
     config, dataplane, manager, metrics, http,
     async start() {
+      await registry.open();
       await manager.sync();
       let httpPort: number;
       let grpcPort: number | undefined;
@@ -141,6 +157,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
       } catch (error) {
         await Promise.all([http.close(), closeServers(extraAcceptors)]);
         await manager.close();
+        await registry.close();
         throw error;
       }
       manager.startPolling(config.poll_seconds);
@@ -161,6 +178,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
         }
         await manager.close();
         await executors.close();
+        await registry.close();
         logger.info('ferry stopped');
       })();
       return stopping;

@@ -60,6 +60,12 @@ export class ArtifactFetcher {
     return store;
   }
 
+  /** Throws FERRY_ERR_ARTIFACT_SOURCE_DENIED unless the source is allowed and some store reads it. */
+  checkSource(uri: string): void {
+    this.#options.allow.check(uri);
+    this.storeFor(uri);
+  }
+
   fetch(request: ArtifactRequest, signal?: AbortSignal): Promise<FetchedArtifact> {
     const key = request.digest ?? `source:${request.source}`;
     let running = this.#inFlight.get(key);

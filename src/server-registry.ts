@@ -1,18 +1,26 @@
+import path from 'node:path';
 import { registryPaths, type FerryConfig } from './config/index.ts';
-import { ferryError } from './errors/index.ts';
+import { ferryError, isFerryError } from './errors/index.ts';
+import { repositorySource } from './models/index.ts';
 import type { Logger } from './observe/logger.ts';
-import { describeStoreUrl, openRegistryStore, RegistryService } from './registry/index.ts';
+import {
+  describeStoreUrl, MlflowRegistryClient, openRegistryStore, RegistryHealth, RegistryService, RegistrySource, RegistryWatcher,
+  type ModelRef, type ModelVersion, type RegistryHealthState,
+} from './registry/index.ts';
 import {
   ArtifactFetcher, HttpArtifactStore, LocalArtifactStore, S3ArtifactStore, SourceAllowList,
 } from './repository/artifacts/index.ts';
 
-/** The registry as the server holds it: opened (and migrated) at start, closed at stop. */
+/** The registry as the server holds it: the store (opened and migrated at start), the source, the watcher. */
 export interface ServerRegistry {
-  readonly enabled: boolean;
   readonly fetcher: ArtifactFetcher;
-  /** The open registry; FERRY_ERR_REGISTRY_UNAVAILABLE before start or when disabled. */
+  readonly health: RegistryHealth;
+  /** What the model manager serves: the repository, with registry-backed models following their references. */
+  readonly source: RegistrySource;
+  /** The open registry; FERRY_ERR_REGISTRY_UNAVAILABLE before it opens or when disabled. */
   service(): RegistryService;
-  open(): Promise<void>;
+  /** Opens the store; when it cannot be reached, keeps trying in the background and starts anyway. */
+  open(refresh: (models: readonly string[]) => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -23,8 +31,8 @@ export function mlflowHeaders(mlflow: FerryConfig['registry']['mlflow']): Record
   return {};
 }
 
-/** Composition-root wiring of the registry: its store, the artifact stores, allow-list and fetcher. */
-export function serverRegistry(config: Readonly<FerryConfig>, logger: Logger): ServerRegistry {
+/** Composition-root wiring of the registry: store, artifact stores, allow-list, fetcher, source and watcher. */
+export function serverRegistry(config: Readonly<FerryConfig>, logger: Logger, onHealth: (state: RegistryHealthState) => void): ServerRegistry {
   const paths = registryPaths(config);
   const tracking = config.registry.mlflow.tracking_uri;
   const allow = new SourceAllowList([paths.artifactRoot, ...config.registry.artifacts.allow, ...(tracking ? [tracking] : [])]);
@@ -45,21 +53,76 @@ export function serverRegistry(config: Readonly<FerryConfig>, logger: Logger): S
     maxBytes: config.registry.artifacts.max_bytes,
     maxFiles: config.registry.artifacts.max_files,
   });
+  const health = new RegistryHealth();
+  health.onChange(onHealth);
   let service: RegistryService | undefined;
-  return {
-    enabled: config.registry.enabled,
+  let watcher: RegistryWatcher | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let closed = false;
+  const mlflow = tracking ? new MlflowRegistryClient({ trackingUri: tracking, headers: trackingHeaders }) : undefined;
+  const resolve = (ref: ModelRef): Promise<ModelVersion> => {
+    if (mlflow) return mlflow.resolve(ref);
+    if (!service) return Promise.reject(ferryError('FERRY_ERR_REGISTRY_UNAVAILABLE', { detail: config.registry.enabled ? 'the registry store is not open' : 'registry.enabled is false' }));
+    return service.resolve(ref);
+  };
+  const source = new RegistrySource({
+    base: repositorySource(path.resolve(config.model_repository)),
+    pinned: config.models,
+    resolve,
     fetcher,
+    health,
+    logger,
+  });
+  const pollMs = config.registry.poll_seconds * 1000;
+
+  const startWatching = async (refresh: (models: readonly string[]) => Promise<void>) => {
+    const store = service?.store;
+    const poller = mlflow
+      // An MLflow server cannot push: every poll re-resolves the followed models (resolution is cheap).
+      ? new RegistryWatcher({ store: { lastChangeId: async () => Date.now(), subscribe: async () => undefined } as never, pollMs, health, logger, onChange: () => refresh([...source.followed().keys()]) })
+      : store ? new RegistryWatcher({ store, pollMs, health, logger, onChange: () => refresh([...source.followed().keys()]) }) : undefined;
+    watcher = poller;
+    await poller?.start();
+  };
+
+  return {
+    fetcher, health, source,
     service() {
-      if (!service) throw ferryError('FERRY_ERR_REGISTRY_UNAVAILABLE', { detail: config.registry.enabled ? 'not open yet' : 'registry.enabled is false' });
+      if (!service) throw ferryError('FERRY_ERR_REGISTRY_UNAVAILABLE', { detail: config.registry.enabled ? 'the registry store is not open (yet)' : 'registry.enabled is false' });
       return service;
     },
-    async open() {
-      if (!config.registry.enabled || service) return;
-      const store = await openRegistryStore(paths.store);
-      service = new RegistryService(store, fetcher);
-      logger.info({ store: describeStoreUrl(paths.store), kind: store.kind }, 'model registry open');
+    async open(refresh) {
+      if (!config.registry.enabled) {
+        if (mlflow) await startWatching(refresh);
+        return;
+      }
+      const attempt = async (delayMs: number): Promise<void> => {
+        try {
+          const store = await openRegistryStore(paths.store);
+          if (closed) {
+            await store.close();
+            return;
+          }
+          service = new RegistryService(store, fetcher);
+          health.ok();
+          logger.info({ store: describeStoreUrl(paths.store), kind: store.kind }, 'model registry open');
+          await startWatching(refresh);
+          if (delayMs > 0) await refresh([...source.followed().keys()]);
+        } catch (error) {
+          if (!isFerryError(error) || error.code !== 'FERRY_ERR_REGISTRY_UNAVAILABLE') throw error;
+          health.failed(error.message);
+          const next = Math.min(30_000, Math.max(1000, delayMs * 2));
+          logger.warn({ reason: error.message, retry_ms: next }, 'model registry unreachable at start; serving the repository, retrying');
+          retry = setTimeout(() => void attempt(next).catch((e: unknown) => logger.error({ err: e }, 'opening the model registry failed')), next);
+          retry.unref();
+        }
+      };
+      await attempt(0);
     },
     async close() {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      await watcher?.stop();
       const open = service;
       service = undefined;
       await open?.store.close();

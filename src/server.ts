@@ -47,15 +47,22 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   const logger = options.logger ?? createLogger(config.log_level);
   const metrics = new FerryMetrics();
   const executors = servingExecutorFactory(metrics, logger, config.cache.url);
+  // The health callback runs only once the server starts, after `dataplane` below exists.
+  const registry = serverRegistry(config, logger.child({ component: 'registry' }), (state) => {
+    metrics.registryHealth.reachable.set(state.reachable ? 1 : 0);
+    if (!state.reachable) metrics.registryHealth.failures.inc();
+    if (state.lastContact !== undefined) metrics.registryHealth.lastContact.set(state.lastContact / 1000);
+    dataplane.setDegraded('registry', state.reachable ? undefined : { detail: state.detail, failures: state.failures, ...(state.lastContact ? { last_contact: new Date(state.lastContact).toISOString() } : {}) });
+  });
   const manager = new ModelManager({
     root: path.resolve(config.model_repository),
+    source: registry.source,
     runtimes: options.runtimes ?? builtinRuntimes(),
     executorFactory: options.executorFactory ?? executors.factory,
     logger,
     threads: { intraOp: config.runtime.intra_op_threads, interOp: config.runtime.inter_op_threads },
   });
   const dataplane = new DataPlane(manager, { observer: metrics, serverVersion: FERRY_VERSION });
-  const registry = serverRegistry(config, logger.child({ component: 'registry' }));
   const authorize = createAuthorizer({ tokens: tokensFromConfig(config.auth), allowLoopbackWithoutToken: config.auth.allow_loopback_without_token });
   // Repository load/unload change what serves: the same rule as the registry's writes.
   const authorizeManagement = (request: Parameters<typeof authorize>[0]) => {
@@ -105,7 +112,14 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   void http.register(managementRoutes, {
     registry: () => registry.service(),
     authorize,
-    servingStatus: () => ({ models: dataplane.repositoryIndex() }),
+    servingStatus: () => ({
+      registry: registry.health.state,
+      models: manager.models().map((m) => ({
+        name: m.name,
+        origin: m.origin,
+        versions: [...m.versions.values()].sort((a, b) => b.version - a.version).map((v) => ({ version: v.version, state: v.state, ...(v.reason ? { reason: v.reason } : {}) })),
+      })),
+    }),
   });
   void http.register(v2RestRoutes, {
     dataplane,
@@ -138,7 +152,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   return {
     config, dataplane, manager, metrics, http,
     async start() {
-      await registry.open();
+      await registry.open((models) => manager.refresh(models));
       await manager.sync();
       let httpPort: number;
       let grpcPort: number | undefined;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.ts';
+import { ferryError } from '../errors/index.ts';
 import { createServer } from '../server.ts';
 import { pinHeapGrowing } from './heap-growing.ts';
 
@@ -10,6 +11,9 @@ interface ServeFlags {
   pollSeconds?: string;
   logLevel?: string;
   config?: string;
+  model?: string[];
+  dataDir?: string;
+  registryStore?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -23,6 +27,9 @@ export function registerServe(program: Command): void {
     .option('--poll-seconds <n>', 'repository re-scan interval in seconds, 0 = off (default 5)')
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent (default info)')
     .option('--config <file>', 'ferry.yaml to read (default ./ferry.yaml when present)')
+    .option('--model <name=uri>', 'serve a model from the registry, following the reference (repeatable): fraud=models:/fraud@champion', collect, [])
+    .option('--data-dir <dir>', 'where the SQLite registry and artifact cache live (default ./ferry-data)')
+    .option('--registry-store <url>', 'registry store: sqlite:<file> or postgres://... (default sqlite:<data-dir>/registry.db)')
     .action(async (dir: string | undefined, flags: ServeFlags) => {
       const config = loadConfig({
         file: flags.config,
@@ -32,6 +39,9 @@ export function registerServe(program: Command): void {
           log_level: flags.logLevel,
           http: { host: flags.host, port: numberFlag(flags.httpPort) },
           grpc: { port: numberFlag(flags.grpcPort) },
+          data_dir: flags.dataDir,
+          registry: flags.registryStore === undefined ? undefined : { store: flags.registryStore },
+          models: modelFlags(flags.model ?? []),
         },
       });
       pinHeapGrowing(config.runtime.heap_growing_percent);
@@ -49,6 +59,22 @@ export function registerServe(program: Command): void {
       process.on('SIGINT', () => shutdown('SIGINT'));
       await server.start();
     });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** `--model fraud=models:/fraud@champion` flags as the `models` map; none leaves ferry.yaml's. */
+function modelFlags(flags: readonly string[]): Record<string, string> | undefined {
+  if (flags.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const flag of flags) {
+    const at = flag.indexOf('=');
+    if (at <= 0) throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `--model '${flag}' must be name=models:/...` });
+    out[flag.slice(0, at)] = flag.slice(at + 1);
+  }
+  return out;
 }
 
 function numberFlag(value: string | undefined): number | string | undefined {

@@ -1,5 +1,6 @@
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { TallyHistogram, type TallySeries } from './tally-histogram.ts';
+import { RegistryMetrics } from './registry-metrics.ts';
 import { ServingMetrics } from './serving-metrics.ts';
 
 type InferLabel = 'model' | 'version' | 'protocol' | 'status';
@@ -20,6 +21,7 @@ export interface InferMetricEvent {
 export class FerryMetrics {
   readonly registry = new Registry();
   readonly serving = new ServingMetrics(this.registry);
+  readonly registryHealth = new RegistryMetrics(this.registry);
   readonly #latency: TallyHistogram<InferLabel>;
   /**
    * Each series' labels and latency tally. The label sets are bounded: model names come from the repository (the

@@ -4,3 +4,7 @@ export { openRegistryStore, describeStoreUrl } from './open-store.ts';
 export { checkAlias, checkModelName, checkStage, checkVersion } from './validate.ts';
 export { RegistryService } from './service.ts';
 export { parseModelsUri, formatModelRef, type ModelRef } from './models-uri.ts';
+export { RegistryHealth, type RegistryHealthState } from './health.ts';
+export { RegistrySource } from './registry-source.ts';
+export { RegistryWatcher } from './watcher.ts';
+export { MlflowRegistryClient } from './mlflow-client.ts';

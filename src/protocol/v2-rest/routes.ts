@@ -22,7 +22,10 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
 
   app.get('/v2', async () => dataplane.serverMetadata());
   app.get('/v2/health/live', async (_req, reply) => reply.code(dataplane.live() ? 200 : 503).send({ live: dataplane.live() }));
-  app.get('/v2/health/ready', async (_req, reply) => reply.code(dataplane.ready() ? 200 : 503).send({ ready: dataplane.ready() }));
+  app.get('/v2/health/ready', async (_req, reply) => {
+    const degraded = dataplane.degraded();
+    return reply.code(dataplane.ready() ? 200 : 503).send({ ready: dataplane.ready(), ...(Object.keys(degraded).length ? { degraded } : {}) });
+  });
 
   const metadata = async (req: FastifyRequest<{ Params: ModelParams }>) => dataplane.modelMetadata(req.params.model, { version: req.params.version });
   app.get('/v2/models/:model', metadata);

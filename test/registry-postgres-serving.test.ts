@@ -119,7 +119,7 @@ describe.runIf(reachable)('serving from a PostgreSQL registry', () => {
     await waitUntil(async () => (await readiness()).degraded?.registry !== undefined, 10_000, 'degraded readiness');
     const ready = await fetch(`${ferry.url}/v2/health/ready`);
     expect(ready.status).toBe(200);
-    expect((await ready.json()).degraded.registry.detail).toMatch(/model registry unavailable/);
+    expect(((await ready.json()) as { degraded: { registry: { detail: string } } }).degraded.registry.detail).toMatch(/model registry unavailable/);
     const metrics = await (await fetch(`${ferry.url}/metrics`)).text();
     expect(metrics).toMatch(/^ferry_registry_reachable 0$/m);
     expect(Number(/^ferry_registry_failures_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);

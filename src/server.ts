@@ -10,6 +10,7 @@ import { FerryMetrics } from './observe/metrics.ts';
 import { acceptSocketCount, assertPortFree, closeServers, openExtraAcceptors } from './protocol/http/accept-sockets.ts';
 import { createAuthorizer, tokensFromConfig } from './protocol/http/management-auth.ts';
 import { managementRoutes } from './management/routes.ts';
+import { mlflowRegistryRoutes } from './management/mlflow-registry.ts';
 import { registerOpenApi } from './management/openapi.ts';
 import { serverRegistry } from './server-registry.ts';
 import { createInferFastPath, v2RestRoutes } from './protocol/v2-rest/index.ts';
@@ -121,6 +122,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
       })),
     }),
   });
+  void http.register(mlflowRegistryRoutes, { registry: () => registry.service(), authorize });
   void http.register(v2RestRoutes, {
     dataplane,
     bodyLimit: config.http.body_limit_bytes,

@@ -8,3 +8,4 @@ export { RegistryHealth, type RegistryHealthState } from './health.ts';
 export { RegistrySource } from './registry-source.ts';
 export { RegistryWatcher } from './watcher.ts';
 export { MlflowRegistryClient } from './mlflow-client.ts';
+export { likeToRegExp } from './sql/rows.ts';

@@ -114,7 +114,12 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     registry: () => registry.service(),
     authorize,
     servingStatus: () => ({
-      registry: registry.health.state,
+      registry: {
+        reachable: registry.health.state.reachable,
+        failures: registry.health.state.failures,
+        ...(registry.health.state.detail ? { detail: registry.health.state.detail } : {}),
+        ...(registry.health.state.lastContact ? { last_contact: new Date(registry.health.state.lastContact).toISOString() } : {}),
+      },
       models: manager.models().map((m) => ({
         name: m.name,
         origin: m.origin,

@@ -21,6 +21,21 @@ describe('configuration', () => {
     expect(config.repository).toEqual({ allowed_paths: [], load_memory_mb: 2048, load_timeout_seconds: 120 });
   });
 
+  it('names the line and column of a YAML syntax error but never quotes the file: the line may hold the token', () => {
+    const secret = '0123456789abcdef-secret';
+    for (const text of [`auth:\n  token: ${secret}: x\n`, `auth: {token: ${secret}\n`, `auth:\n token: ${secret}\n  port: 1\n`]) {
+      const file = yamlFile(text);
+      let message = '';
+      try {
+        loadConfig({ env: {}, file });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(new RegExp(`^invalid configuration: ${file}: .* at line \\d+, column \\d+$`));
+      expect(message).not.toContain(secret);
+    }
+  });
+
   it('reads repository.allowed_paths from ferry.yaml, or from FERRY_REPOSITORY_ALLOWED_PATHS separated like PATH', () => {
     expect(loadConfig({ env: {}, file: yamlFile('repository:\n  allowed_paths: [/mnt/models, /srv/shared]\n') }).repository.allowed_paths).toEqual(['/mnt/models', '/srv/shared']);
     expect(loadConfig({ env: { FERRY_REPOSITORY_ALLOWED_PATHS: '/mnt/models:/srv/shared:' } }).repository.allowed_paths).toEqual(['/mnt/models', '/srv/shared']);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ferryError } from '../errors/index.ts';
+import { ferryError, yamlErrorSummary } from '../errors/index.ts';
 import { configSchema, type FerryConfig } from './schema.ts';
 
 /** FERRY_* environment variables and the config path each sets. */
@@ -59,13 +59,14 @@ function readFile(file: string | undefined): Tree {
   } catch (error) {
     throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `cannot read ${path}: ${(error as Error).message}` });
   }
+  let parsed: unknown;
   try {
-    const parsed: unknown = parseYaml(text) ?? {};
-    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the document must be a mapping');
-    return parsed as Tree;
+    parsed = parseYaml(text) ?? {};
   } catch (error) {
-    throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `${path}: ${(error as Error).message}` });
+    throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `${path}: ${yamlErrorSummary(error)}` });
   }
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `${path}: the document must be a mapping` });
+  return parsed as Tree;
 }
 
 function readEnv(env: NodeJS.ProcessEnv): Tree {

@@ -1,5 +1,5 @@
 import { realpathSync } from 'node:fs';
-import { ferryError, isFerryError } from '../errors/index.ts';
+import { ferryError, isFerryError, redactSecrets } from '../errors/index.ts';
 import {
   DEFAULT_VERSION_POLICY, describeIoError, parseModelConfig, repositoryRelative, scanModel, scanRepository, ScanRefusal, selectVersions,
   type ModelConfig, type RepositoryModel,
@@ -294,12 +294,12 @@ export class ModelManager {
     return served;
   }
 
-  /** `text` with the repository's absolute paths made relative to it (reasons reach unauthenticated clients). */
+  /** `text` with the repository's absolute paths made relative to it and secrets masked (reasons reach unauthenticated clients). */
   #relative(text: string): string {
     const { root } = this.#options;
     const roots = [root, realpathOr(root)];
     const allowed = (this.#options.allowedPaths ?? []).flatMap((p) => [p, realpathOr(p)]);
-    return repositoryRelative(text, roots, allowed);
+    return redactSecrets(repositoryRelative(text, roots, allowed));
   }
 
   async #loadInstance(model: ManagedModel, version: number, runtime: Runtime, dir: ModelDir): Promise<ModelInstance> {

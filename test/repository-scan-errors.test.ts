@@ -46,7 +46,7 @@ describe('scan errors stay with their version', () => {
     expect(ferry.server.manager.model('simple').versions.get(1)).toBe(served);
     const response = await fetch(`${ferry.url}/v2/models/simple/infer`, { method: 'POST', body: JSON.stringify(simpleRequest()) });
     expect(response.status).toBe(200);
-    expect((await response.json()).model_version).toBe('1');
+    expect(((await response.json()) as { model_version: string }).model_version).toBe('1');
   }, 60_000);
 
   it('a version folder of exactly 10,000 files loads; one more file keeps it serving, with the reason in its status', async () => {
@@ -62,7 +62,7 @@ describe('scan errors stay with their version', () => {
       reason: 'serving the files loaded before; the folder could not be scanned: the version folder holds more than 10000 files',
     });
     const response = await fetch(`${ferry.url}/v2/models/simple/infer`, { method: 'POST', body: JSON.stringify(simpleRequest()) });
-    expect((await response.json()).model_version).toBe('2');
+    expect(((await response.json()) as { model_version: string }).model_version).toBe('2');
     await rm(path.join(root, 'simple', '2', 'extra', 'one-more'));
     await ferry.server.manager.sync();
     expect(version2()).toEqual({ version: '2', state: 'AVAILABLE' });

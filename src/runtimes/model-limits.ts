@@ -13,5 +13,8 @@ export const MAX_CATEGORY_SET_BYTES = 64 * 2 ** 20;
 /** Nesting of a JSON model document (XGBoost and ferry-sklearn files nest a few levels; pipelines a few more). */
 export const MAX_JSON_DEPTH = 256;
 
+/** Dimensions of a tensor a model declares (ONNX sets no limit; real models use a handful). */
+export const MAX_RANK = 64;
+
 /** Nesting of XML elements in a PMML document (a TreeModel nests one level per tree level). */
 export const MAX_XML_DEPTH = 512;

@@ -490,6 +490,16 @@ const ONNX_CASES: HostileCase[] = [
     build: (ctx) => onnxModel(ctx, onnx.hugeDeclaredDims(ctx.original, 2n ** 40n)),
   },
   {
+    name: 'onnx_unsafe_dim', runtime: 'onnx', title: 'inputs declaring 2^53 + 1 columns (not a safe integer)',
+    expect: { refused: /value 'INPUT0' declares dimension 9007199254740992, beyond 2\^53 - 1/ },
+    build: (ctx) => onnxModel(ctx, onnx.hugeDeclaredDims(ctx.original, 2n ** 53n + 1n)),
+  },
+  {
+    name: 'onnx_rank', runtime: 'onnx', title: 'inputs of rank 100',
+    expect: { refused: /value 'INPUT0' has 100 dimensions, more than the limit of 64/ },
+    build: (ctx) => onnxModel(ctx, onnx.extraDims(ctx.original, 98)),
+  },
+  {
     name: 'onnx_absurd_initializer', runtime: 'onnx', title: 'an initializer declaring 2^62 elements and holding 4 bytes',
     expect: { refused: /failed to load model 'onnx_absurd_initializer'/ },
     build: (ctx) => onnxModel(ctx, onnx.absurdInitializer(ctx.original)),

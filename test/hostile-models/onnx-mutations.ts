@@ -43,6 +43,21 @@ export function hugeDeclaredDims(model: Buffer, size: bigint): Buffer {
   return withGraph(model, graph);
 }
 
+/** Every input and output declares `extra` more dimensions of size 1 after its two. */
+export function extraDims(model: Buffer, extra: number): Buffer {
+  const reshape = (valueInfo: Buffer): Field[] => {
+    const info = decodeMessage(valueInfo);
+    const type = subMessage(info, VALUE_INFO.type);
+    const tensor = subMessage(type, TYPE.tensor);
+    const shape = [...subMessage(tensor, TENSOR_TYPE.shape), ...Array.from({ length: extra }, () => bytesField(SHAPE.dim, [varintField(DIM.value, 1)]))];
+    const newTensor = replaceField(tensor, TENSOR_TYPE.shape, 0, bytesField(TENSOR_TYPE.shape, shape));
+    const newType = replaceField(type, TYPE.tensor, 0, bytesField(TYPE.tensor, newTensor));
+    return replaceField(info, VALUE_INFO.type, 0, bytesField(VALUE_INFO.type, newType));
+  };
+  const graph = graphOf(model).map((f) => (f.wire === 2 && (f.no === GRAPH.input || f.no === GRAPH.output) ? bytesField(f.no, reshape(f.value)) : f));
+  return withGraph(model, graph);
+}
+
 /** The Sub node reads an INT32 initializer 'W' instead of INPUT1; `tensor` describes W (dims, data or external data). */
 function withWeights(model: Buffer, tensor: readonly Field[]): Buffer {
   const graph = graphOf(model);

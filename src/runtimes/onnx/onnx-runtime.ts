@@ -1,6 +1,7 @@
 import type ort from 'onnxruntime-node';
 import { ferryError } from '../../errors/index.ts';
 import type { InferRequest, TensorMetadata } from '../../tensor/index.ts';
+import { MAX_RANK } from '../model-limits.ts';
 import { resolveModelFile } from '../model-path.ts';
 import type { ExecuteResult, ModelDir, ModelInstance, ModelSignature, ModelSpec, Runtime, RuntimeContext } from '../runtime.ts';
 import { v2FromOrt } from './datatypes.ts';
@@ -97,6 +98,15 @@ function describe(spec: ModelSpec, meta: ort.InferenceSession.ValueMetadata): Te
   if (!datatype) {
     throw ferryError('FERRY_ERR_UNSUPPORTED_MODEL', { model: spec.name, detail: `value '${meta.name}' has element type ${meta.type}, which Ferry does not serve` });
   }
-  return { name: meta.name, datatype, shape: meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) };
+  // The metadata Ferry serves and validates requests against: a rank and dimensions a request could match.
+  if (meta.shape.length > MAX_RANK) {
+    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `value '${meta.name}' has ${meta.shape.length} dimensions, more than the limit of ${MAX_RANK}` });
+  }
+  const shape = meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1));
+  const unsafe = shape.find((d) => !Number.isSafeInteger(d));
+  if (unsafe !== undefined) {
+    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `value '${meta.name}' declares dimension ${unsafe}, beyond 2^53 - 1` });
+  }
+  return { name: meta.name, datatype, shape };
 }
 

@@ -44,7 +44,8 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
     const status = dataplane.modelStatus(model);
     const message = readMessage(req);
     if (!isJsonObject(message)) throw invalidRequest('a Feedback message must be a JSON object');
-    const reward = message['reward'] ?? 0;
+    const given = message['reward'] ?? 0;
+    const reward = typeof given === 'bigint' ? Number(given) : given; // a long integer literal (exact JSON parsing)
     if (typeof reward !== 'number' || !Number.isFinite(reward)) throw invalidRequest("'reward' must be a number");
     options.onFeedback?.(model, reward);
     const version = status.versions.find((v) => v.state === 'AVAILABLE')?.version ?? '';

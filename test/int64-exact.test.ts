@@ -18,7 +18,10 @@ const url = (p: string) => `${ferry.url}${p}`;
 
 beforeAll(async () => {
   c = JSON.parse(await readFile(path.join(REPO_ROOT, 'test/fixtures/onnx/exact.reference.json'), 'utf8')).wide_ints;
-  ferry = await startWithModels({ wide_ints: { source: { folder: path.join(REPO_ROOT, 'test/fixtures/onnx/exact-models/wide_ints') } } }, [], { grpc: true });
+  ferry = await startWithModels({
+    wide_ints: { source: { folder: path.join(REPO_ROOT, 'test/fixtures/onnx/exact-models/wide_ints') } },
+    half_plus_two: { source: { example: 'half_plus_two' } },
+  }, [], { grpc: true });
   grpc = grpcClient('inference.GRPCInferenceService', `127.0.0.1:${ferry.ports.grpcPort}`);
 });
 afterAll(async () => {
@@ -155,11 +158,20 @@ describe('64-bit values that cannot be exact are refused, never rounded', () => 
     expect(mlflow.json.message).toMatch(/9223372036854775808 is not within the range of INT64/);
   });
 
-  it('a request parameter beyond 2^53 is refused as on gRPC', async () => {
-    const r = await send(url('/v2/models/wide_ints/infer'), {
+  it('a request parameter beyond 2^53 is refused as on gRPC, whatever the tensors', async () => {
+    const wide = await send(url('/v2/models/wide_ints/infer'), {
       body: '{"parameters":{"seed":9007199254740993},"inputs":[{"name":"signed","datatype":"INT64","shape":[1],"data":[1]},{"name":"unsigned","datatype":"UINT64","shape":[1],"data":[1]}]}',
     });
-    expect(r.status).toBe(400);
-    expect(r.json.error).toBe("parameter 'seed': integer parameters must lie within ±2^53");
+    const float = await send(url('/v2/models/half_plus_two/infer'), { body: '{"parameters":{"seed":9007199254740993},"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}]}' });
+    for (const r of [wide, float]) {
+      expect(r.status).toBe(400);
+      expect(r.json.error).toBe("parameter 'seed': integer parameters must lie within ±2^53");
+    }
+  });
+
+  it('Seldon echoes long integers in meta tags exactly, for any model', async () => {
+    const r = await send(url('/seldon/half_plus_two/api/v1.0/predictions'), { body: '{"data":{"ndarray":[1.0]},"meta":{"tags":{"trace":4611686018427387905,"n":[18446744073709551615]}}}' });
+    expect(r.status).toBe(200);
+    expect(r.text).toContain('"tags":{"trace":4611686018427387905,"n":[18446744073709551615]}');
   });
 });

@@ -420,6 +420,16 @@ const PMML_CASES: HostileCase[] = [
     build: (ctx) => pmml(ctx, text(ctx).replace('<Header description', `<Header>${'<Extension>'.repeat(100_000)}${'</Extension>'.repeat(100_000)}</Header>\n  <Header description`)),
   },
   {
+    name: 'pmml_field_cycle', runtime: 'pmml', title: 'derived fields defined in terms of each other (a cycle)',
+    expect: { refused: /model\.pmml: <FieldRef> at line \d+: field 'a' is defined in terms of itself/ },
+    build: (ctx) => {
+      const field = (name: string, other: string) =>
+        `<DerivedField name="${name}" optype="continuous" dataType="double"><Apply function="+"><FieldRef field="${other}"/><Constant>1</Constant></Apply></DerivedField>`;
+      const dictionary = `<TransformationDictionary>${field('a', 'b')}${field('b', 'a')}</TransformationDictionary>`;
+      return pmml(ctx, text(ctx).replace('</DataDictionary>', `</DataDictionary>\n  ${dictionary}`).replaceAll('NumericPredictor name="bill_length_mm"', 'NumericPredictor name="a"'));
+    },
+  },
+  {
     name: 'pmml_deep_apply', runtime: 'pmml', title: 'a feature through 300 nested Apply elements',
     expect: { served: 'as-original' },
     build: (ctx) => pmml(ctx, deepApply(text(ctx), 300)),

@@ -1,5 +1,5 @@
 /**
- * Issue 5, "Throughput under a latency objective": the example MLP (256-512-512-10) under 128 concurrent
+ * Throughput under a latency objective: the example MLP (256-512-512-10) under 128 concurrent
  * connections, batching on (`adaptive`, the default) against batching off (`batching: off`, a second model name in
  * the same server), with the binary tensor extension and with JSON. The same run measures in-process
  * onnxruntime-node on the same model at batch 1..256 and prints Ferry's rows/s as a fraction of its best.

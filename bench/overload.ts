@@ -1,5 +1,5 @@
 /**
- * Issue 5, "Throughput under a latency objective", overload half: the example MLP with `max_queue` and an execution
+ * Throughput under a latency objective, overload half: the example MLP with `max_queue` and an execution
  * objective (test/fixtures/repos/overload/mlp/model.yaml), every request carrying a deadline (`ferry-timeout-ms`).
  *
  * 1. Capacity: closed loop (CLOSED_LOOP requests in flight) for a few seconds: peak goodput (200s within deadline).

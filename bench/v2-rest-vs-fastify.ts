@@ -2,7 +2,7 @@
  * V2 JSON infer on the two-input `simple` model at batch 1 with 64 connections, against a bare Fastify route that
  * answers a fixed 60-byte JSON, measured one after the other in the same run. Prints both and their ratio.
  *
- * The headline ratio is measured with autocannon, as issue 2 specifies. autocannon runs in this process and on a
+ * The headline ratio is measured with autocannon. autocannon runs in this process and on a
  * 2-core machine is close to its own limit at these rates, so when `wrk` is on PATH the same pair is measured again
  * with wrk (same interleaving, shorter slices) and printed as a second, server-bound block (BENCH_LOAD=autocannon
  * skips it).

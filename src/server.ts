@@ -20,6 +20,7 @@ import { mlflowRoutes } from './protocol/mlflow/index.ts';
 import { createGrpcServer } from './protocol/v2-grpc/index.ts';
 import { builtinRuntimes } from './runtimes/builtin.ts';
 import type { Runtime } from './runtimes/runtime.ts';
+import { LoadSandbox } from './runtimes/sandbox/load-sandbox.ts';
 import { servingExecutorFactory } from './server-executors.ts';
 import { FERRY_VERSION } from './version.ts';
 
@@ -55,10 +56,12 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     if (state.lastContact !== undefined) metrics.registryHealth.lastContact.set(state.lastContact / 1000);
     dataplane.setDegraded('registry', state.reachable ? undefined : { detail: state.detail, failures: state.failures, ...(state.lastContact ? { last_contact: new Date(state.lastContact).toISOString() } : {}) });
   });
+  const sandbox = new LoadSandbox({ memoryMb: config.repository.load_memory_mb, timeoutMs: config.repository.load_timeout_seconds * 1000 });
   const manager = new ModelManager({
     root: path.resolve(config.model_repository),
+    allowedPaths: config.repository.allowed_paths.map((p) => path.resolve(p)),
     source: registry.source,
-    runtimes: options.runtimes ?? builtinRuntimes(),
+    runtimes: options.runtimes ?? builtinRuntimes({ sandbox }),
     executorFactory: options.executorFactory ?? executors.factory,
     logger,
     threads: { intraOp: config.runtime.intra_op_threads, interOp: config.runtime.inter_op_threads },
@@ -178,6 +181,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
       } catch (error) {
         await Promise.all([http.close(), closeServers(extraAcceptors)]);
         await manager.close();
+        await sandbox.close();
         await registry.close();
         throw error;
       }
@@ -198,6 +202,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
           clearInterval(sweep);
         }
         await manager.close();
+        await sandbox.close();
         await executors.close();
         await registry.close();
         logger.info('ferry stopped');

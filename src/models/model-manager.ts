@@ -1,6 +1,7 @@
-import { ferryError, isFerryError } from '../errors/index.ts';
+import { realpathSync } from 'node:fs';
+import { ferryError, isFerryError, redactSecrets } from '../errors/index.ts';
 import {
-  DEFAULT_VERSION_POLICY, parseModelConfig, selectVersions,
+  DEFAULT_VERSION_POLICY, describeIoError, parseModelConfig, repositoryRelative, ScanRefusal, selectVersions,
   type ModelConfig,
 } from '../repository/index.ts';
 import type { ModelDir, ModelInstance, Runtime, RuntimeContext, RuntimeLogger } from '../runtimes/runtime.ts';
@@ -20,6 +21,14 @@ export interface ModelManagerOptions {
   readonly threads: RuntimeContext['threads'];
   /** What should serve; the repository folder at `root` by default. */
   readonly source?: ModelSource;
+  /** `repository.allowed_paths`: places outside the root that symbolic links in the repository may resolve into. */
+  readonly allowedPaths?: readonly string[];
+}
+
+/** A repository folder the last scan left out, and why. */
+export interface SkippedEntry {
+  readonly path: string;
+  readonly reason: string;
 }
 
 export interface VersionRef {
@@ -66,14 +75,20 @@ export class ModelManager {
   readonly #source: ModelSource;
   #poller: NodeJS.Timeout | undefined;
   #closed = false;
+  #skipped: readonly SkippedEntry[] = [];
 
   constructor(options: ModelManagerOptions) {
     this.#options = options;
-    this.#source = options.source ?? repositorySource(options.root);
+    this.#source = options.source ?? repositorySource(options.root, options.allowedPaths ?? []);
   }
 
   get root(): string {
     return this.#options.root;
+  }
+
+  /** Folders of the repository the last scan left out (invalid names, links to places not allowed), with why. */
+  skipped(): readonly SkippedEntry[] {
+    return this.#skipped;
   }
 
   models(): ManagedModel[] {
@@ -123,10 +138,16 @@ export class ModelManager {
   sync(): Promise<void> {
     return this.#exclusive(async () => {
       const scan = await this.#source.list();
-      for (const skipped of scan.skipped) this.#options.logger.warn({ path: skipped.path, reason: skipped.reason }, 'repository entry skipped');
+      const known = new Set(this.#skipped.map((s) => `${s.path}\n${s.reason}`));
+      for (const skipped of scan.skipped) {
+        if (!known.has(`${skipped.path}\n${skipped.reason}`)) this.#options.logger.warn({ path: skipped.path, reason: skipped.reason }, 'repository entry skipped');
+      }
+      this.#skipped = scan.skipped;
+      for (const [name, reason] of scan.unreadable) this.#options.logger.warn({ model: name, reason }, 'model folder unreadable; what it serves is kept');
       for (const repoModel of scan.models.values()) await this.#syncModel(repoModel);
       for (const model of this.#models.values()) {
-        if (!scan.models.has(model.name) && model.inRepository) {
+        // A folder that could not be read this time is not a removed one: its versions keep serving.
+        if (!scan.models.has(model.name) && !scan.unreadable.has(model.name) && model.inRepository) {
           model.inRepository = false;
           await this.#unloadAll(model, 'removed from the repository');
         }
@@ -137,7 +158,16 @@ export class ModelManager {
   /** Repository extension: load (or reload) one model, clearing an explicit unload. */
   load(name: string): Promise<void> {
     return this.#exclusive(async () => {
-      const repoModel = await this.#source.get(name);
+      let repoModel: SourcedModel | undefined;
+      try {
+        repoModel = await this.#source.get(name);
+      } catch (error) {
+        if (error instanceof ScanRefusal) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: error.message });
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') throw ferryError('FERRY_ERR_MODEL_NOT_FOUND', { model: name });
+        if (isFerryError(error)) throw error;
+        throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: this.#relative(describeIoError(error)) });
+      }
       if (!repoModel) throw ferryError('FERRY_ERR_MODEL_NOT_FOUND', { model: name });
       const model = this.#models.get(name);
       if (model) model.explicitlyUnloaded = false;
@@ -146,7 +176,9 @@ export class ModelManager {
       if (managed.configError) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: managed.configError });
       if (!managed.latestAvailable()) {
         const failed = [...managed.versions.values()].find((v) => v.state === 'ERROR');
-        throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: failed?.reason ?? 'no version to load' });
+        // A version's reason is often a load error already: its detail is not wrapped twice.
+        const detail = failed?.reason?.replace(`failed to load model '${name}': `, '') ?? 'no version to load';
+        throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail });
       }
     });
   }
@@ -209,18 +241,27 @@ export class ModelManager {
       model.config = repoModel.configText === undefined ? {} : parseModelConfig(repoModel.name, repoModel.configText);
       model.configError = undefined;
     } catch (error) {
-      const reason = (error as Error).message;
+      const reason = this.#relative((error as Error).message);
       if (model.configError !== reason) logger.error({ model: model.name, reason }, 'model.yaml rejected; versions already serving are kept');
       model.configError = reason;
       return;
     }
     if (model.explicitlyUnloaded) return;
     const policy = model.config.version_policy ?? DEFAULT_VERSION_POLICY;
-    const desired = selectVersions(policy, [...repoModel.versions.keys()]);
+    const desired = selectVersions(policy, [...repoModel.versions.keys(), ...repoModel.versionErrors.keys()]);
 
     for (const version of desired.sort((a, b) => a - b)) {
-      const stamp = repoModel.versionStamps.get(version)!;
       const current = model.versions.get(version);
+      const scanError = repoModel.versionErrors.get(version);
+      if (scanError !== undefined) {
+        // Only this version is affected: a copy that serves keeps serving, and its status says why it was not rescanned.
+        const reason = this.#relative(scanError);
+        if (current?.available) current.reason = `serving the files loaded before; the folder could not be scanned: ${reason}`;
+        else model.versions.set(version, this.#unscannable(model, version, reason));
+        continue;
+      }
+      if (current?.available) current.reason = undefined;
+      const stamp = repoModel.versionStamps.get(version)!;
       // A version is reloaded when its files change, or when model.yaml changes anything its instance or queue was
       // built from (labels and the version policy apply without a reload).
       const upToDate = current && current.stamp === stamp && servingKey(current.config) === servingKey(model.config)
@@ -239,7 +280,7 @@ export class ModelManager {
     for (const served of [...model.versions.values()]) {
       if (desired.includes(served.version)) continue;
       if (served.available && desiredServing) await this.#unloadVersion(served, 'no longer selected by the version policy');
-      if (!served.available && !repoModel.versions.has(served.version)) model.versions.delete(served.version);
+      if (!served.available && !repoModel.versions.has(served.version) && !repoModel.versionErrors.has(served.version)) model.versions.delete(served.version);
       else if (served.state === 'ERROR') model.versions.delete(served.version);
     }
   }
@@ -266,13 +307,30 @@ export class ModelManager {
       await served.executor?.drain().catch(() => undefined);
       served.executor = undefined;
       await Promise.allSettled(loaded.map((instance) => instance.unload()));
-      const reason = isFerryError(error) ? error.message : `failed to load: ${(error as Error).message}`;
+      const reason = this.#relative(isFerryError(error) ? error.message : `failed to load: ${(error as Error).message}`);
       served.transition('ERROR', reason);
       // A source that could not be reached is tried again, later each time; a bad artifact waits for a change.
       if (isFerryError(error) && TRANSIENT.has(error.code)) served.retryAt = Date.now() + Math.min(60_000, 1000 * 2 ** (served.attempts - 1));
       logger.error({ model: model.name, version, reason }, 'model version failed to load');
     }
     return served;
+  }
+
+  /** A version whose folder the scan could not take: in ERROR with the scan's reason, nothing loaded. */
+  #unscannable(model: ManagedModel, version: number, reason: string): ServedVersion {
+    const served = new ServedVersion(model.name, version, '', model.config);
+    const previous = model.versions.get(version);
+    if (previous?.state !== 'ERROR' || previous.reason !== reason) this.#options.logger.error({ model: model.name, version, reason }, 'model version not scanned');
+    served.transition('ERROR', reason);
+    return served;
+  }
+
+  /** `text` with the repository's absolute paths made relative to it and secrets masked (reasons reach unauthenticated clients). */
+  #relative(text: string): string {
+    const { root } = this.#options;
+    const roots = [root, realpathOr(root)];
+    const allowed = (this.#options.allowedPaths ?? []).flatMap((p) => [p, realpathOr(p)]);
+    return redactSecrets(repositoryRelative(text, roots, allowed));
   }
 
   async #loadInstance(model: ManagedModel, version: number, runtime: Runtime, dir: ModelDir): Promise<ModelInstance> {
@@ -322,6 +380,14 @@ async function warmUp(served: ServedVersion, request: InferRequest): Promise<voi
 function servingKey(config: ModelConfig): string {
   const { labels: _labels, version_policy: _policy, source: _source, ...rest } = config;
   return JSON.stringify(rest);
+}
+
+function realpathOr(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
 }
 
 function describeState(served: ServedVersion): string {

@@ -19,6 +19,8 @@ export interface SourcedModel extends RepositoryModel {
 export interface SourceScan {
   readonly models: ReadonlyMap<string, SourcedModel>;
   readonly skipped: readonly { readonly path: string; readonly reason: string }[];
+  /** Models present but unreadable this time: what they serve is kept. */
+  readonly unreadable: ReadonlyMap<string, string>;
 }
 
 /**
@@ -28,20 +30,17 @@ export interface SourceScan {
  */
 export interface ModelSource {
   list(): Promise<SourceScan>;
-  /** One model, or undefined when the source has none by that name. */
+  /**
+   * One model, or undefined when the source has none by that name. Throws what reading it failed with (a folder
+   * that breaks the path rules, an I/O error) for the caller to report.
+   */
   get(name: string): Promise<SourcedModel | undefined>;
 }
 
 /** The model repository folder as a source: every model folder with its version folders. */
-export function repositorySource(root: string): ModelSource {
+export function repositorySource(root: string, allowedPaths: readonly string[] = []): ModelSource {
   return {
-    list: () => scanRepository(root),
-    async get(name) {
-      try {
-        return await scanModel(root, name);
-      } catch {
-        return undefined;
-      }
-    },
+    list: () => scanRepository(root, { allowedPaths }),
+    get: (name) => scanModel(root, name, { allowedPaths }),
   };
 }

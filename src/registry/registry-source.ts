@@ -48,6 +48,7 @@ export class RegistrySource implements ModelSource {
   async list(): Promise<SourceScan> {
     const scan = await this.#options.base.list();
     const models = new Map<string, SourcedModel>();
+    const unreadable = new Map(scan.unreadable);
     const skipped = [...scan.skipped];
     for (const [name, model] of scan.models) {
       if (this.#options.pinned[name] !== undefined) {
@@ -56,8 +57,11 @@ export class RegistrySource implements ModelSource {
       }
       models.set(name, await this.#withSource(model));
     }
-    for (const [name, uri] of Object.entries(this.#options.pinned)) models.set(name, await this.#follow(name, uri, undefined));
-    return { models, skipped };
+    for (const [name, uri] of Object.entries(this.#options.pinned)) {
+      unreadable.delete(name);
+      models.set(name, await this.#follow(name, uri, undefined));
+    }
+    return { models, skipped, unreadable };
   }
 
   async get(name: string): Promise<SourcedModel | undefined> {
@@ -84,7 +88,7 @@ export class RegistrySource implements ModelSource {
 
   async #follow(name: string, uri: string, configText: string | undefined): Promise<SourcedModel> {
     this.#following.set(name, uri);
-    const empty: SourcedModel = { name, versions: new Map(), versionStamps: new Map(), origin: uri, ...(configText !== undefined ? { configText } : {}) };
+    const empty: SourcedModel = { name, versions: new Map(), versionStamps: new Map(), versionErrors: new Map(), origin: uri, ...(configText !== undefined ? { configText } : {}) };
     let version: ModelVersion;
     try {
       version = await this.#options.resolve(parseModelsUri(uri));

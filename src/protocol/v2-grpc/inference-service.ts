@@ -37,9 +37,9 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
 
   /** One ModelInfer request, shared by the unary and the streaming method. */
   const infer = async (wire: WireInferRequest, call: UnaryCall | ServerDuplexStream<Buffer, Buffer>, signal: AbortSignal) => {
-    const { model, version, request, raw } = dataplane.decode(wire.model_name, PROTOCOL, () => decodeInferRequest(wire));
+    const { model, version, request } = dataplane.decode(wire.model_name, PROTOCOL, () => decodeInferRequest(wire));
     const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline: deadlineOf(call, request.parameters), signal });
-    return encodeInferResponse(response, raw);
+    return encodeInferResponse(response);
   };
 
   return {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { registerModels } from '../src/cli/models.ts';
 import { registerRegistry } from '../src/cli/registry.ts';
 import { ADMIN_TOKEN, REGISTRY_FIXTURES } from './helpers/registry.ts';
 import { startFerry, type RunningFerry } from './helpers/server.ts';
@@ -16,6 +17,7 @@ let ferry: RunningFerry;
 async function ferryCli(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; out: string; err: string }> {
   const program = new Command('ferry').exitOverride();
   registerRegistry(program);
+  registerModels(program);
   const out: string[] = [];
   const err: string[] = [];
   const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
@@ -25,7 +27,7 @@ async function ferryCli(args: string[], env: Record<string, string | undefined> 
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
   process.exitCode = undefined;
   try {
-    await program.parseAsync(['node', 'ferry', 'registry', ...args]);
+    await program.parseAsync(['node', 'ferry', ...(args[0] === 'models' ? [] : ['registry']), ...args]);
   } finally {
     log.mockRestore();
     error.mockRestore();
@@ -95,6 +97,20 @@ describe('ferry registry against a server (--url, FERRY_TOKEN)', () => {
     const json = await api(['show', 'nope', '-o', 'json']);
     expect(JSON.parse(json.out)).toEqual({ error: "registered model 'nope' not found", code: 'FERRY_ERR_REGISTRY_MODEL_NOT_FOUND' });
     expect((await ferryCli(['list', '--url', 'http://127.0.0.1:1'])).code).toBe(6);
+  });
+});
+
+describe('ferry models (what a server serves)', () => {
+  it('lists models with their serving versions and origin, and one model\'s versions', async () => {
+    const list = await ferryCli(['models', 'list', '--url', ferry.url], { FERRY_TOKEN: READ_TOKEN });
+    expect(list.code).toBe(0);
+    expect(list.out.split('\n')[0]).toMatch(/^MODEL\s+SERVING\s+FROM$/);
+    expect(list.out).toMatch(/\nsimple\s+1\s+repository\n/);
+    expect(list.out.split('\n').at(-1)).toBe('registry: reachable');
+    const status = await ferryCli(['models', 'status', 'simple', '--url', ferry.url, '-o', 'json'], { FERRY_TOKEN: READ_TOKEN });
+    expect(JSON.parse(status.out)).toEqual({ name: 'simple', origin: 'repository', versions: [{ version: 1, state: 'AVAILABLE' }] });
+    expect((await ferryCli(['models', 'status', 'nope', '--url', ferry.url], { FERRY_TOKEN: READ_TOKEN })).code).toBe(3);
+    expect((await ferryCli(['models', 'list', '--url', ferry.url], { FERRY_TOKEN: undefined })).code).toBe(4);
   });
 });
 

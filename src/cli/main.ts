@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { isFerryError } from '../errors/index.ts';
 import { FERRY_VERSION } from '../version.ts';
+import { registerModels } from './models.ts';
 import { registerRegistry } from './registry.ts';
 import { registerServe } from './serve.ts';
 
@@ -9,6 +10,7 @@ const program = new Command('ferry')
   .version(FERRY_VERSION);
 registerServe(program);
 registerRegistry(program);
+registerModels(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(isFerryError(error) ? `ferry: ${error.code}: ${error.message}` : error);

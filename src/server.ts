@@ -163,7 +163,12 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     config, dataplane, manager, metrics, http,
     async start() {
       await registry.open((models) => manager.refresh(models));
-      await manager.sync();
+      try {
+        await manager.sync();
+      } catch (error) {
+        await registry.close();
+        throw error;
+      }
       let httpPort: number;
       let grpcPort: number | undefined;
       try {

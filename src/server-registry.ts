@@ -66,7 +66,7 @@ export function serverRegistry(config: Readonly<FerryConfig>, logger: Logger, on
     return service.resolve(ref);
   };
   const source = new RegistrySource({
-    base: repositorySource(path.resolve(config.model_repository)),
+    base: repositorySource(path.resolve(config.model_repository), config.repository.allowed_paths.map((p) => path.resolve(p))),
     pinned: config.models,
     resolve,
     fetcher,

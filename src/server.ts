@@ -51,7 +51,10 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     logger,
     threads: { intraOp: config.runtime.intra_op_threads, interOp: config.runtime.inter_op_threads },
   });
-  const dataplane = new DataPlane(manager, { observer: metrics, serverVersion: FERRY_VERSION });
+  const dataplane = new DataPlane(manager, {
+    observer: metrics, serverVersion: FERRY_VERSION, checkTimeoutMs: config.readiness.check_timeout_ms,
+    readiness: { require: config.readiness.require, minReady: config.readiness.min_ready },
+  });
 
   let stopping: Promise<void> | undefined;
   const inferFastPath = createInferFastPath({ dataplane, bodyLimit: config.http.body_limit_bytes, stopping: () => stopping !== undefined });

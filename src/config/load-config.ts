@@ -4,7 +4,7 @@ import { ferryError } from '../errors/index.ts';
 import { configSchema, type FerryConfig } from './schema.ts';
 
 /** FERRY_* environment variables and the config path each sets. */
-const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'number' | 'boolean' }> = {
+const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'number' | 'boolean' | 'list' }> = {
   FERRY_MODEL_REPOSITORY: { path: ['model_repository'], type: 'string' },
   FERRY_POLL_SECONDS: { path: ['poll_seconds'], type: 'number' },
   FERRY_LOG_LEVEL: { path: ['log_level'], type: 'string' },
@@ -21,6 +21,8 @@ const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'numb
   FERRY_AUTH_TOKEN: { path: ['auth', 'token'], type: 'string' },
   FERRY_CACHE_URL: { path: ['cache', 'url'], type: 'string' },
   FERRY_SHUTDOWN_GRACE_SECONDS: { path: ['shutdown_grace_seconds'], type: 'number' },
+  FERRY_READINESS_REQUIRE: { path: ['readiness', 'require'], type: 'list' },
+  FERRY_READINESS_MIN_READY: { path: ['readiness', 'min_ready'], type: 'number' },
 };
 
 type Tree = Record<string, unknown>;
@@ -71,6 +73,8 @@ function readEnv(env: NodeJS.ProcessEnv): Tree {
     if (raw === undefined || raw === '') continue;
     let value: unknown = raw;
     if (type === 'number') value = Number(raw);
+    // A list variable is comma-separated; `all` (readiness.require) stays the word.
+    if (type === 'list') value = raw === 'all' ? raw : raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
     if (type === 'boolean') value = raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
     if (type === 'number' && Number.isNaN(value)) throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `${name}='${raw}' is not a number` });
     setPath(tree, path, value);

@@ -34,6 +34,14 @@ export const configSchema = z.strictObject({
     url: z.string().optional(),
   }).prefault({}),
   shutdown_grace_seconds: z.number().min(0).default(30),
+  readiness: z.strictObject({
+    /** Models readiness waits for: every model that should be served (Triton's strict readiness), or these names. */
+    require: z.union([z.literal('all'), z.array(z.string().min(1))]).default('all'),
+    /** At least this many models must be ready, whichever they are. */
+    min_ready: z.number().int().min(0).default(0),
+    /** How long a model's own readiness check may take before it counts as not ready. */
+    check_timeout_ms: z.number().int().min(1).default(500),
+  }).prefault({}),
 });
 
 export type FerryConfig = z.output<typeof configSchema>;

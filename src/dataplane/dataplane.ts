@@ -1,9 +1,11 @@
 import { asFerryError, ferryError, isFerryError } from '../errors/index.ts';
 import { assertModelName } from '../repository/index.ts';
-import type { ModelManager, ServedVersion } from '../models/index.ts';
+import type { ManagedModel, ModelManager, ServedVersion } from '../models/index.ts';
 import type { InferRequest, InferResponse, Tensor } from '../tensor/index.ts';
 import type { ExecuteResult } from '../runtimes/runtime.ts';
+import { ModelChecks } from './model-checks.ts';
 import { NO_OBSERVER, type DataPlaneObserver } from './observer.ts';
+import { evaluateReadiness, STRICT_READINESS, type ModelReadinessInput, type ReadinessPolicy, type ReadinessReport } from './readiness.ts';
 import { validateRequest } from './validate.ts';
 import type {
   InferContext, ModelMetadata, ModelStatistics, ModelStatus, RepositoryEntry, ServerMetadata,
@@ -11,6 +13,16 @@ import type {
 
 const UNKNOWN_MODEL_LABEL = '_unknown';
 const SERVER_EXTENSIONS = ['binary_tensor_data', 'model_repository', 'statistics', 'schedule_policy'];
+const DEFAULT_CHECK_TIMEOUT_MS = 500;
+
+export interface DataPlaneOptions {
+  readonly observer?: DataPlaneObserver;
+  readonly serverVersion: string;
+  /** Which models readiness requires (default: every model that should be served, as Triton's strict readiness). */
+  readonly readiness?: ReadinessPolicy;
+  /** How long a model's own readiness check may take before it counts as not ready. */
+  readonly checkTimeoutMs?: number;
+}
 
 /**
  * The one protocol-neutral entry point: every adapter (V2 REST/gRPC, TF Serving, Seldon, MLflow) and every
@@ -20,30 +32,56 @@ export class DataPlane {
   readonly #manager: ModelManager;
   readonly #observer: DataPlaneObserver;
   readonly #serverVersion: string;
-  #ready = false;
+  readonly #readiness: ReadinessPolicy;
+  readonly #checks: ModelChecks;
+  #started = false;
   #stopping = false;
 
-  constructor(manager: ModelManager, options: { observer?: DataPlaneObserver; serverVersion: string }) {
+  constructor(manager: ModelManager, options: DataPlaneOptions) {
     this.#manager = manager;
     this.#observer = options.observer ?? NO_OBSERVER;
     this.#serverVersion = options.serverVersion;
+    this.#readiness = options.readiness ?? STRICT_READINESS;
+    this.#checks = new ModelChecks(options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS);
   }
 
-  /** Marks the end of start-up (the first repository scan) and the start of shutdown. */
-  setReady(ready: boolean): void {
-    this.#ready = ready;
+  /** Marks the end of start-up: the first repository scan has finished (what the startup probe reports). */
+  setReady(started: boolean): void {
+    this.#started = started;
   }
 
   beginShutdown(): void {
     this.#stopping = true;
   }
 
+  /** The process runs and answers; it stays live while draining, so that a probe does not kill a draining server. */
   live(): boolean {
     return true;
   }
 
-  ready(): boolean {
-    return this.#ready && !this.#stopping;
+  /** Start-up is over: the first repository scan finished. Stays true until the process ends. */
+  started(): boolean {
+    return this.#started;
+  }
+
+  async ready(): Promise<boolean> {
+    return (await this.readiness()).ready;
+  }
+
+  /**
+   * Whether the server should get traffic, and why not: started, not draining, every required model with an
+   * AVAILABLE version whose own readiness check (if it has one) passes, and at least `min_ready` models ready.
+   */
+  async readiness(): Promise<ReadinessReport> {
+    const models = await Promise.all(this.#manager.models().map((model) => this.#modelReadiness(model)));
+    return evaluateReadiness({ started: this.#started, stopping: this.#stopping, models }, this.#readiness);
+  }
+
+  async #modelReadiness(model: ManagedModel): Promise<ModelReadinessInput> {
+    const expected = model.inRepository && !model.explicitlyUnloaded;
+    const served = model.latestAvailable();
+    if (!served) return { name: model.name, expected, unavailable: whyUnavailable(model) };
+    return { name: model.name, expected, unavailable: undefined, check: await this.#checks.check(served.instances) };
   }
 
   serverMetadata(): ServerMetadata {
@@ -216,6 +254,15 @@ export class DataPlane {
     }
     this.#observer.onInfer({ model: this.#metricName(model), version: served ? String(served.version) : '', protocol, status, seconds: elapsed / 1000 });
   }
+}
+
+/** Why a model has no AVAILABLE version, in the words an operator reads in readiness detail. */
+function whyUnavailable(model: ManagedModel): string {
+  if (model.explicitlyUnloaded) return 'unloaded on request';
+  if (!model.inRepository) return 'removed from the repository';
+  const newest = [...model.versions.values()].sort((a, b) => b.version - a.version)[0];
+  if (newest) return `version ${newest.version} is ${newest.state}${newest.reason ? `: ${newest.reason}` : ''}`;
+  return model.configError ?? 'no version loaded';
 }
 
 function rowsOf(request: InferRequest, maxBatchSize: number): number {

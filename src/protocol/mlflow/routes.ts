@@ -26,8 +26,8 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions)
 
   setUpProtocolScope(app, options.bodyLimit, (failure) => mlflowErrorText(failure));
 
-  // MLflow answers health checks with a newline; ready means the first repository scan is done.
-  const ping = async (_req: FastifyRequest, reply: FastifyReply) => reply.code(dataplane.ready() ? 200 : 503).header('content-type', 'application/json').send('\n');
+  // MLflow answers health checks with a newline; 200 when the server is ready (/v2/health/ready has the detail).
+  const ping = async (_req: FastifyRequest, reply: FastifyReply) => reply.code((await dataplane.ready()) ? 200 : 503).header('content-type', 'application/json').send('\n');
   app.get('/ping', ping);
   app.get('/health', ping);
   app.get('/version', async (_req, reply) => reply.header('content-type', 'application/json').send(dataplane.serverMetadata().version));

@@ -41,7 +41,9 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     // channelz keeps per-call counters and traces that nothing here reads.
     'grpc.enable_channelz': 0,
   });
-  const health = healthService(() => options.dataplane.ready(), limit);
+  const health = healthService({
+    readiness: () => options.dataplane.ready(), liveness: () => options.dataplane.live(), startup: () => options.dataplane.started(),
+  }, limit);
   server.addService(INFERENCE_SERVICE, inferenceService({ dataplane: options.dataplane, maxMessageBytes: limit, authorizeManagement: options.authorizeManagement }));
   server.addService(HEALTH_SERVICE, health.implementation);
   new ReflectionService(packageDefinition()).addToServer(server);

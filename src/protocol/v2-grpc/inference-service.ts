@@ -44,7 +44,7 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
 
   return {
     ServerLive: unary('ServerLiveRequest', 'ServerLiveResponse', limit, () => ({ live: dataplane.live() })),
-    ServerReady: unary('ServerReadyRequest', 'ServerReadyResponse', limit, () => ({ ready: dataplane.ready() })),
+    ServerReady: unary('ServerReadyRequest', 'ServerReadyResponse', limit, async () => ({ ready: await dataplane.ready() })),
     ModelReady: unary<NameVersion>('ModelReadyRequest', 'ModelReadyResponse', limit, (r) => ({
       ready: dataplane.modelReady(r.name, { version: versionOf(r.version) }),
     })),

@@ -7,6 +7,7 @@ import { ferryError } from './errors/index.ts';
 import { ModelManager, type ExecutorFactory } from './models/index.ts';
 import { createLogger, type Logger } from './observe/logger.ts';
 import { FerryMetrics } from './observe/metrics.ts';
+import { createPayloadLogger } from './observe/payload-log/index.ts';
 import { acceptSocketCount, assertPortFree, closeServers, openExtraAcceptors } from './protocol/http/accept-sockets.ts';
 import { managementGuard } from './protocol/http/management-auth.ts';
 import { createInferFastPath, v2RestRoutes } from './protocol/v2-rest/index.ts';
@@ -51,8 +52,9 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     logger,
     threads: { intraOp: config.runtime.intra_op_threads, interOp: config.runtime.inter_op_threads },
   });
+  const payloadLog = createPayloadLogger(config.payload_log, (sink, outcome, events) => metrics.payloadLog.inc({ sink, outcome }, events));
   const dataplane = new DataPlane(manager, {
-    observer: metrics, serverVersion: FERRY_VERSION, checkTimeoutMs: config.readiness.check_timeout_ms,
+    observer: metrics, serverVersion: FERRY_VERSION, checkTimeoutMs: config.readiness.check_timeout_ms, exchanges: payloadLog,
     readiness: { require: config.readiness.require, minReady: config.readiness.min_ready },
   });
 
@@ -164,6 +166,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
         }
         await manager.close();
         await executors.close();
+        await payloadLog?.close();
         logger.info('ferry stopped');
       })();
       return stopping;

@@ -21,6 +21,12 @@ const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'numb
   FERRY_AUTH_TOKEN: { path: ['auth', 'token'], type: 'string' },
   FERRY_CACHE_URL: { path: ['cache', 'url'], type: 'string' },
   FERRY_SHUTDOWN_GRACE_SECONDS: { path: ['shutdown_grace_seconds'], type: 'number' },
+  FERRY_PAYLOAD_LOG_SAMPLE_RATE: { path: ['payload_log', 'sample_rate'], type: 'number' },
+  FERRY_PAYLOAD_LOG_FILE: { path: ['payload_log', 'file', 'path'], type: 'string' },
+  FERRY_PAYLOAD_LOG_HTTP_URL: { path: ['payload_log', 'http', 'url'], type: 'string' },
+  FERRY_PAYLOAD_LOG_NATS_URL: { path: ['payload_log', 'nats', 'url'], type: 'string' },
+  FERRY_PAYLOAD_LOG_NATS_SUBJECT: { path: ['payload_log', 'nats', 'subject'], type: 'string' },
+  FERRY_PAYLOAD_LOG_NATS_STREAM: { path: ['payload_log', 'nats', 'stream'], type: 'string' },
   FERRY_READINESS_REQUIRE: { path: ['readiness', 'require'], type: 'list' },
   FERRY_READINESS_MIN_READY: { path: ['readiness', 'min_ready'], type: 'number' },
 };

@@ -1,8 +1,9 @@
-import { asFerryError, ferryError, isFerryError } from '../errors/index.ts';
+import { asFerryError, ferryError, isFerryError, type FerryError } from '../errors/index.ts';
 import { assertModelName } from '../repository/index.ts';
 import type { ManagedModel, ModelManager, ServedVersion } from '../models/index.ts';
 import type { InferRequest, InferResponse, Tensor } from '../tensor/index.ts';
 import type { ExecuteResult } from '../runtimes/runtime.ts';
+import type { ExchangeObserver } from '../observe/payload-log/exchange.ts';
 import { ModelChecks } from './model-checks.ts';
 import { NO_OBSERVER, type DataPlaneObserver } from './observer.ts';
 import { evaluateReadiness, STRICT_READINESS, type ModelReadinessInput, type ReadinessPolicy, type ReadinessReport } from './readiness.ts';
@@ -22,6 +23,8 @@ export interface DataPlaneOptions {
   readonly readiness?: ReadinessPolicy;
   /** How long a model's own readiness check may take before it counts as not ready. */
   readonly checkTimeoutMs?: number;
+  /** Takes every exchange with its payloads (the payload log); absent, nothing is built for it. */
+  readonly exchanges?: ExchangeObserver | undefined;
 }
 
 /**
@@ -34,6 +37,7 @@ export class DataPlane {
   readonly #serverVersion: string;
   readonly #readiness: ReadinessPolicy;
   readonly #checks: ModelChecks;
+  readonly #exchanges: ExchangeObserver | undefined;
   #started = false;
   #stopping = false;
 
@@ -43,6 +47,7 @@ export class DataPlane {
     this.#serverVersion = options.serverVersion;
     this.#readiness = options.readiness ?? STRICT_READINESS;
     this.#checks = new ModelChecks(options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS);
+    this.#exchanges = options.exchanges;
   }
 
   /** Marks the end of start-up: the first repository scan has finished (what the startup probe reports). */
@@ -139,12 +144,29 @@ export class DataPlane {
         ...(result.parameters ? { parameters: result.parameters } : {}),
         outputs: selectOutputs(result.outputs, request),
       };
-      this.#finish(served, name, ctx.protocol, 200, started, rowsOf(request, instance.maxBatchSize));
+      const elapsed = this.#finish(served, name, ctx.protocol, 200, started, rowsOf(request, instance.maxBatchSize));
+      if (this.#exchanges !== undefined) this.#logExchange(name, served, ctx.protocol, request, response, undefined, started, elapsed);
       return response;
     } catch (error) {
       const failure = asFerryError(error);
-      this.#finish(served, name, ctx.protocol, failure.http, started, 0);
+      const elapsed = this.#finish(served, name, ctx.protocol, failure.http, started, 0);
+      if (this.#exchanges !== undefined) this.#logExchange(name, served, ctx.protocol, request, undefined, failure, started, elapsed);
       throw failure;
+    }
+  }
+
+  #logExchange(
+    model: string, served: ServedVersion | undefined, protocol: string, request: InferRequest | undefined, response: InferResponse | undefined,
+    failure: FerryError | undefined, started: number, durationMs: number,
+  ): void {
+    try {
+      this.#exchanges!.log({
+        model, version: served ? String(served.version) : '', protocol, request, response,
+        error: failure ? { code: failure.code, status: failure.http, message: failure.message } : undefined,
+        startedAt: performance.timeOrigin + started, durationMs,
+      });
+    } catch {
+      // the payload log never fails a request
     }
   }
 
@@ -176,6 +198,7 @@ export class DataPlane {
     } catch (error) {
       const failure = asFerryError(error);
       this.#observer.onInfer({ model: this.#metricName(model), version: '', protocol, status: failure.http, seconds: 0 });
+      if (this.#exchanges !== undefined) this.#logExchange(this.#metricName(model), undefined, protocol, undefined, undefined, failure, performance.now(), 0);
       throw failure;
     }
   }
@@ -240,7 +263,8 @@ export class DataPlane {
     return this.#manager.has(model) ? model : UNKNOWN_MODEL_LABEL;
   }
 
-  #finish(served: ServedVersion | undefined, model: string, protocol: string, status: number, started: number, rows: number): void {
+  /** Counts one answer in the version's statistics and the observer's metrics; returns its latency in ms. */
+  #finish(served: ServedVersion | undefined, model: string, protocol: string, status: number, started: number, rows: number): number {
     const elapsed = performance.now() - started;
     if (served) {
       const s = served.stats;
@@ -253,6 +277,7 @@ export class DataPlane {
       }
     }
     this.#observer.onInfer({ model: this.#metricName(model), version: served ? String(served.version) : '', protocol, status, seconds: elapsed / 1000 });
+    return elapsed;
   }
 }
 

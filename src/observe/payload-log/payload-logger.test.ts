@@ -1,4 +1,4 @@
-import { CloudEvent } from 'cloudevents';
+import type { CloudEvent } from 'cloudevents';
 import { describe, expect, it } from 'vitest';
 import type { InferExchange } from './exchange.ts';
 import { REQUEST_EVENT_TYPE, RESPONSE_EVENT_TYPE } from './events.ts';

@@ -7,7 +7,6 @@ import { ferryError } from './errors/index.ts';
 import { ModelManager, type ExecutorFactory } from './models/index.ts';
 import { createLogger, type Logger } from './observe/logger.ts';
 import { FerryMetrics } from './observe/metrics.ts';
-import { createPayloadLogger } from './observe/payload-log/index.ts';
 import { acceptSocketCount, assertPortFree, closeServers, openExtraAcceptors } from './protocol/http/accept-sockets.ts';
 import { managementGuard } from './protocol/http/management-auth.ts';
 import { createInferFastPath, v2RestRoutes } from './protocol/v2-rest/index.ts';
@@ -18,6 +17,7 @@ import { createGrpcServer } from './protocol/v2-grpc/index.ts';
 import { builtinRuntimes } from './runtimes/builtin.ts';
 import type { Runtime } from './runtimes/runtime.ts';
 import { servingExecutorFactory } from './server-executors.ts';
+import { createObservability } from './server-observe.ts';
 import { FERRY_VERSION } from './version.ts';
 
 export interface ServerOptions {
@@ -52,9 +52,10 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     logger,
     threads: { intraOp: config.runtime.intra_op_threads, interOp: config.runtime.inter_op_threads },
   });
-  const payloadLog = createPayloadLogger(config.payload_log, (sink, outcome, events) => metrics.payloadLog.inc({ sink, outcome }, events));
+  const observe = createObservability(config, logger, metrics);
   const dataplane = new DataPlane(manager, {
-    observer: metrics, serverVersion: FERRY_VERSION, checkTimeoutMs: config.readiness.check_timeout_ms, exchanges: payloadLog,
+    observer: metrics, serverVersion: FERRY_VERSION, checkTimeoutMs: config.readiness.check_timeout_ms,
+    exchanges: observe.payloadLog, tracer: observe.tracer,
     readiness: { require: config.readiness.require, minReady: config.readiness.min_ready },
   });
 
@@ -64,12 +65,15 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   type Handler = (req: IncomingMessage, res: ServerResponse) => void;
   let routeWithFastify: Handler | undefined;
   const makeHttpServer = (handler: Handler): Server => {
+    const { httpAccess } = observe;
     const server = createHttpServer((req, res) => {
+      if (httpAccess !== undefined) httpAccess(req, res);
       if (!inferFastPath.handle(req, res)) handler(req, res);
     });
     // `Expect: 100-continue`: a request that would be refused before its body is read (queue full, too large) is
     // answered at once and its body is never sent; any other gets `100 Continue`, as Node answers by default.
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      if (httpAccess !== undefined) httpAccess(req, res);
       if (inferFastPath.handle(req, res, true)) return;
       res.writeContinue();
       handler(req, res);
@@ -89,6 +93,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+  observe.traceFastify(http, dataplane);
   http.setNotFoundHandler((request, reply) => {
     const error = ferryError('FERRY_ERR_ROUTE_NOT_FOUND', { method: request.method, path: request.url.split('?')[0]!.slice(0, 200) });
     void reply.code(error.http).send({ error: error.message });
@@ -117,6 +122,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     ? createGrpcServer({
       dataplane, host: config.http.host, port: config.grpc.port, maxMessageBytes: config.grpc.max_message_bytes,
       authorizeManagement: managementGuard(config.auth.token), shutdownGraceMs: config.shutdown_grace_seconds * 1000,
+      ...(observe.grpcAccess ? { onCallEnd: observe.grpcAccess } : {}),
     })
     : undefined;
 
@@ -166,7 +172,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
         }
         await manager.close();
         await executors.close();
-        await payloadLog?.close();
+        await observe.close();
         logger.info('ferry stopped');
       })();
       return stopping;

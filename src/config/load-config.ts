@@ -27,6 +27,8 @@ const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'numb
   FERRY_PAYLOAD_LOG_NATS_URL: { path: ['payload_log', 'nats', 'url'], type: 'string' },
   FERRY_PAYLOAD_LOG_NATS_SUBJECT: { path: ['payload_log', 'nats', 'subject'], type: 'string' },
   FERRY_PAYLOAD_LOG_NATS_STREAM: { path: ['payload_log', 'nats', 'stream'], type: 'string' },
+  FERRY_TRACING_ENABLED: { path: ['tracing', 'enabled'], type: 'boolean' },
+  FERRY_ACCESS_LOG: { path: ['access_log'], type: 'boolean' },
   FERRY_READINESS_REQUIRE: { path: ['readiness', 'require'], type: 'list' },
   FERRY_READINESS_MIN_READY: { path: ['readiness', 'min_ready'], type: 'number' },
 };

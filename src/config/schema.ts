@@ -66,6 +66,12 @@ export const configSchema = z.strictObject({
       stream: z.string().min(1).optional(),
     }).optional(),
   }).prefault({}),
+  /** OpenTelemetry traces of each request, exported over OTLP as the standard OTEL_* variables configure it. */
+  tracing: z.strictObject({
+    enabled: z.boolean().default(false),
+  }).prefault({}),
+  /** One log line per HTTP request and gRPC call (method, path, status, duration, bytes, peer). */
+  access_log: z.boolean().default(false),
   readiness: z.strictObject({
     /** Models readiness waits for: every model that should be served (Triton's strict readiness), or these names. */
     require: z.union([z.literal('all'), z.array(z.string().min(1))]).default('all'),

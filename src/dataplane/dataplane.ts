@@ -4,6 +4,7 @@ import type { ManagedModel, ModelManager, ServedVersion } from '../models/index.
 import type { InferRequest, InferResponse, Tensor } from '../tensor/index.ts';
 import type { ExecuteResult } from '../runtimes/runtime.ts';
 import type { ExchangeObserver } from '../observe/payload-log/exchange.ts';
+import type { RequestTrace, RequestTracer } from '../observe/tracing/request-trace.ts';
 import { ModelChecks } from './model-checks.ts';
 import { NO_OBSERVER, type DataPlaneObserver } from './observer.ts';
 import { evaluateReadiness, STRICT_READINESS, type ModelReadinessInput, type ReadinessPolicy, type ReadinessReport } from './readiness.ts';
@@ -25,6 +26,8 @@ export interface DataPlaneOptions {
   readonly checkTimeoutMs?: number;
   /** Takes every exchange with its payloads (the payload log); absent, nothing is built for it. */
   readonly exchanges?: ExchangeObserver | undefined;
+  /** Starts request traces; absent (tracing off), no trace is ever made. */
+  readonly tracer?: RequestTracer | undefined;
 }
 
 /**
@@ -38,6 +41,8 @@ export class DataPlane {
   readonly #readiness: ReadinessPolicy;
   readonly #checks: ModelChecks;
   readonly #exchanges: ExchangeObserver | undefined;
+  readonly #tracer: RequestTracer | undefined;
+  readonly #traces = new WeakMap<object, RequestTrace>();
   #started = false;
   #stopping = false;
 
@@ -48,6 +53,31 @@ export class DataPlane {
     this.#readiness = options.readiness ?? STRICT_READINESS;
     this.#checks = new ModelChecks(options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS);
     this.#exchanges = options.exchanges;
+    this.#tracer = options.tracer;
+  }
+
+  /**
+   * The trace of a request that carried these W3C trace-context headers, or undefined when tracing is off or the
+   * request is not sampled. The adapter passes it to decode(), infer() and encode(), puts `traceparent` on the
+   * answer, and ends it with the answer's status. `startMs` (performance.now()) is when the request arrived.
+   */
+  startTrace(name: string, protocol: string, traceparent: unknown, tracestate: unknown, startMs?: number): RequestTrace | undefined {
+    if (this.#tracer === undefined) return undefined;
+    return this.#tracer.start(name, protocol, typeof traceparent === 'string' ? traceparent : undefined, typeof tracestate === 'string' ? tracestate : undefined, startMs);
+  }
+
+  /** Keeps a request's trace with an object of the request (its raw HTTP request) for a later traceOf(). */
+  attachTrace(carrier: object, trace: RequestTrace): void {
+    this.#traces.set(carrier, trace);
+  }
+
+  traceOf(carrier: object): RequestTrace | undefined {
+    return this.#tracer === undefined ? undefined : this.#traces.get(carrier);
+  }
+
+  /** Runs an adapter's encoding of an answer, as the `encode` span of its trace when it has one. */
+  encode<T>(trace: RequestTrace | undefined, encode: () => T): T {
+    return trace === undefined ? encode() : trace.phase('encode', encode);
   }
 
   /** Marks the end of start-up: the first repository scan has finished (what the startup probe reports). */
@@ -129,11 +159,12 @@ export class DataPlane {
       if (this.#stopping) throw ferryError('FERRY_ERR_SHUTTING_DOWN');
       served = this.#resolve(name, ctx);
       const instance = served.instance!;
+      if (ctx.trace !== undefined) ctx.trace.annotate({ 'ferry.model': name, 'ferry.model_version': String(served.version) });
       validateRequest(name, instance.signature, request);
       // Resolve and enqueue in the same tick: a version that starts unloading later still finishes this request.
       let result: ExecuteResult;
       try {
-        result = await served.executor!.enqueue(request, { deadline: ctx.deadline, signal: ctx.signal });
+        result = await served.executor!.enqueue(request, { deadline: ctx.deadline, signal: ctx.signal, trace: ctx.trace });
       } catch (error) {
         throw isFerryError(error) ? error : ferryError('FERRY_ERR_EXECUTION_FAILED', { model: name, detail: (error as Error).message }, error);
       }
@@ -192,9 +223,9 @@ export class DataPlane {
    * Runs an adapter's decoding of a request for `model`: a failure is counted against the model and protocol
    * (it never reaches infer()) and comes back as a catalogue error.
    */
-  decode<T>(model: string, protocol: string, decode: () => T): T {
+  decode<T>(model: string, protocol: string, decode: () => T, trace?: RequestTrace): T {
     try {
-      return decode();
+      return trace === undefined ? decode() : trace.phase('decode', decode);
     } catch (error) {
       const failure = asFerryError(error);
       this.#observer.onInfer({ model: this.#metricName(model), version: '', protocol, status: failure.http, seconds: 0 });

@@ -3,3 +3,4 @@ export { evaluateReadiness, STRICT_READINESS, type ReadinessPolicy, type Readine
 export { validateRequest } from './validate.ts';
 export type { DataPlaneObserver, InferEvent } from './observer.ts';
 export type * from './views.ts';
+export type { RequestTrace } from '../observe/tracing/request-trace.ts';

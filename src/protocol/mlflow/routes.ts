@@ -34,13 +34,15 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions)
 
   const invocations = async (req: InvocationRequest, reply: FastifyReply) => {
     const model = chooseModel(dataplane, req.params.model, req.headers['ferry-model'], HOW_TO_NAME);
-    const decoded: DecodedInput = dataplane.decode(model, PROTOCOL, () => decodeBody(model, req, dataplane.modelMetadata(model).inputs));
+    const trace = dataplane.traceOf(req.raw);
+    const decoded: DecodedInput = dataplane.decode(model, PROTOCOL, () => decodeBody(model, req, dataplane.modelMetadata(model).inputs), trace);
     const response = await dataplane.infer(model, decoded.request, {
       protocol: PROTOCOL,
       deadline: deadlineFrom(req.headers['ferry-timeout-ms'], arrivalOf(reply)),
       signal: clientGoneSignal(reply.raw),
+      trace,
     });
-    return reply.header('content-type', 'application/json').send(encodePredictions(response.outputs, decoded.style));
+    return reply.header('content-type', 'application/json').send(dataplane.encode(trace, () => encodePredictions(response.outputs, decoded.style)));
   };
   app.post('/invocations', invocations);
   app.post('/mlflow/:model/invocations', invocations);

@@ -40,7 +40,7 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
   app.get('/v2/models/:model/versions/:version/ready', ready);
 
   const infer = async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>, reply: FastifyReply) => {
-    const answer = await answerInfer(dataplane, req.params.model, req.params.version, req.body, req.headers, clientGoneSignal(reply.raw), arrivalOf(reply));
+    const answer = await answerInfer(dataplane, req.params.model, req.params.version, req.body, req.headers, clientGoneSignal(reply.raw), arrivalOf(reply), dataplane.traceOf(req.raw));
     if (answer.headerLength !== undefined) reply.header('inference-header-content-length', answer.headerLength);
     return reply.header('content-type', answer.contentType).send(answer.body);
   };

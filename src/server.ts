@@ -25,6 +25,12 @@ export interface ServerOptions {
   readonly logger?: Logger;
   readonly runtimes?: readonly Runtime[];
   readonly executorFactory?: ExecutorFactory;
+  /**
+   * Set in a worker of `ferry serve --workers N`: its ports are shared with the other workers (SO_REUSEPORT; the
+   * primary checked they were free), /metrics answers what `renderMetrics` gives (all workers, aggregated), and it
+   * announces itself as a worker.
+   */
+  readonly worker?: { readonly index: number; readonly renderMetrics: () => Promise<{ contentType: string; body: string }> };
 }
 
 export interface FerryServer {
@@ -42,6 +48,7 @@ export interface FerryServer {
 /** The composition root: the only place that wires every layer together. */
 export function createServer(options: ServerOptions = {}): FerryServer {
   const config = options.config ?? loadConfig();
+  const worker = options.worker;
   const logger = options.logger ?? createLogger(config.log_level);
   const metrics = new FerryMetrics();
   const executors = servingExecutorFactory(metrics, logger, config.cache.url);
@@ -99,7 +106,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     void reply.code(error.http).send({ error: error.message });
   });
   http.get('/metrics', async (_req, reply) => {
-    const { contentType, body } = await metrics.render();
+    const { contentType, body } = await (worker?.renderMetrics() ?? metrics.render());
     return reply.header('content-type', contentType).send(body);
   });
   void http.register(v2RestRoutes, {
@@ -139,11 +146,11 @@ export function createServer(options: ServerOptions = {}): FerryServer {
       let grpcPort: number | undefined;
       try {
         await listening('HTTP', config.http.host, config.http.port, async () => {
-          const shared = acceptSockets > 1;
-          if (shared) await assertPortFree(config.http.host, config.http.port);
+          const shared = acceptSockets > 1 || worker !== undefined;
+          if (shared && worker === undefined) await assertPortFree(config.http.host, config.http.port);
           // Fastify hands its listen options to Node's server.listen, reusePort included (its types do not list it).
-          const options = { host: config.http.host, port: config.http.port, reusePort: shared };
-          await http.listen(options);
+          const listenOptions = { host: config.http.host, port: config.http.port, reusePort: shared };
+          await http.listen(listenOptions);
           extraAcceptors = await openExtraAcceptors(http.server, () => makeHttpServer(routeWithFastify!), acceptSockets);
         });
         const address = http.server.address();
@@ -156,7 +163,9 @@ export function createServer(options: ServerOptions = {}): FerryServer {
       }
       manager.startPolling(config.poll_seconds);
       dataplane.setReady(true);
-      logger.info({ http: `${config.http.host}:${httpPort}`, ...(grpc ? { grpc: `${config.http.host}:${grpcPort}` } : {}), repository: manager.root, models: manager.models().length }, 'ferry serving');
+      const where = { http: `${config.http.host}:${httpPort}`, ...(grpc ? { grpc: `${config.http.host}:${grpcPort}` } : {}), repository: manager.root, models: manager.models().length };
+      if (worker) logger.info({ ...where, worker: worker.index }, 'worker serving');
+      else logger.info(where, 'ferry serving');
       return grpcPort === undefined ? { httpPort } : { httpPort, grpcPort };
     },
     stop() {

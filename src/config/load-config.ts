@@ -4,7 +4,7 @@ import { ferryError } from '../errors/index.ts';
 import { configSchema, type FerryConfig } from './schema.ts';
 
 /** FERRY_* environment variables and the config path each sets. */
-const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'number' | 'boolean' | 'list' }> = {
+const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'number' | 'boolean' | 'list' | 'count' }> = {
   FERRY_MODEL_REPOSITORY: { path: ['model_repository'], type: 'string' },
   FERRY_POLL_SECONDS: { path: ['poll_seconds'], type: 'number' },
   FERRY_LOG_LEVEL: { path: ['log_level'], type: 'string' },
@@ -27,6 +27,7 @@ const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'numb
   FERRY_PAYLOAD_LOG_NATS_URL: { path: ['payload_log', 'nats', 'url'], type: 'string' },
   FERRY_PAYLOAD_LOG_NATS_SUBJECT: { path: ['payload_log', 'nats', 'subject'], type: 'string' },
   FERRY_PAYLOAD_LOG_NATS_STREAM: { path: ['payload_log', 'nats', 'stream'], type: 'string' },
+  FERRY_WORKERS: { path: ['workers'], type: 'count' },
   FERRY_TRACING_ENABLED: { path: ['tracing', 'enabled'], type: 'boolean' },
   FERRY_ACCESS_LOG: { path: ['access_log'], type: 'boolean' },
   FERRY_READINESS_REQUIRE: { path: ['readiness', 'require'], type: 'list' },
@@ -83,8 +84,10 @@ function readEnv(env: NodeJS.ProcessEnv): Tree {
     if (type === 'number') value = Number(raw);
     // A list variable is comma-separated; `all` (readiness.require) stays the word.
     if (type === 'list') value = raw === 'all' ? raw : raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    // A count is a number or the word `auto`.
+    if (type === 'count') value = raw === 'auto' ? raw : Number(raw);
     if (type === 'boolean') value = raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
-    if (type === 'number' && Number.isNaN(value)) throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `${name}='${raw}' is not a number` });
+    if ((type === 'number' || type === 'count') && Number.isNaN(value)) throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `${name}='${raw}' is not a number` });
     setPath(tree, path, value);
   }
   return tree;

@@ -34,6 +34,8 @@ export const configSchema = z.strictObject({
     url: z.string().optional(),
   }).prefault({}),
   shutdown_grace_seconds: z.number().min(0).default(30),
+  /** Server processes sharing the ports (`ferry serve --workers`), each loading the repository; auto = one per core. */
+  workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]).default(1),
   /** Request and response payloads as CloudEvents to a file, an HTTP endpoint and/or NATS; off without a sink. */
   payload_log: z.strictObject({
     /** Share of exchanges logged (0 to 1), for models without their own rate. */

@@ -75,13 +75,17 @@ const PROTOCOLS: ProtocolClient[] = [
   {
     name: 'V2 gRPC',
     async infer(model, signature, inputs) {
-      // Typed contents: int_contents for INT32, fp32_contents for FP32 (ModelInfer as Triton's clients send it).
+      // Typed contents in (int_contents for INT32, fp32_contents for FP32); the answer is raw, as Triton's.
       const field = (datatype: string) => (datatype === 'INT32' ? 'int_contents' : 'fp32_contents');
-      const response = await grpc.call<{ outputs: { name: string; datatype: string; contents: Record<string, number[]> }[] }>('ModelInfer', {
+      const response = await grpc.call<{ outputs: { name: string; datatype: string }[]; raw_output_contents: Buffer[] }>('ModelInfer', {
         model_name: model,
         inputs: signature.inputs.map((i) => ({ name: i.name, datatype: i.datatype, shape: shapeOf(inputs[i.name]), contents: { [field(i.datatype)]: flat(inputs[i.name]) } })),
       });
-      return Object.fromEntries(response.outputs.map((o) => [o.name, o.contents[field(o.datatype)]!]));
+      const values = (raw: Buffer, datatype: string) => {
+        const copy = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength);
+        return Array.from(datatype === 'INT32' ? new Int32Array(copy) : new Float32Array(copy));
+      };
+      return Object.fromEntries(response.outputs.map((o, i) => [o.name, values(response.raw_output_contents[i]!, o.datatype)]));
     },
   },
 ];

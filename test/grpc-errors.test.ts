@@ -123,8 +123,9 @@ describe('gRPC message size limit (grpc.max_message_bytes)', () => {
   });
 
   it('refuses a response over the limit with RESOURCE_EXHAUSTED naming the setting', async () => {
-    // 0 - 1 = -1 takes 10 bytes as a protobuf int32: a ~13 KB request makes a ~70 KB response.
-    const rows = 400;
+    // Typed 0s and 1s take a byte each; the answer's two raw INT32 outputs take 4 bytes per element each:
+    // a ~19 KB request makes a ~77 KB response.
+    const rows = 600;
     const request = {
       model_name: 'simple',
       inputs: [

@@ -139,20 +139,20 @@ describe('gRPC health and metadata', () => {
 });
 
 describe('gRPC ModelInfer', () => {
-  it('computes simple with typed int_contents (numpy reference, 1 and 3 rows)', async () => {
+  it('computes simple with typed int_contents and answers in raw_output_contents as Triton does (numpy reference, 1 and 3 rows)', async () => {
     for (const c of await reference('simple')) {
       const rows = c.inputs.INPUT0.length;
       const response = await client.call<InferResponse>('ModelInfer', {
         model_name: 'simple', id: `typed-${rows}`,
         inputs: ['INPUT0', 'INPUT1'].map((name) => ({ name, datatype: 'INT32', shape: [rows, 16], contents: { int_contents: c.inputs[name].flat() } })),
       });
-      expect(response).toMatchObject({ model_name: 'simple', model_version: '1', id: `typed-${rows}`, raw_output_contents: [] });
+      expect(response).toMatchObject({ model_name: 'simple', model_version: '1', id: `typed-${rows}` });
       expect(response.outputs.map((o) => o.name)).toEqual(['OUTPUT0', 'OUTPUT1']);
-      for (const out of response.outputs) {
-        expect(out.datatype).toBe('INT32');
-        expect(out.shape).toEqual([String(rows), '16']);
-        expect(out.contents!['int_contents']).toEqual(c.outputs[out.name].flat());
-      }
+      expect(response.raw_output_contents).toHaveLength(2);
+      response.outputs.forEach((out, i) => {
+        expect(out).toMatchObject({ datatype: 'INT32', shape: [String(rows), '16'], contents: null });
+        expect(int32s(response.raw_output_contents[i]!)).toEqual(c.outputs[out.name].flat());
+      });
     }
   });
 
@@ -180,7 +180,7 @@ describe('gRPC ModelInfer', () => {
       const typed = await client.call<InferResponse>('ModelInfer', { model_name: 'mlp', inputs: [{ ...input, contents: { fp32_contents: c.inputs.input.flat() } }] });
       const raw = await client.call<InferResponse>('ModelInfer', { model_name: 'mlp', inputs: [input], raw_input_contents: [bytesOf(Float32Array.from(c.inputs.input.flat()))] });
       expect(typed.outputs[0]!.shape).toEqual([String(rows), '10']);
-      const typedValues = typed.outputs[0]!.contents!['fp32_contents'] as number[];
+      const typedValues = float32s(typed.raw_output_contents[0]!);
       const rawValues = float32s(raw.raw_output_contents[0]!);
       expect(typedValues).toHaveLength(expected.length);
       expect(rawValues).toEqual(typedValues); // the two conventions carry the same float32 values
@@ -191,7 +191,7 @@ describe('gRPC ModelInfer', () => {
   it('computes half_plus_two with fp32_contents', async () => {
     const [c] = await reference('half_plus_two');
     const response = await client.call<InferResponse>('ModelInfer', { model_name: 'half_plus_two', inputs: [{ name: 'x', datatype: 'FP32', shape: [3], contents: { fp32_contents: c.inputs.x } }] });
-    expect(response.outputs[0]!.contents!['fp32_contents']).toEqual(c.outputs.y);
+    expect(float32s(response.raw_output_contents[0]!)).toEqual(c.outputs.y);
   });
 
   it('round-trips BYTES with bytes_contents and with length-prefixed raw contents', async () => {
@@ -201,7 +201,7 @@ describe('gRPC ModelInfer', () => {
       model_name: 'strings', inputs: [{ name: 'text', datatype: 'BYTES', shape: [values.length], contents: { bytes_contents: values.map((v) => Buffer.from(v)) } }],
     });
     expect(typed.outputs[0]).toMatchObject({ name: 'echo', datatype: 'BYTES', shape: [String(values.length)] });
-    expect((typed.outputs[0]!.contents!['bytes_contents'] as Buffer[]).map((b) => b.toString('utf8'))).toEqual(strings.outputs.echo);
+    expect(parseRawStrings(typed.raw_output_contents[0]!)).toEqual(strings.outputs.echo);
     const raw = await client.call<InferResponse>('ModelInfer', {
       model_name: 'strings', inputs: [{ name: 'text', datatype: 'BYTES', shape: [values.length] }], raw_input_contents: [rawStrings(values)],
     });

@@ -1,12 +1,13 @@
 import { ferryError } from '../errors/index.ts';
 import type { ModelSignature } from '../runtimes/runtime.ts';
-import { elementCount, type InferRequest, type TensorMetadata } from '../tensor/index.ts';
+import { elementCount, unreadableBytes, type InferRequest, type Tensor, type TensorMetadata } from '../tensor/index.ts';
 
 const shapeText = (shape: readonly number[]) => `[${shape.join(',')}]`;
 
 /**
  * Checks a decoded request against the model's signature: every input present once, no unknown inputs, datatypes
- * equal, shapes compatible (-1 matches any size), element counts consistent, requested outputs known.
+ * equal, shapes compatible (-1 matches any size), element counts consistent, BYTES elements readable by the model,
+ * requested outputs known and named once.
  */
 export function validateRequest(model: string, signature: ModelSignature, request: InferRequest): void {
   const expected = signature.inputs;
@@ -29,14 +30,32 @@ export function validateRequest(model: string, signature: ModelSignature, reques
     if (input.data.length !== elementCount(input.shape)) {
       throw ferryError('FERRY_ERR_ELEMENT_COUNT', { input: input.name, actual: input.data.length, expected: elementCount(input.shape), shape: shapeText(input.shape) });
     }
+    if (signature.bytesInputs && input.datatype === 'BYTES') checkReadable(model, signature, input);
   }
   if (sameCount) checkNames(model, expected, request);
   if (request.outputs) {
+    const seen = new Set<string>();
     for (const wanted of request.outputs) {
       if (!signature.outputs.some((o) => o.name === wanted.name)) {
         throw ferryError('FERRY_ERR_OUTPUT_UNKNOWN', { model, output: wanted.name, expected: signature.outputs.map((o) => o.name).join(', ') });
       }
+      if (seen.has(wanted.name)) throw ferryError('FERRY_ERR_OUTPUT_DUPLICATE', { output: wanted.name });
+      seen.add(wanted.name);
     }
+  }
+}
+
+const READS = {
+  'text': 'it reads BYTES inputs as UTF-8 text',
+  'c-string': 'it reads BYTES inputs as UTF-8 text that ends at the first NUL byte',
+} as const;
+
+function checkReadable(model: string, signature: ModelSignature, input: Tensor): void {
+  const reading = signature.bytesInputs!;
+  const elements = input.data as Uint8Array[];
+  for (let i = 0; i < elements.length; i++) {
+    const problem = unreadableBytes(elements[i]!, reading);
+    if (problem) throw ferryError('FERRY_ERR_BYTES_UNREADABLE', { input: input.name, index: i, problem, model, reason: `${READS[reading]} (${signature.platform})` });
   }
 }
 

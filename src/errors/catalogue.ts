@@ -71,7 +71,18 @@ export const ERRORS = {
     grpc: 'INVALID_ARGUMENT',
   },
   FERRY_ERR_TENSOR_DATA: { message: "tensor '{input}': {detail}", http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_BYTES_UNREADABLE: {
+    message: "input '{input}' element {index} {problem}, which model '{model}' cannot read: {reason}",
+    http: 400,
+    grpc: 'INVALID_ARGUMENT',
+  },
+  FERRY_ERR_OUTPUT_NOT_TEXT: {
+    message: "output '{output}' element {index} is not UTF-8 text, and this answer writes it as a JSON string: {alternative}",
+    http: 400,
+    grpc: 'INVALID_ARGUMENT',
+  },
   FERRY_ERR_OUTPUT_UNKNOWN: { message: "model '{model}' has no output '{output}' (outputs: {expected})", http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_OUTPUT_DUPLICATE: { message: "output '{output}' is requested more than once", http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_PARAMETER_INVALID: { message: "parameter '{parameter}': {detail}", http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_ROUTE_NOT_FOUND: { message: 'no route for {method} {path}', http: 404, grpc: 'UNIMPLEMENTED' },
   FERRY_ERR_SERVICE_UNKNOWN: { message: "no service '{service}' to report the health of", http: 404, grpc: 'NOT_FOUND' },

@@ -1,4 +1,4 @@
-import type { InferRequest, Parameters, Tensor, TensorMetadata } from '../tensor/index.ts';
+import type { BytesReading, InferRequest, Parameters, Tensor, TensorMetadata } from '../tensor/index.ts';
 
 /**
  * The runtime plug-in interface. A runtime turns the files of one model version into a ModelInstance.
@@ -44,6 +44,14 @@ export interface ModelSignature {
   readonly platform: string;
   readonly inputs: readonly TensorMetadata[];
   readonly outputs: readonly TensorMetadata[];
+  /**
+   * How the model reads BYTES inputs when it cannot take any bytes: `text` (valid UTF-8: the runtime works on its
+   * language's strings, as the tabular runtimes' categories are) or `c-string` (valid UTF-8 without NUL: ONNX
+   * Runtime's strings end at the first NUL byte). The data plane refuses an element the model cannot read before
+   * it is queued, so such a request is answered with a clear error instead of reaching the model altered (a
+   * U+FFFD, a string cut short) or failing a batch it was merged into. Absent: any bytes.
+   */
+  readonly bytesInputs?: BytesReading;
 }
 
 /** What a runtime answers for one request: every output it computed (the data plane applies selection). */

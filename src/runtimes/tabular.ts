@@ -1,5 +1,5 @@
 import { ferryError } from '../errors/index.ts';
-import type { Datatype, InferRequest, Tensor, TensorMetadata } from '../tensor/index.ts';
+import { utf8Text, type Datatype, type InferRequest, type Tensor, type TensorMetadata } from '../tensor/index.ts';
 
 /**
  * Shared input handling for tabular runtimes (trees, linear models, PMML, pipelines).
@@ -64,11 +64,16 @@ export function readTabular(request: InferRequest, features: readonly FeatureSpe
   return { rows: Math.max(rows, 0), columns };
 }
 
-const decoder = new TextDecoder();
+/** A BYTES element as text; the data plane let only UTF-8 through (the signature's `bytesInputs: 'text'`). */
+function textOf(tensor: Tensor, bytes: Uint8Array, index: number): string {
+  const text = utf8Text(bytes);
+  if (text === undefined) throw ferryError('FERRY_ERR_TENSOR_DATA', { input: tensor.name, detail: `element ${index} is not UTF-8 text` });
+  return text;
+}
 
 function toStrings(tensor: Tensor): (string | null)[] {
   if (tensor.datatype === 'BYTES') {
-    return (tensor.data as Uint8Array[]).map((b) => (b.byteLength === 0 ? null : decoder.decode(b)));
+    return (tensor.data as Uint8Array[]).map((b, i) => (b.byteLength === 0 ? null : textOf(tensor, b, i)));
   }
   // A numeric tensor for a categorical feature: categories given as their numeric codes.
   return Array.from(toFloat64(tensor), (v) => (Number.isNaN(v) ? null : String(v)));
@@ -78,8 +83,8 @@ function toFloat64(tensor: Tensor): Float64Array {
   const data = tensor.data;
   if (data instanceof Float64Array) return data;
   if (Array.isArray(data)) {
-    return Float64Array.from(data, (b) => {
-      const text = decoder.decode(b).trim();
+    return Float64Array.from(data, (b, i) => {
+      const text = textOf(tensor, b, i).trim();
       return text === '' ? NaN : Number(text);
     });
   }

@@ -42,6 +42,26 @@ describe('tensor codecs', () => {
     expect(() => decodeRawData('t', 'FP32', [2], new Uint8Array(7))).toThrow(/needs 8/);
   });
 
+  it('reads 64-bit integers exactly from bigints, safe integers and decimal strings; refuses rounded doubles', () => {
+    const int64 = decodeJsonData('t', 'INT64', [4], [2n ** 62n + 1n, -(2n ** 63n), '9223372036854775807', -42]) as BigInt64Array;
+    expect(Array.from(int64)).toEqual([2n ** 62n + 1n, -(2n ** 63n), 2n ** 63n - 1n, -42n]);
+    expect((decodeJsonData('t', 'UINT64', [1], [2n ** 64n - 1n]) as BigUint64Array)[0]).toBe(2n ** 64n - 1n);
+    expect(() => decodeJsonData('t', 'INT64', [1], [2n ** 63n])).toThrow(/9223372036854775808 is not within the range of INT64/);
+    expect(() => decodeJsonData('t', 'UINT64', [1], [2n ** 64n])).toThrow(/within the range of UINT64/);
+    expect(() => decodeJsonData('t', 'INT64', [1], [2 ** 62])).toThrow(/4611686018427388000 is not an exact INT64/);
+    expect(() => decodeJsonData('t', 'INT32', [1], [2n ** 62n])).toThrow(/4611686018427387904 is not within the range of INT32/);
+    // Float tensors take a long integer literal as the double nearest to it, as JSON.parse would.
+    expect((decodeJsonData('t', 'FP64', [1], [2n ** 62n + 1n]) as Float64Array)[0]).toBe(2 ** 62);
+    expect(() => decodeJsonData('t', 'BOOL', [1], [2n ** 62n])).toThrow(/not a boolean/);
+  });
+
+  it('refuses BYTES strings that are not Unicode text, and BYTES that are not UTF-8 where text is needed', () => {
+    expect(() => decodeJsonData('t', 'BYTES', [1], ['a\ud800'])).toThrow(/lone surrogate/);
+    const bytes = decodeJsonData('t', 'BYTES', [2], ['\uFEFFA', 'a\u0000b']);
+    expect(encodeJsonData('BYTES', bytes)).toEqual(['\uFEFFA', 'a\u0000b']);
+    expect(() => encodeJsonData('BYTES', [Uint8Array.of(0xff)])).toThrow(/element 0 is not UTF-8 text/);
+  });
+
   it('converts half and bfloat16 with round-to-nearest-even', () => {
     expect(halfBitsToFloat(float32ToHalfBits(1 / 3))).toBeCloseTo(0.33325, 5);
     expect(float32ToHalfBits(65520)).toBe(0x7c00); // rounds to infinity

@@ -4,15 +4,17 @@ import {
 } from './datatype.ts';
 import { elementCount } from './tensor.ts';
 import { bfloat16BitsToFloat, float32ToBfloat16Bits, float32ToHalfBits, halfBitsToFloat } from './half.ts';
+import { utf8Text } from './bytes-text.ts';
 
 const utf8 = new TextEncoder();
 /** Tensors have at most 32 dimensions; deeper nesting is malformed, and recursion must stay bounded. */
 const MAX_NESTING = 33;
-const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
 
 /**
  * Decodes JSON tensor data (flat or nested, row-major) straight into typed storage.
- * The element count must be the one `shape` requires.
+ * The element count must be the one `shape` requires. 64-bit integers are exact: they come as safe integers, as
+ * bigints (integer literals beyond 2^53, which an exact JSON parser keeps whole) or as decimal strings; a number
+ * beyond 2^53 that was already rounded to a double is refused, never stored rounded.
  */
 export function decodeJsonData(name: string, datatype: Datatype, shape: readonly number[], data: unknown): TensorData {
   const count = elementCount(shape);
@@ -94,8 +96,10 @@ function writerFor(name: string, datatype: Datatype, out: TensorData): Writer {
       const [min, max] = BIGINT_RANGES[datatype];
       return (i, v) => {
         let big: bigint;
-        if (typeof v === 'number' && Number.isInteger(v)) big = BigInt(v);
+        if (typeof v === 'bigint') big = v;
+        else if (typeof v === 'number' && Number.isSafeInteger(v)) big = BigInt(v);
         else if (typeof v === 'string' && /^-?\d+$/.test(v)) big = BigInt(v); // exact 64-bit values sent as strings
+        else if (typeof v === 'number' && Number.isInteger(v)) return bad(v, `an exact ${datatype}: beyond 2^53 write an integer literal, without fraction or exponent`);
         else return bad(v, `an integer (${datatype})`);
         if (big < min || big > max) bad(v, `within the range of ${datatype}`);
         target[i] = big;
@@ -104,8 +108,11 @@ function writerFor(name: string, datatype: Datatype, out: TensorData): Writer {
     case 'BYTES': {
       const target = out as Uint8Array[];
       return (i, v) => {
-        if (typeof v === 'string') target[i] = utf8.encode(v);
-        else if (v === null) target[i] = new Uint8Array(0); // a missing value, as null is in float tensors
+        if (typeof v === 'string') {
+          // TextEncoder would turn a lone surrogate ("\ud800") into U+FFFD: refuse it instead.
+          if (!v.isWellFormed()) bad(v, 'well-formed Unicode text (it holds a lone surrogate)');
+          target[i] = utf8.encode(v);
+        } else if (v === null) target[i] = new Uint8Array(0); // a missing value, as null is in float tensors
         else bad(v, 'a string');
       };
     }
@@ -115,6 +122,7 @@ function writerFor(name: string, datatype: Datatype, out: TensorData): Writer {
       const [min, max] = range;
       return (i, v) => {
         // Integral floats (1.0) arrive as the number 1 after JSON.parse, so they pass this check.
+        if (typeof v === 'bigint') return bad(v, `within the range of ${datatype}`);
         if (typeof v !== 'number' || !Number.isInteger(v)) return bad(v, `an integer (${datatype})`);
         if (v < min || v > max) bad(v, `within the range of ${datatype}`);
         target[i] = v;
@@ -125,6 +133,7 @@ function writerFor(name: string, datatype: Datatype, out: TensorData): Writer {
 
 function toFloat(value: unknown, bad: (v: unknown, what: string) => never): number {
   if (value === null) return NaN; // JSON has no NaN: null stands for a missing value
+  if (typeof value === 'bigint') return Number(value); // a long integer literal, rounded once as JSON.parse would
   if (typeof value === 'string') {
     if (value === 'NaN' || value === 'nan') return NaN;
     if (value === 'Infinity' || value === 'inf') return Infinity;
@@ -140,9 +149,18 @@ function describe(value: unknown): string {
   return String(value);
 }
 
-/** JSON-ready flat values of a tensor (BYTES as UTF-8 strings, 64-bit integers as numbers when exact). */
+/**
+ * JSON-ready flat values of a tensor: BYTES as the strings their UTF-8 spells (an element that is not UTF-8 is
+ * refused), 64-bit integers as numbers when exact, else as decimal strings.
+ */
 export function encodeJsonData(datatype: Datatype, data: TensorData): unknown[] {
-  if (datatype === 'BYTES') return (data as Uint8Array[]).map((bytes) => utf8Decoder.decode(bytes));
+  if (datatype === 'BYTES') {
+    return (data as Uint8Array[]).map((bytes, i) => {
+      const text = utf8Text(bytes);
+      if (text === undefined) throw ferryError('FERRY_ERR_TENSOR_DATA', { input: '', detail: `element ${i} is not UTF-8 text` });
+      return text;
+    });
+  }
   if (datatype === 'BOOL') return Array.from(data as Uint8Array, (v) => v !== 0);
   if (datatype === 'FP16') return Array.from(data as Uint16Array, halfBitsToFloat);
   if (datatype === 'BF16') return Array.from(data as Uint16Array, bfloat16BitsToFloat);

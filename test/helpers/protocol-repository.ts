@@ -7,8 +7,11 @@ import type { Runtime } from '../../src/runtimes/runtime.ts';
 import { xgboostRuntime } from '../../src/runtimes/xgboost/index.ts';
 import { EXAMPLE_MODELS, REPO_ROOT, type RunningFerry } from './server.ts';
 
-/** Where a served model comes from: an example ONNX model, or an XGBoost fixture with its xgboost-made case. */
-export type ModelSource = { readonly example: string } | { readonly xgboost: string } | { readonly echo: true };
+/**
+ * Where a served model comes from: an example ONNX model, an XGBoost fixture with its xgboost-made case, the
+ * bytes-echo test runtime, or a model folder anywhere (absolute path).
+ */
+export type ModelSource = { readonly example: string } | { readonly xgboost: string } | { readonly echo: true } | { readonly folder: string };
 
 export interface ServedModel {
   readonly source: ModelSource;
@@ -30,10 +33,12 @@ export async function readXgboostCase(name: string): Promise<XgboostCase> {
 }
 
 /**
- * Starts a real Ferry (HTTP only) over a scratch repository holding the given models, with the ONNX and XGBoost
- * runtimes and any extra runtimes a test brings.
+ * Starts a real Ferry (HTTP, and gRPC when asked) over a scratch repository holding the given models, with the
+ * ONNX and XGBoost runtimes and any extra runtimes a test brings.
  */
-export async function startWithModels(models: Readonly<Record<string, ServedModel>>, extraRuntimes: readonly Runtime[] = []): Promise<RunningFerry> {
+export async function startWithModels(
+  models: Readonly<Record<string, ServedModel>>, extraRuntimes: readonly Runtime[] = [], options: { readonly grpc?: boolean } = {},
+): Promise<RunningFerry> {
   const root = await mkdtemp(path.join(tmpdir(), 'ferry-protocols-'));
   for (const [name, model] of Object.entries(models)) {
     const target = path.join(root, name);
@@ -42,6 +47,8 @@ export async function startWithModels(models: Readonly<Record<string, ServedMode
       await writeFile(path.join(target, '1', ECHO_FILE), 'echo\n');
     } else if ('example' in model.source) {
       await cp(path.join(EXAMPLE_MODELS, model.source.example), target, { recursive: true });
+    } else if ('folder' in model.source) {
+      await cp(model.source.folder, target, { recursive: true });
     } else {
       await mkdir(path.join(target, '1'), { recursive: true });
       await cp(path.join(XGBOOST_FIXTURES, model.source.xgboost, 'model.json'), path.join(target, '1', 'model.json'));
@@ -50,7 +57,7 @@ export async function startWithModels(models: Readonly<Record<string, ServedMode
   }
   const config = loadConfig({
     env: {},
-    overrides: { model_repository: root, poll_seconds: 0, log_level: 'silent', http: { port: 0 }, grpc: { enabled: false } },
+    overrides: { model_repository: root, poll_seconds: 0, log_level: 'silent', http: { port: 0 }, grpc: options.grpc ? { port: 0 } : { enabled: false } },
   });
   const server = createServer({ config, runtimes: [createOnnxRuntime(), xgboostRuntime(), bytesEchoRuntime(), ...extraRuntimes] });
   const ports = await server.start();

@@ -1,18 +1,20 @@
 import { ferryError } from '../../errors/index.ts';
 import { quoteNonFiniteTokens } from '../../tensor/index.ts';
+import { parseJson } from './exact-json.ts';
 
 /**
  * JSON.parse that also takes the bare `NaN`, `Infinity` and `-Infinity` tokens TF Serving (rapidjson with
  * kParseNanAndInfFlag) and Python's json module accept. Such tokens become the strings "NaN", "Infinity" and
  * "-Infinity", which the tensor codec reads as floats. Only bodies that strict parsing rejects take the slow path.
+ * With `exactIntegers`, integer literals beyond 2^53 stay exact (see parseJson).
  */
-export function parseLenientJson(text: string): unknown {
+export function parseLenientJson(text: string, exactIntegers = false): unknown {
   try {
-    return JSON.parse(text);
+    return parseJson(text, exactIntegers);
   } catch (error) {
     if (!/NaN|Infinity/.test(text)) throw malformed(error);
     try {
-      return JSON.parse(quoteNonFiniteTokens(text));
+      return parseJson(quoteNonFiniteTokens(text), exactIntegers);
     } catch {
       throw malformed(error);
     }

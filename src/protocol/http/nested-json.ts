@@ -1,8 +1,9 @@
 import { ferryError } from '../../errors/index.ts';
 import { isJsonObject } from './request-shape.ts';
 import {
-  decodeJsonData, elementCount, encodeJsonData, type Datatype, type Tensor, type TensorData,
+  decodeJsonData, elementCount, encodeJsonData, outputText, type Datatype, type Tensor, type TensorData,
 } from '../../tensor/index.ts';
+import { jsonText } from './exact-json.ts';
 
 const MAX_DIMS = 32;
 const utf8 = new TextEncoder();
@@ -72,12 +73,16 @@ export function decodeValues(name: string, datatype: Datatype, shape: readonly n
 }
 
 function bytesOf(name: string, value: unknown): Uint8Array {
-  if (typeof value === 'string') return utf8.encode(value);
+  if (typeof value === 'string') {
+    // TextEncoder would turn a lone surrogate into U+FFFD: binary data belongs in {"b64": ...}.
+    if (!value.isWellFormed()) throw ferryError('FERRY_ERR_TENSOR_DATA', { input: name, detail: 'a string holds a lone surrogate, which is not Unicode text; send binary data as {"b64": ...}' });
+    return utf8.encode(value);
+  }
   if (isBase64Object(value)) {
     if (!BASE64.test(value.b64)) throw ferryError('FERRY_ERR_TENSOR_DATA', { input: name, detail: "a 'b64' value is not valid base64" });
     return new Uint8Array(Buffer.from(value.b64, 'base64'));
   }
-  const shown = typeof value === 'object' && value !== null ? 'an object other than {"b64": ...}' : JSON.stringify(value) ?? String(value);
+  const shown = typeof value === 'object' && value !== null ? 'an object other than {"b64": ...}' : jsonText(value);
   throw ferryError('FERRY_ERR_TENSOR_DATA', { input: name, detail: `${shown} is not a string (BYTES)` });
 }
 
@@ -86,6 +91,8 @@ export interface JsonStyle {
   readonly float: (value: number, datatype: Datatype) => string;
   /** Whether BYTES elements of this tensor are written as `{"b64": ...}` rather than UTF-8 strings. */
   readonly base64?: (tensor: Tensor) => boolean;
+  /** How a client of this protocol gets BYTES that are not UTF-8, named in the refusal of such an element. */
+  readonly textAlternative: string;
 }
 
 /** Writes element `i` of a tensor as JSON text. */
@@ -110,8 +117,7 @@ export function elementWriter(tensor: Tensor, style: JsonStyle): (i: number) => 
     case 'BYTES': {
       const values = data as Uint8Array[];
       if (style.base64?.(tensor)) return (i) => `{"b64":"${Buffer.from(values[i]!).toString('base64')}"}`;
-      const decoder = new TextDecoder();
-      return (i) => JSON.stringify(decoder.decode(values[i]!));
+      return (i) => JSON.stringify(outputText(tensor.name, i, values[i]!, style.textAlternative));
     }
     default: {
       const values = data as ArrayLike<number | bigint>;

@@ -1,5 +1,5 @@
 import { ferryError } from '../../errors/index.ts';
-import { type Datatype, type Tensor, type TensorMetadata } from '../../tensor/index.ts';
+import { isBigIntType, type Datatype, type Tensor, type TensorMetadata } from '../../tensor/index.ts';
 import { decodeValues } from './nested-json.ts';
 import { invalidRequest } from './request-shape.ts';
 
@@ -80,15 +80,18 @@ function columnOrder(model: string, inputs: readonly TensorMetadata[], columns: 
 }
 
 const NUMBER_TEXT = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+const INTEGER_TEXT = /^\s*[-+]?\d+\s*$/;
 
 function cellFor(datatype: Datatype, value: unknown, text = false): unknown {
   if (text && datatype !== 'BYTES' && typeof value === 'string') {
     if (value.trim() === '') return null;
+    // 64-bit integers are read from their digits, not through a double that rounds them beyond 2^53.
+    if (isBigIntType(datatype) && INTEGER_TEXT.test(value)) return BigInt(value.trim());
     if (datatype === 'BOOL') return /^(true|1)$/i.test(value.trim()) ? true : /^(false|0)$/i.test(value.trim()) ? false : value;
     return NUMBER_TEXT.test(value) ? Number(value) : value.trim();
   }
   if (datatype === 'BYTES') {
-    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
     if (value === null || value === undefined) return ''; // a missing categorical value
   }
   return value;

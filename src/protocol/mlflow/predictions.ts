@@ -3,7 +3,10 @@ import { pythonFloat } from '../http/json-numbers.ts';
 import { elementWriter, nestedText, rowSize, type JsonStyle } from '../http/nested-json.ts';
 import type { InputStyle } from './decode-input.ts';
 
-const PYTHON_STYLE: JsonStyle = { float: (value) => pythonFloat(value) };
+const PYTHON_STYLE: JsonStyle = {
+  float: (value) => pythonFloat(value),
+  textAlternative: 'the V2 protocol carries bytes as they are (binary tensor extension, or gRPC)',
+};
 // json.dumps' default separators, so the bytes are MLflow's own.
 const ITEM = ', ';
 const KEY = ': ';

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ferryError } from '../../errors/index.ts';
 import type { DataPlane } from '../../dataplane/index.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
+import { takesWideIntegers } from '../http/exact-json.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { chooseModel } from '../http/model-choice.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
@@ -62,5 +63,5 @@ function decodeBody(model: string, req: InvocationRequest, inputs: Parameters<ty
   if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'empty body' });
   const text = body.toString('utf8');
   if (mime === 'text/csv') return { style: 'frame', request: { inputs: tableToInputs(model, inputs, parseCsv(text)) } };
-  return decodeJsonInput(model, parseLenientJson(text), inputs);
+  return decodeJsonInput(model, parseLenientJson(text, takesWideIntegers(inputs)), inputs);
 }

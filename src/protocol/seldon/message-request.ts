@@ -1,6 +1,7 @@
 import { ferryError } from '../../errors/index.ts';
 import { elementCount, type InferRequest, type Tensor, type TensorMetadata } from '../../tensor/index.ts';
 import { decodeValues, denseShape, tensorFromNested } from '../http/nested-json.ts';
+import { jsonText } from '../http/exact-json.ts';
 import { tableToInputs } from '../http/table-inputs.ts';
 import { isJsonObject, invalidRequest } from '../http/request-shape.ts';
 
@@ -75,7 +76,7 @@ function readTensor(tensor: unknown): { values: unknown[]; shape: number[] } {
   if (!isJsonObject(tensor)) throw invalidRequest("'data.tensor' must be an object with 'shape' and 'values'");
   const { shape, values } = tensor;
   if (!Array.isArray(shape) || shape.length > 32 || !shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
-    throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: 'data.tensor', shape: JSON.stringify(shape)?.slice(0, 64) ?? 'undefined' });
+    throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: 'data.tensor', shape: jsonText(shape).slice(0, 64) });
   }
   if (!Array.isArray(values)) throw invalidRequest("'data.tensor.values' must be a list of numbers");
   const expected = elementCount(shape as number[]);

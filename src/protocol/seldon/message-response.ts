@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { ferryError } from '../../errors/index.ts';
 import type { InferResponse, Tensor } from '../../tensor/index.ts';
+import { jsonText } from '../http/exact-json.ts';
 import { pythonFloat } from '../http/json-numbers.ts';
 import { elementWriter, nestedText, rowSize, type JsonStyle } from '../http/nested-json.ts';
 import type { PayloadKind } from './message-request.ts';
 
 /** Seldon's wrappers are Python: floats print as Python prints them. */
-const SELDON_STYLE: JsonStyle = { float: (value) => pythonFloat(value) };
+const SELDON_STYLE: JsonStyle = {
+  float: (value) => pythonFloat(value),
+  textAlternative: 'the V2 protocol carries bytes as they are (binary tensor extension, or gRPC)',
+};
 
 /**
  * A SeldonMessage answer in the payload form of the request: `data.tensor` for a tensor request (numeric outputs),
@@ -15,7 +19,7 @@ const SELDON_STYLE: JsonStyle = { float: (value) => pythonFloat(value) };
  * columns: the output name for a 1-D output, `name:i` for the columns of a 2-D one.
  */
 export function encodeMessage(response: InferResponse, kind: PayloadKind, requestMeta: Readonly<Record<string, unknown>>): string {
-  const meta = JSON.stringify(responseMeta(response, requestMeta));
+  const meta = jsonText(responseMeta(response, requestMeta));
   const outputs = response.outputs;
   if (kind === 'jsonData') {
     const fields = outputs.map((t) => `${JSON.stringify(t.name)}:${nestedText(t.shape, 0, 0, elementWriter(t, SELDON_STYLE))}`);

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ferryError, type FerryError } from '../../errors/index.ts';
 import type { DataPlane } from '../../dataplane/index.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
+import { holdsUnsafeNumber, takesWideIntegers } from '../http/exact-json.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { chooseModel } from '../http/model-choice.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
@@ -29,7 +30,10 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
   const predict = async (req: SeldonRequest, reply: FastifyReply) => {
     const model = chooseModel(dataplane, req.params.model, req.headers['ferry-model'], HOW_TO_NAME);
     const trace = dataplane.traceOf(req.raw);
-    const decoded: DecodedMessage = dataplane.decode(model, PROTOCOL, () => decodeMessage(model, readMessage(req), dataplane.modelMetadata(model).inputs), trace);
+    const decoded: DecodedMessage = dataplane.decode(model, PROTOCOL, () => {
+      const { inputs } = dataplane.modelMetadata(model);
+      return decodeMessage(model, readMessage(req, takesWideIntegers(inputs)), inputs);
+    }, trace);
     const response = await dataplane.infer(model, decoded.request, {
       protocol: PROTOCOL,
       deadline: deadlineFrom(req.headers['ferry-timeout-ms'], arrivalOf(reply)),
@@ -46,7 +50,8 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
     const status = dataplane.modelStatus(model);
     const message = readMessage(req);
     if (!isJsonObject(message)) throw invalidRequest('a Feedback message must be a JSON object');
-    const reward = message['reward'] ?? 0;
+    const given = message['reward'] ?? 0;
+    const reward = typeof given === 'bigint' ? Number(given) : given; // a long integer literal (exact JSON parsing)
     if (typeof reward !== 'number' || !Number.isFinite(reward)) throw invalidRequest("'reward' must be a number");
     options.onFeedback?.(model, reward);
     const version = status.versions.find((v) => v.state === 'AVAILABLE')?.version ?? '';
@@ -58,7 +63,15 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
 }
 
 /** JSON, or the form field `json=` that Seldon's Python client and wrappers send. */
-function readMessage(req: SeldonRequest): unknown {
+function readMessage(req: SeldonRequest, exactIntegers = false): unknown {
+  const text = messageText(req);
+  const message = parseLenientJson(text, exactIntegers);
+  // `meta` comes back in the answer: a long integer in its tags is read again exactly rather than echoed rounded.
+  if (!exactIntegers && isJsonObject(message) && holdsUnsafeNumber(message['meta'])) return parseLenientJson(text, true);
+  return message;
+}
+
+function messageText(req: SeldonRequest): string {
   const body = req.body;
   if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'empty body' });
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -66,9 +79,9 @@ function readMessage(req: SeldonRequest): unknown {
   if (type === 'application/x-www-form-urlencoded') {
     const json = new URLSearchParams(body.toString('utf8')).get('json');
     if (json === null) throw invalidRequest("a form-encoded SeldonMessage goes in the field 'json'");
-    return parseLenientJson(json);
+    return json;
   }
-  return parseLenientJson(body.toString('utf8'));
+  return body.toString('utf8');
 }
 
 /** Seldon's error body: the HTTP status as code, the message as info, the catalogue code as reason. */

@@ -8,6 +8,7 @@ import type { PredictFormat } from './predict-request.ts';
 export const TF_STYLE: JsonStyle = {
   float: (value, datatype) => tfServingFloat(value, datatype !== 'FP64'),
   base64: (tensor) => tensor.name.endsWith('_bytes'),
+  textAlternative: "TF Serving's REST API writes an output as {\"b64\": ...} when its name ends in '_bytes' (rename it in model.yaml `outputs:`), and the V2 protocol carries bytes as they are",
 };
 
 /**

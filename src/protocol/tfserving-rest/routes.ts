@@ -3,6 +3,7 @@ import { ferryError } from '../../errors/index.ts';
 import type { DataPlane } from '../../dataplane/index.ts';
 import type { InferRequest } from '../../tensor/index.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
+import { takesWideIntegers } from '../http/exact-json.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
 import { decodeExamples } from './examples.ts';
@@ -41,7 +42,7 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
     const trace = dataplane.traceOf(req.raw);
     const { request, encode } = dataplane.decode(path.model, PROTOCOL, (): { request: InferRequest; encode: (outputs: Parameters<typeof encodePredict>[1]) => string } => {
       const signature = dataplane.modelMetadata(path.model, path);
-      const body = parseBody(req.body);
+      const body = parseBody(req.body, takesWideIntegers(signature.inputs));
       if (path.verb === 'predict') {
         const decoded = decodePredict(path.model, body, signature.inputs);
         return { request: decoded.request, encode: (outputs) => encodePredict(path.model, outputs, decoded.format) };
@@ -65,9 +66,9 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
   });
 }
 
-function parseBody(body: Buffer | undefined): unknown {
+function parseBody(body: Buffer | undefined, exactIntegers: boolean): unknown {
   if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'the document is empty' });
-  return parseLenientJson(body.toString('utf8'));
+  return parseLenientJson(body.toString('utf8'), exactIntegers);
 }
 
 /** Metadata of the version a path names (the newest available one when it names none). */

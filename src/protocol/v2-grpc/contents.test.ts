@@ -48,38 +48,37 @@ describe('typed contents decoding', () => {
   });
 });
 
-describe('typed contents encoding', () => {
-  it('answers INT64/UINT64/BOOL/FP64 outputs with the exact values a client decodes', () => {
-    const message = encodeInferResponse({
+describe('response encoding', () => {
+  /** The response as a client decodes it from the wire. */
+  const viaClient = (message: object) => TYPES.ModelInferResponse.toObject(TYPES.ModelInferResponse.decode(TYPES.ModelInferResponse.encode(message).finish()), { longs: String });
+
+  it('answers every output in raw_output_contents, exact bytes in output order, never in typed contents', () => {
+    const allBytes = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const decoded = viaClient(encodeInferResponse({
       modelName: 'm', modelVersion: '1', parameters: { n: 3, f: 0.25, ok: true, s: 'v' },
       outputs: [
         { name: 'a', datatype: 'INT64', shape: [2], data: BigInt64Array.from([-(2n ** 63n), 2n ** 62n + 1n]) },
         { name: 'b', datatype: 'UINT64', shape: [1], data: BigUint64Array.from([2n ** 64n - 1n]) },
         { name: 'c', datatype: 'BOOL', shape: [2], data: Uint8Array.from([1, 0]) },
         { name: 'd', datatype: 'FP64', shape: [1], data: Float64Array.from([Math.PI]) },
-      ],
-    }, false);
-    const bytes = TYPES.ModelInferResponse.encode(message).finish();
-    const decoded = TYPES.ModelInferResponse.toObject(TYPES.ModelInferResponse.decode(bytes), { longs: String });
-    expect(decoded['outputs'].map((o: { contents: object }) => o.contents)).toEqual([
-      { int64_contents: ['-9223372036854775808', '4611686018427387905'] },
-      { uint64_contents: ['18446744073709551615'] },
-      { bool_contents: [true, false] },
-      { fp64_contents: [Math.PI] },
-    ]);
-    expect(decoded['parameters']).toEqual({ n: { int64_param: '3' }, f: { double_param: 0.25 }, ok: { bool_param: true }, s: { string_param: 'v' } });
-    expect(decoded['raw_output_contents']).toBeUndefined();
-  });
-
-  it('switches the whole response to raw contents when an output is FP16', () => {
-    const message = encodeInferResponse({
-      modelName: 'm', modelVersion: '1',
-      outputs: [
+        { name: 'e', datatype: 'BYTES', shape: [2], data: [allBytes, new Uint8Array(0)] },
         { name: 'h', datatype: 'FP16', shape: [2], data: Uint16Array.from([0x3c00, 0xc000]) },
-        { name: 'f', datatype: 'FP32', shape: [1], data: Float32Array.from([2]) },
+        { name: 'z', datatype: 'FP32', shape: [0], data: new Float32Array(0) },
       ],
-    }, false);
-    expect(message.outputs.every((o) => o.contents === undefined)).toBe(true);
-    expect(message.raw_output_contents!.map((b) => Array.from(b))).toEqual([[0x00, 0x3c, 0x00, 0xc0], [0, 0, 0, 64]]);
+    }));
+    expect(decoded['outputs'].map((o: { name: string; contents?: object }) => [o.name, o.contents])).toEqual(
+      ['a', 'b', 'c', 'd', 'e', 'h', 'z'].map((name) => [name, undefined]),
+    );
+    const raw = decoded['raw_output_contents'] as Uint8Array[];
+    expect(raw).toHaveLength(7); // one entry per output, the empty one included
+    const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+    expect([view(raw[0]!).getBigInt64(0, true), view(raw[0]!).getBigInt64(8, true)]).toEqual([-(2n ** 63n), 2n ** 62n + 1n]);
+    expect(view(raw[1]!).getBigUint64(0, true)).toBe(2n ** 64n - 1n);
+    expect(Array.from(raw[2]!)).toEqual([1, 0]);
+    expect(view(raw[3]!).getFloat64(0, true)).toBe(Math.PI);
+    expect(Array.from(raw[4]!)).toEqual([0, 1, 0, 0, ...allBytes, 0, 0, 0, 0]); // 4-byte LE length, then the bytes
+    expect(Array.from(raw[5]!)).toEqual([0x00, 0x3c, 0x00, 0xc0]);
+    expect(raw[6]!.byteLength).toBe(0);
+    expect(decoded['parameters']).toEqual({ n: { int64_param: '3' }, f: { double_param: 0.25 }, ok: { bool_param: true }, s: { string_param: 'v' } });
   });
 });

@@ -3,7 +3,7 @@ import {
   BIGINT_RANGES, INTEGER_RANGES, storageFor, type Datatype, type NumericArray, type TensorData,
 } from '../../tensor/index.ts';
 import { int64ToBigInt } from './int64.ts';
-import type { OutContents, WireContents } from './messages.ts';
+import type { WireContents } from './messages.ts';
 
 type ContentsField = keyof WireContents;
 
@@ -76,22 +76,6 @@ export function decodeContents(name: string, datatype: Datatype, count: number, 
       }
       return out;
     }
-  }
-}
-
-/** Tensor storage → the typed contents field of its datatype; undefined for FP16/BF16 (raw only). */
-export function encodeContents(datatype: Datatype, data: TensorData): OutContents | undefined {
-  switch (datatype) {
-    case 'BOOL': return { bool_contents: Array.from(data as Uint8Array, (v) => v !== 0) };
-    case 'INT8': case 'INT16': case 'INT32': return { int_contents: data as Int32Array };
-    case 'UINT8': case 'UINT16': case 'UINT32': return { uint_contents: data as Uint32Array };
-    // protobufjs takes 64-bit values as decimal strings (exact), not bigint.
-    case 'INT64': return { int64_contents: Array.from(data as BigInt64Array, String) };
-    case 'UINT64': return { uint64_contents: Array.from(data as BigUint64Array, String) };
-    case 'FP32': return { fp32_contents: data as Float32Array };
-    case 'FP64': return { fp64_contents: data as Float64Array };
-    case 'BYTES': return { bytes_contents: data as Uint8Array[] };
-    default: return undefined;
   }
 }
 

@@ -15,8 +15,6 @@ export interface DecodedInfer {
   /** undefined: the version policy picks. */
   readonly version: string | undefined;
   readonly request: InferRequest;
-  /** The request carried raw_input_contents: the response answers with raw_output_contents. */
-  readonly raw: boolean;
 }
 
 /** ModelInferRequest → the protocol-neutral InferRequest, from typed contents or raw_input_contents. */
@@ -60,7 +58,7 @@ export function decodeInferRequest(wire: WireInferRequest): DecodedInfer {
       return p ? { name: o.name, parameters: p } : { name: o.name };
     });
   }
-  return { model: wire.model_name, version: wire.model_version === '' ? undefined : wire.model_version, request, raw };
+  return { model: wire.model_name, version: wire.model_version === '' ? undefined : wire.model_version, request };
 }
 
 function decodeShape(name: string, wire: readonly Int64[]): number[] {

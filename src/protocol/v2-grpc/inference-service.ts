@@ -46,9 +46,9 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
 
   /** One ModelInfer request, shared by the unary and the streaming method. */
   const infer = async (wire: WireInferRequest, call: UnaryCall | ServerDuplexStream<Buffer, Buffer>, signal: AbortSignal, trace?: RequestTrace) => {
-    const { model, version, request, raw } = dataplane.decode(wire.model_name, PROTOCOL, () => decodeInferRequest(wire), trace);
+    const { model, version, request } = dataplane.decode(wire.model_name, PROTOCOL, () => decodeInferRequest(wire), trace);
     const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline: deadlineOf(call, request.parameters), signal, trace });
-    return dataplane.encode(trace, () => encodeInferResponse(response, raw));
+    return dataplane.encode(trace, () => encodeInferResponse(response));
   };
 
   /** A unary ModelInfer, traced when tracing is on: W3C trace context from the call's metadata, `traceparent` back in its initial metadata. */

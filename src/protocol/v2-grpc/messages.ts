@@ -59,23 +59,11 @@ export interface WireInferRequest {
 /** What Ferry writes: plain objects protobufjs encodes (typed arrays stand in for repeated numeric fields). */
 export type OutParameters = Record<string, { bool_param: boolean } | { int64_param: number } | { string_param: string } | { double_param: number }>;
 
-export interface OutContents {
-  bool_contents?: boolean[];
-  int_contents?: ArrayLike<number>;
-  int64_contents?: string[];
-  uint_contents?: ArrayLike<number>;
-  uint64_contents?: string[];
-  fp32_contents?: ArrayLike<number>;
-  fp64_contents?: ArrayLike<number>;
-  bytes_contents?: readonly Uint8Array[];
-}
-
 export interface OutOutputTensor {
   name: string;
   datatype: string;
   shape: readonly number[];
   parameters?: OutParameters;
-  contents?: OutContents;
 }
 
 export interface OutInferResponse {

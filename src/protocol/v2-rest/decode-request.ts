@@ -4,6 +4,7 @@ import {
   type InferRequest, type Parameters, type RequestedOutput, type Tensor,
 } from '../../tensor/index.ts';
 import { isJsonObject, invalidRequest } from '../http/request-shape.ts';
+import { jsonText, parseJson } from '../http/exact-json.ts';
 
 const MAX_DIMS = 32;
 
@@ -23,7 +24,9 @@ export function decodeInferRequest(body: Buffer, headerLength: number | undefine
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(jsonPart.toString('utf8'));
+    const text = jsonPart.toString('utf8');
+    // 64-bit integer tensors are read exactly; a body that names neither INT64 nor UINT64 has none.
+    parsed = parseJson(text, text.includes('INT64'));
   } catch (error) {
     throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: (error as Error).message });
   }
@@ -93,11 +96,11 @@ function decodeParsed(parsed: unknown, binary: Buffer | undefined, jsonBytes: nu
 }
 
 function decodeShape(name: string, shape: unknown): number[] {
-  if (!Array.isArray(shape) || shape.length > MAX_DIMS) throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: name, shape: JSON.stringify(shape)?.slice(0, 64) ?? 'undefined' });
+  if (!Array.isArray(shape) || shape.length > MAX_DIMS) throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: name, shape: jsonText(shape).slice(0, 64) });
   for (const dim of shape) {
-    if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 0) throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: name, shape: JSON.stringify(shape).slice(0, 64) });
+    if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 0) throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: name, shape: jsonText(shape).slice(0, 64) });
   }
-  if (elementCount(shape) > 2 ** 31) throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: name, shape: JSON.stringify(shape) });
+  if (elementCount(shape) > 2 ** 31) throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: name, shape: jsonText(shape) });
   return shape as number[];
 }
 
@@ -114,6 +117,10 @@ export function decodeParameters(value: unknown, where: string): Parameters | un
   if (value === undefined || value === null) return undefined;
   if (!isJsonObject(value)) throw invalidRequest(`${where} must be an object`);
   for (const [key, v] of Object.entries(value)) {
+    // A bigint (exact parsing) or a double that is an integer beyond 2^53 (rounded, or about to be).
+    if (typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v))) {
+      throw ferryError('FERRY_ERR_PARAMETER_INVALID', { parameter: key, detail: 'integer parameters must lie within ±2^53' });
+    }
     if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
       throw ferryError('FERRY_ERR_PARAMETER_INVALID', { parameter: key, detail: 'parameter values are strings, numbers or booleans' });
     }

@@ -1,6 +1,9 @@
 import {
-  encodeJsonData, encodeRawData, isFloatType, type InferRequest, type InferResponse, type Parameters, type Tensor,
+  encodeJsonData, encodeRawData, isFloatType, outputText, type InferRequest, type InferResponse, type Parameters, type Tensor,
 } from '../../tensor/index.ts';
+
+/** What a V2 client does to receive BYTES that are not UTF-8, named when such an output is refused as JSON. */
+const BINARY_ALTERNATIVE = 'request it with the binary tensor extension (outputs[].parameters.binary_data: true), or use gRPC';
 
 export interface EncodedResponse {
   readonly body: string | Buffer;
@@ -38,7 +41,10 @@ export function encodeInferResponse(response: InferResponse, request: InferReque
   return { body: Buffer.concat([header, ...blobs]), headerLength: header.length };
 }
 
-/** Numeric tensors are joined straight from their typed arrays; only non-finite floats need the slow path. */
+/**
+ * Numeric tensors are joined straight from their typed arrays (64-bit integers as exact integer literals); only
+ * non-finite floats need the slow path.
+ */
 function jsonData(tensor: Tensor): string {
   const { datatype, data } = tensor;
   if (datatype === 'FP32' || datatype === 'FP64') {
@@ -48,7 +54,10 @@ function jsonData(tensor: Tensor): string {
     }
     return `[${values.join(',')}]`;
   }
-  if (datatype === 'BOOL' || datatype === 'BYTES' || isFloatType(datatype)) {
+  if (datatype === 'BYTES') {
+    return JSON.stringify((data as Uint8Array[]).map((bytes, i) => outputText(tensor.name, i, bytes, BINARY_ALTERNATIVE)));
+  }
+  if (datatype === 'BOOL' || isFloatType(datatype)) {
     return JSON.stringify(encodeJsonData(datatype, data).map((v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
   }
   return `[${(data as Int32Array).join(',')}]`;

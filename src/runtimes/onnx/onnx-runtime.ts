@@ -49,7 +49,13 @@ async function loadOnnxModel(spec: ModelSpec, ctx: RuntimeContext): Promise<Mode
   }
   let signature: ModelSignature;
   try {
-    signature = { platform: 'onnxruntime_onnx', inputs: session.inputMetadata.map((m) => describe(spec, m)), outputs: session.outputMetadata.map((m) => describe(spec, m)) };
+    signature = {
+      platform: 'onnxruntime_onnx',
+      inputs: session.inputMetadata.map((m) => describe(spec, m)),
+      outputs: session.outputMetadata.map((m) => describe(spec, m)),
+      // onnxruntime-node hands string tensors to ONNX Runtime as C strings: UTF-8, cut at the first NUL.
+      bytesInputs: 'c-string',
+    };
   } catch (error) {
     await session.release();
     throw error;

@@ -1,5 +1,5 @@
 import ort from 'onnxruntime-node';
-import type { Tensor, TensorData } from '../../tensor/index.ts';
+import { utf8Text, type Tensor, type TensorData } from '../../tensor/index.ts';
 import { ortFromV2, v2FromOrt } from './datatypes.ts';
 
 /** What the ONNX runtime needs of a session, wherever it runs (this thread or a worker thread). */
@@ -27,7 +27,6 @@ export interface SessionSettings {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** A session on the calling thread: onnxruntime-node's run() holds this thread while the model computes. */
 export async function createInProcessSession(file: string, settings: SessionSettings): Promise<OnnxSession> {
@@ -54,13 +53,18 @@ function toOrt(tensor: Tensor): ort.Tensor {
   const type = ortFromV2(tensor.datatype)!;
   const dims = tensor.shape as number[];
   if (tensor.datatype === 'BYTES') {
-    return new ort.Tensor('string', (tensor.data as Uint8Array[]).map((b) => decoder.decode(b)), dims);
+    // The data plane let through only UTF-8 without NUL (the signature's bytesInputs), which strings carry exactly.
+    return new ort.Tensor('string', (tensor.data as Uint8Array[]).map((b, i) => utf8Text(b) ?? notText(tensor.name, i)), dims);
   }
   const ortTensor = new ort.Tensor(type, tensor.data as Exclude<TensorData, Uint8Array[]>, dims);
   // Where the JS engine has Float16Array (Node 24), onnxruntime-common wraps FP16 bits in one, which the native
   // binding cannot read; hand it the raw Uint16Array bits back.
   if (tensor.datatype === 'FP16') (ortTensor as unknown as { cpuData: unknown }).cpuData = tensor.data;
   return ortTensor;
+}
+
+function notText(name: string, index: number): never {
+  throw new Error(`input '${name}' element ${index} is not UTF-8 text, which an ONNX string tensor cannot carry`);
 }
 
 function fromOrt(name: string, value: ort.Tensor): Tensor {

@@ -47,6 +47,7 @@ async function loadSklearnModel(spec: ModelSpec, ctx: RuntimeContext): Promise<M
     layout: options.layout,
     step,
     maxBatchSize: options.maxBatchSize,
-    signature: { platform: SKLEARN_PLATFORM, inputs: tabularInputs(features, options.layout), outputs: outputSignature(step) },
+    // Categories are matched as strings.
+    signature: { platform: SKLEARN_PLATFORM, inputs: tabularInputs(features, options.layout), outputs: outputSignature(step), bytesInputs: 'text' },
   });
 }

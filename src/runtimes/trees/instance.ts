@@ -29,6 +29,7 @@ export function createTreeInstance<T extends Float32Array | Float64Array>(opts: 
     platform: opts.platform,
     inputs: tabularInputs(opts.features, opts.layout),
     outputs: outputMetadata(opts.head),
+    bytesInputs: 'text', // categories are matched as strings
   };
   const width = valuesPerRow(opts.head);
   return {

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { isFerryError } from '../errors/index.ts';
 import { FERRY_VERSION } from '../version.ts';
 import { registerBuild } from './build.ts';
+import { registerDeploy } from './deploy.ts';
 import { registerServe } from './serve.ts';
 
 const program = new Command('ferry')
@@ -9,6 +10,7 @@ const program = new Command('ferry')
   .version(FERRY_VERSION);
 registerServe(program);
 registerBuild(program);
+registerDeploy(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(isFerryError(error) ? `ferry: ${error.code}: ${error.message}` : error);

@@ -16,8 +16,8 @@ const CONNECTIONS = 64;
 
 export async function main(): Promise<{ one: number; two: number; ratio: number }> {
   const generator = loadGenerator();
-  const one = await startFerryProcess(['--workers', '1']);
-  const two = await startFerryProcess(['--workers', '2']);
+  const one = await startFerryProcess(['--workers', '1'], 'examples/models', {}, 120_000);
+  const two = await startFerryProcess(['--workers', '2'], 'examples/models', {}, 120_000);
   try {
     const slice = Math.max(1, Math.round(SECONDS / ROUNDS));
     const [oneResult, twoResult] = await measureInterleaved(

@@ -47,7 +47,7 @@ describe.skipIf(unreachable !== undefined && !IN_CI)('three replicas sharing a r
     repo = await scratchRepository(['simple']);
     await writeFile(path.join(repo.root, 'simple', 'model.yaml'), 'cache: {ttl_s: 120}\n');
     // One after another: each start is bounded, and a loaded machine starts three at once slowly.
-    for (let i = 0; i < 3; i++) replicas.push(await startFerryProcess(['--poll-seconds', '0.2'], repo.root, { FERRY_CACHE_URL: REDIS_URL }));
+    for (let i = 0; i < 3; i++) replicas.push(await startFerryProcess(['--poll-seconds', '0.2'], repo.root, { FERRY_CACHE_URL: REDIS_URL }, 90_000));
   }, 120_000);
 
   afterAll(async () => {

@@ -101,6 +101,7 @@ export function createOtelTracer(options: OtelTracerOptions = {}): RequestTracer
       }
       return new SpanTrace(tracer, span, parent);
     },
-    shutdown: () => provider.shutdown(),
+    // A collector that cannot be reached loses the last spans; it must not fail the server's shutdown.
+    shutdown: () => provider.shutdown().catch(() => undefined),
   };
 }

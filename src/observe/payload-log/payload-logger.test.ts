@@ -87,6 +87,32 @@ describe('PayloadLogger', () => {
     expect(events[2]).toMatchObject({ ferrystatus: 400, ferryversion: '', data: { code: 'FERRY_ERR_MALFORMED_BODY' } });
   });
 
+  it('does not build events while every sink buffer is full, and counts them as dropped', async () => {
+    let release: () => void = () => undefined;
+    const stuck: PayloadSink = { name: 'stuck', send: () => new Promise<void>((resolve) => (release = resolve)), close: async () => {} };
+    const counts: Record<string, number> = {};
+    const log = new PayloadLogger({
+      source: '/s', sinks: [stuck], defaults: { sampleRate: 1, redact: [] },
+      delivery: { maxBuffer: 2, maxBatch: 1, maxAttempts: 1, retryDelayMs: 0, onOutcome: (_s, outcome, n) => (counts[outcome] = (counts[outcome] ?? 0) + n) },
+    });
+    let built = 0;
+    const counting = (model: string) => {
+      const base = exchange(model);
+      return { ...base, get request() { built++; return base.request; } };
+    };
+    log.log(counting('m')); // 2 events: one goes to the (stuck) send, one waits in the buffer
+    await new Promise((r) => setImmediate(r));
+    log.log(counting('m')); // fills the buffer's second slot, its second event is dropped
+    await new Promise((r) => setImmediate(r));
+    const builtBefore = built;
+    for (let i = 0; i < 5; i++) log.log(counting('m'));
+    await new Promise((r) => setImmediate(r));
+    expect(counts['dropped']).toBe(1 + 10);
+    expect(built - builtBefore).toBe(5); // each looked at once (to count its events), none turned into events
+    release();
+    await log.close();
+  });
+
   it('bounds the exchanges waiting to become events: beyond max_buffer they are dropped and counted per sink', async () => {
     const memory = memorySink();
     const dropped: number[] = [];

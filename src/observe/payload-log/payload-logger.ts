@@ -71,6 +71,11 @@ export class PayloadLogger implements ExchangeObserver {
     const pending = this.#pending;
     this.#pending = [];
     for (const exchange of pending) {
+      // Under overload every buffer may be full: then the events are counted as dropped without being built.
+      if (this.sinks.every((sink) => sink.full)) {
+        for (const sink of this.sinks) sink.countDropped(exchange.request ? 2 : 1);
+        continue;
+      }
       let events: CloudEvent<Record<string, unknown>>[];
       try {
         events = exchangeEvents(exchange, this.#settingsOf(exchange.model).events);

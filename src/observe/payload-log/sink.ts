@@ -59,6 +59,16 @@ export class BufferedSink {
     return this.#buffer.length;
   }
 
+  /** Whether the next offer would be dropped. */
+  get full(): boolean {
+    return this.#closed || this.#buffer.length >= this.#options.maxBuffer;
+  }
+
+  /** Counts events that were never offered because every buffer was full (they were not even built). */
+  countDropped(events: number): void {
+    this.#count('dropped', events);
+  }
+
   /**
    * Sends what is buffered (one try per batch, no waiting between tries), then closes the sink. After `graceMs`
    * the events still buffered are counted as dropped, so that a sink that hangs cannot hold up a shutdown.

@@ -16,6 +16,7 @@ import { mlflowRoutes } from './protocol/mlflow/index.ts';
 import { createGrpcServer } from './protocol/v2-grpc/index.ts';
 import { builtinRuntimes } from './runtimes/builtin.ts';
 import type { Runtime } from './runtimes/runtime.ts';
+import { LoadSandbox } from './runtimes/sandbox/load-sandbox.ts';
 import { servingExecutorFactory } from './server-executors.ts';
 import { createObservability } from './server-observe.ts';
 import { FERRY_VERSION } from './version.ts';
@@ -52,9 +53,11 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   const logger = options.logger ?? createLogger(config.log_level);
   const metrics = new FerryMetrics();
   const executors = servingExecutorFactory(metrics, logger, config.cache.url);
+  const sandbox = new LoadSandbox({ memoryMb: config.repository.load_memory_mb, timeoutMs: config.repository.load_timeout_seconds * 1000 });
   const manager = new ModelManager({
     root: path.resolve(config.model_repository),
-    runtimes: options.runtimes ?? builtinRuntimes(),
+    allowedPaths: config.repository.allowed_paths.map((p) => path.resolve(p)),
+    runtimes: options.runtimes ?? builtinRuntimes({ sandbox }),
     executorFactory: options.executorFactory ?? executors.factory,
     logger,
     threads: { intraOp: config.runtime.intra_op_threads, interOp: config.runtime.inter_op_threads },
@@ -159,6 +162,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
       } catch (error) {
         await Promise.all([http.close(), closeServers(extraAcceptors)]);
         await manager.close();
+        await sandbox.close();
         throw error;
       }
       manager.startPolling(config.poll_seconds);
@@ -180,6 +184,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
           clearInterval(sweep);
         }
         await manager.close();
+        await sandbox.close();
         await executors.close();
         await observe.close();
         logger.info('ferry stopped');

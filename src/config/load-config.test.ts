@@ -18,6 +18,29 @@ describe('configuration', () => {
     expect(config.runtime.heap_growing_percent).toBe(300);
     expect(config.poll_seconds).toBe(5);
     expect(config.model_repository).toBe('./models');
+    expect(config.repository).toEqual({ allowed_paths: [], load_memory_mb: 2048, load_timeout_seconds: 120 });
+  });
+
+  it('names the line and column of a YAML syntax error but never quotes the file: the line may hold the token', () => {
+    const secret = '0123456789abcdef-secret';
+    for (const text of [`auth:\n  token: ${secret}: x\n`, `auth: {token: ${secret}\n`, `auth:\n token: ${secret}\n  port: 1\n`]) {
+      const file = yamlFile(text);
+      let message = '';
+      try {
+        loadConfig({ env: {}, file });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(new RegExp(`^invalid configuration: ${file}: .* at line \\d+, column \\d+$`));
+      expect(message).not.toContain(secret);
+    }
+  });
+
+  it('reads repository.allowed_paths from ferry.yaml, or from FERRY_REPOSITORY_ALLOWED_PATHS separated like PATH', () => {
+    expect(loadConfig({ env: {}, file: yamlFile('repository:\n  allowed_paths: [/mnt/models, /srv/shared]\n') }).repository.allowed_paths).toEqual(['/mnt/models', '/srv/shared']);
+    expect(loadConfig({ env: { FERRY_REPOSITORY_ALLOWED_PATHS: '/mnt/models:/srv/shared:' } }).repository.allowed_paths).toEqual(['/mnt/models', '/srv/shared']);
+    expect(loadConfig({ env: { FERRY_REPOSITORY_LOAD_MEMORY_MB: '512', FERRY_REPOSITORY_LOAD_TIMEOUT_SECONDS: '30' } }).repository).toMatchObject({ load_memory_mb: 512, load_timeout_seconds: 30 });
+    expect(() => loadConfig({ env: { FERRY_REPOSITORY_LOAD_MEMORY_MB: '8' } })).toThrow(/repository.load_memory_mb/);
   });
 
   it('merges ferry.yaml < FERRY_* < flags, and freezes the result', () => {

@@ -1,12 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ferryError } from '../errors/index.ts';
+import { ferryError, yamlErrorSummary } from '../errors/index.ts';
 import { configSchema, type FerryConfig } from './schema.ts';
 
 /** FERRY_* environment variables and the config path each sets. */
-const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'number' | 'boolean' | 'list' | 'count' }> = {
+const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'number' | 'boolean' | 'paths' | 'list' | 'count' }> = {
   FERRY_MODEL_REPOSITORY: { path: ['model_repository'], type: 'string' },
   FERRY_POLL_SECONDS: { path: ['poll_seconds'], type: 'number' },
+  FERRY_REPOSITORY_ALLOWED_PATHS: { path: ['repository', 'allowed_paths'], type: 'paths' },
+  FERRY_REPOSITORY_LOAD_MEMORY_MB: { path: ['repository', 'load_memory_mb'], type: 'number' },
+  FERRY_REPOSITORY_LOAD_TIMEOUT_SECONDS: { path: ['repository', 'load_timeout_seconds'], type: 'number' },
   FERRY_LOG_LEVEL: { path: ['log_level'], type: 'string' },
   FERRY_HOST: { path: ['http', 'host'], type: 'string' },
   FERRY_HTTP_PORT: { path: ['http', 'port'], type: 'number' },
@@ -66,13 +70,14 @@ function readFile(file: string | undefined): Tree {
   } catch (error) {
     throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `cannot read ${path}: ${(error as Error).message}` });
   }
+  let parsed: unknown;
   try {
-    const parsed: unknown = parseYaml(text) ?? {};
-    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the document must be a mapping');
-    return parsed as Tree;
+    parsed = parseYaml(text) ?? {};
   } catch (error) {
-    throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `${path}: ${(error as Error).message}` });
+    throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `${path}: ${yamlErrorSummary(error)}` });
   }
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `${path}: the document must be a mapping` });
+  return parsed as Tree;
 }
 
 function readEnv(env: NodeJS.ProcessEnv): Tree {
@@ -87,6 +92,7 @@ function readEnv(env: NodeJS.ProcessEnv): Tree {
     // A count is a number or the word `auto`.
     if (type === 'count') value = raw === 'auto' ? raw : Number(raw);
     if (type === 'boolean') value = raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
+    if (type === 'paths') value = raw.split(delimiter).filter((p) => p !== ''); // as PATH is written: ':' on Linux
     if ((type === 'number' || type === 'count') && Number.isNaN(value)) throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `${name}='${raw}' is not a number` });
     setPath(tree, path, value);
   }

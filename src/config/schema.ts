@@ -7,6 +7,17 @@ const port = z.number().int().min(0).max(65535);
 export const configSchema = z.strictObject({
   model_repository: z.string().min(1).default('./models'),
   poll_seconds: z.number().min(0).default(5),
+  repository: z.strictObject({
+    /**
+     * Folders outside model_repository that symbolic links in it may resolve into (volumes mounted elsewhere and
+     * linked in). Links to anywhere else are not followed.
+     */
+    allowed_paths: z.array(z.string().min(1)).default([]),
+    /** Heap (MiB) one model file may use while it is first loaded in the load sandbox (XGBoost, LightGBM, sklearn, PMML). */
+    load_memory_mb: z.number().int().min(16).default(2048),
+    /** Time one model file may take to load in the load sandbox. */
+    load_timeout_seconds: z.number().positive().default(120),
+  }).prefault({}),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   http: z.strictObject({
     host: z.string().min(1).default('127.0.0.1'),

@@ -246,7 +246,9 @@ export class DataPlane {
         entries.push({ name: model.name, version: String(v.version), state: v.available ? 'READY' : v.state, ...(v.reason ? { reason: v.reason } : {}) });
       }
     }
-    return entries;
+    // Folders the scan left out are listed with why, never dropped silently.
+    if (!readyOnly) for (const skipped of this.#manager.skipped()) entries.push({ name: skipped.path, state: 'UNAVAILABLE', reason: skipped.reason });
+    return entries.sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async loadModel(name: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { ERRORS, type ErrorCode, type GrpcStatusName } from './catalogue.ts';
+import { redactSecrets } from './redact.ts';
 
 export type ErrorParams = Readonly<Record<string, string | number>>;
 
@@ -15,7 +16,9 @@ export class FerryError extends Error {
     // refusal (429s under overload are built by the thousand).
     const stackTraceLimit = Error.stackTraceLimit;
     if (definition.http < 500) Error.stackTraceLimit = 0;
-    super(renderMessage(definition.message, params), options);
+    // A server-side error carries what configuration or a dependency said, which may hold a password or a token.
+    const message = renderMessage(definition.message, params);
+    super(definition.http >= 500 ? redactSecrets(message) : message, options);
     Error.stackTraceLimit = stackTraceLimit;
     this.name = 'FerryError';
     this.code = code;

@@ -1,6 +1,7 @@
-import { ferryError, isFerryError } from '../errors/index.ts';
+import { realpathSync } from 'node:fs';
+import { ferryError, isFerryError, redactSecrets } from '../errors/index.ts';
 import {
-  DEFAULT_VERSION_POLICY, parseModelConfig, scanModel, scanRepository, selectVersions,
+  DEFAULT_VERSION_POLICY, describeIoError, parseModelConfig, repositoryRelative, scanModel, scanRepository, ScanRefusal, selectVersions,
   type ModelConfig, type RepositoryModel,
 } from '../repository/index.ts';
 import type { ModelDir, ModelInstance, Runtime, RuntimeContext, RuntimeLogger } from '../runtimes/runtime.ts';
@@ -16,6 +17,14 @@ export interface ModelManagerOptions {
   readonly executorFactory: ExecutorFactory;
   readonly logger: RuntimeLogger;
   readonly threads: RuntimeContext['threads'];
+  /** `repository.allowed_paths`: places outside the root that symbolic links in the repository may resolve into. */
+  readonly allowedPaths?: readonly string[];
+}
+
+/** A repository folder the last scan left out, and why. */
+export interface SkippedEntry {
+  readonly path: string;
+  readonly reason: string;
 }
 
 export interface VersionRef {
@@ -59,6 +68,7 @@ export class ModelManager {
   #chain: Promise<unknown> = Promise.resolve();
   #poller: NodeJS.Timeout | undefined;
   #closed = false;
+  #skipped: readonly SkippedEntry[] = [];
 
   constructor(options: ModelManagerOptions) {
     this.#options = options;
@@ -66,6 +76,11 @@ export class ModelManager {
 
   get root(): string {
     return this.#options.root;
+  }
+
+  /** Folders of the repository the last scan left out (invalid names, links to places not allowed), with why. */
+  skipped(): readonly SkippedEntry[] {
+    return this.#skipped;
   }
 
   models(): ManagedModel[] {
@@ -114,11 +129,17 @@ export class ModelManager {
   /** Rescans the whole repository and brings every model in line with it. */
   sync(): Promise<void> {
     return this.#exclusive(async () => {
-      const scan = await scanRepository(this.#options.root);
-      for (const skipped of scan.skipped) this.#options.logger.warn({ path: skipped.path, reason: skipped.reason }, 'repository entry skipped');
+      const scan = await scanRepository(this.#options.root, { allowedPaths: this.#options.allowedPaths ?? [] });
+      const known = new Set(this.#skipped.map((s) => `${s.path}\n${s.reason}`));
+      for (const skipped of scan.skipped) {
+        if (!known.has(`${skipped.path}\n${skipped.reason}`)) this.#options.logger.warn({ path: skipped.path, reason: skipped.reason }, 'repository entry skipped');
+      }
+      this.#skipped = scan.skipped;
+      for (const [name, reason] of scan.unreadable) this.#options.logger.warn({ model: name, reason }, 'model folder unreadable; what it serves is kept');
       for (const repoModel of scan.models.values()) await this.#syncModel(repoModel);
       for (const model of this.#models.values()) {
-        if (!scan.models.has(model.name) && model.inRepository) {
+        // A folder that could not be read this time is not a removed one: its versions keep serving.
+        if (!scan.models.has(model.name) && !scan.unreadable.has(model.name) && model.inRepository) {
           model.inRepository = false;
           await this.#unloadAll(model, 'removed from the repository');
         }
@@ -131,9 +152,12 @@ export class ModelManager {
     return this.#exclusive(async () => {
       let repoModel: RepositoryModel;
       try {
-        repoModel = await scanModel(this.#options.root, name);
-      } catch {
-        throw ferryError('FERRY_ERR_MODEL_NOT_FOUND', { model: name });
+        repoModel = await scanModel(this.#options.root, name, { allowedPaths: this.#options.allowedPaths ?? [] });
+      } catch (error) {
+        if (error instanceof ScanRefusal) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: error.message });
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') throw ferryError('FERRY_ERR_MODEL_NOT_FOUND', { model: name });
+        throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: this.#relative(describeIoError(error)) });
       }
       const model = this.#models.get(name);
       if (model) model.explicitlyUnloaded = false;
@@ -142,7 +166,9 @@ export class ModelManager {
       if (managed.configError) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: managed.configError });
       if (!managed.latestAvailable()) {
         const failed = [...managed.versions.values()].find((v) => v.state === 'ERROR');
-        throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: failed?.reason ?? 'no version to load' });
+        // A version's reason is often a load error already: its detail is not wrapped twice.
+        const detail = failed?.reason?.replace(`failed to load model '${name}': `, '') ?? 'no version to load';
+        throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail });
       }
     });
   }
@@ -191,18 +217,27 @@ export class ModelManager {
       model.config = repoModel.configText === undefined ? {} : parseModelConfig(repoModel.name, repoModel.configText);
       model.configError = undefined;
     } catch (error) {
-      const reason = (error as Error).message;
+      const reason = this.#relative((error as Error).message);
       if (model.configError !== reason) logger.error({ model: model.name, reason }, 'model.yaml rejected; versions already serving are kept');
       model.configError = reason;
       return;
     }
     if (model.explicitlyUnloaded) return;
     const policy = model.config.version_policy ?? DEFAULT_VERSION_POLICY;
-    const desired = selectVersions(policy, [...repoModel.versions.keys()]);
+    const desired = selectVersions(policy, [...repoModel.versions.keys(), ...repoModel.versionErrors.keys()]);
 
     for (const version of desired.sort((a, b) => a - b)) {
-      const stamp = repoModel.versionStamps.get(version)!;
       const current = model.versions.get(version);
+      const scanError = repoModel.versionErrors.get(version);
+      if (scanError !== undefined) {
+        // Only this version is affected: a copy that serves keeps serving, and its status says why it was not rescanned.
+        const reason = this.#relative(scanError);
+        if (current?.available) current.reason = `serving the files loaded before; the folder could not be scanned: ${reason}`;
+        else model.versions.set(version, this.#unscannable(model, version, reason));
+        continue;
+      }
+      if (current?.available) current.reason = undefined;
+      const stamp = repoModel.versionStamps.get(version)!;
       // A version is reloaded when its files change, or when model.yaml changes anything its instance or queue was
       // built from (labels and the version policy apply without a reload).
       const upToDate = current && current.stamp === stamp && servingKey(current.config) === servingKey(model.config)
@@ -221,7 +256,7 @@ export class ModelManager {
     for (const served of [...model.versions.values()]) {
       if (desired.includes(served.version)) continue;
       if (served.available && desiredServing) await this.#unloadVersion(served, 'no longer selected by the version policy');
-      if (!served.available && !repoModel.versions.has(served.version)) model.versions.delete(served.version);
+      if (!served.available && !repoModel.versions.has(served.version) && !repoModel.versionErrors.has(served.version)) model.versions.delete(served.version);
       else if (served.state === 'ERROR') model.versions.delete(served.version);
     }
   }
@@ -243,11 +278,28 @@ export class ModelManager {
       logger.info({ model: model.name, version, runtime: runtime.name, instances: loaded.length, ms: Math.round(performance.now() - started) }, 'model version AVAILABLE');
     } catch (error) {
       await Promise.allSettled(loaded.map((instance) => instance.unload()));
-      const reason = isFerryError(error) ? error.message : `failed to load: ${(error as Error).message}`;
+      const reason = this.#relative(isFerryError(error) ? error.message : `failed to load: ${(error as Error).message}`);
       served.transition('ERROR', reason);
       logger.error({ model: model.name, version, reason }, 'model version failed to load');
     }
     return served;
+  }
+
+  /** A version whose folder the scan could not take: in ERROR with the scan's reason, nothing loaded. */
+  #unscannable(model: ManagedModel, version: number, reason: string): ServedVersion {
+    const served = new ServedVersion(model.name, version, '', model.config);
+    const previous = model.versions.get(version);
+    if (previous?.state !== 'ERROR' || previous.reason !== reason) this.#options.logger.error({ model: model.name, version, reason }, 'model version not scanned');
+    served.transition('ERROR', reason);
+    return served;
+  }
+
+  /** `text` with the repository's absolute paths made relative to it and secrets masked (reasons reach unauthenticated clients). */
+  #relative(text: string): string {
+    const { root } = this.#options;
+    const roots = [root, realpathOr(root)];
+    const allowed = (this.#options.allowedPaths ?? []).flatMap((p) => [p, realpathOr(p)]);
+    return redactSecrets(repositoryRelative(text, roots, allowed));
   }
 
   async #loadInstance(model: ManagedModel, version: number, runtime: Runtime, dir: ModelDir): Promise<ModelInstance> {
@@ -286,6 +338,14 @@ export class ModelManager {
 function servingKey(config: ModelConfig): string {
   const { labels: _labels, version_policy: _policy, ...rest } = config;
   return JSON.stringify(rest);
+}
+
+function realpathOr(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
 }
 
 function describeState(served: ServedVersion): string {

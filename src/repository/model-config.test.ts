@@ -21,6 +21,11 @@ describe('model.yaml', () => {
     expect(parseModelConfig('m', 'batching: {mode: dynamic, max_queue_delay_us: 60000000}').batching).toMatchObject({ max_queue_delay_us: 60_000_000 });
   });
 
+  it('reports a model.yaml syntax error by line and column without quoting the file (model status is unauthenticated)', () => {
+    const secret = 'https://user:hunter2-secret@registry.example';
+    expect(() => parseModelConfig('m', `options:\n  url: ${secret}: x\n`)).toThrow(/^failed to load model 'm': model\.yaml is not valid YAML: Nested mappings are not allowed in compact mappings at line 2, column 8$/);
+  });
+
   it('selects versions by policy', () => {
     expect(selectVersions({ kind: 'latest', count: 1 }, [1, 3, 2])).toEqual([3]);
     expect(selectVersions({ kind: 'latest', count: 2 }, [1, 3, 2])).toEqual([3, 2]);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
-import { ferryError } from '../errors/index.ts';
+import { ferryError, yamlErrorSummary } from '../errors/index.ts';
 import { DATATYPES } from '../tensor/index.ts';
 
 /** Which versions of a model are served (TF Serving's policy): the latest N, all, or a fixed list. */
@@ -62,7 +62,8 @@ export function parseModelConfig(model: string, text: string): ModelConfig {
   try {
     raw = parseYaml(text) ?? {};
   } catch (cause) {
-    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `model.yaml is not valid YAML: ${(cause as Error).message}` }, cause);
+    // No cause attached: the parser's own message quotes the document.
+    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `model.yaml is not valid YAML: ${yamlErrorSummary(cause)}` });
   }
   const result = modelConfigSchema.safeParse(raw);
   if (!result.success) {

@@ -18,7 +18,8 @@ export function badOption(model: string, options: Readonly<Record<string, unknow
 /** Validates `file`, `inputs` and `max_batch_size` (in that order); `max_batch_size` defaults to `defaultMaxBatchSize`. */
 export function readTabularOptions(model: string, options: Readonly<Record<string, unknown>>, defaultMaxBatchSize: number): TabularOptions {
   const file = options['file'];
-  if (file !== undefined && (typeof file !== 'string' || file === '' || file.includes('..'))) badOption(model, options, 'file', 'a file name inside the version folder');
+  // Where the file may be is checked where it is opened (resolveModelFile), with the rule every runtime shares.
+  if (file !== undefined && (typeof file !== 'string' || file === '')) badOption(model, options, 'file', 'a file name inside the version folder');
   const layout = options['inputs'];
   if (layout !== undefined && layout !== 'named' && layout !== 'matrix') badOption(model, options, 'inputs', "'named' or 'matrix'");
   const maxBatch = options['max_batch_size'] ?? defaultMaxBatchSize;

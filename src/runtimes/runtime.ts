@@ -12,10 +12,18 @@ export interface Runtime {
   load(spec: ModelSpec, ctx: RuntimeContext): Promise<ModelInstance>;
 }
 
-/** A version folder: its absolute path and the file names in it (relative, '/'-separated). */
+/**
+ * A version folder: its absolute path and the file names in it (relative, '/'-separated). A runtime reads only files
+ * of this list, through resolveModelFile (model-path.ts), which keeps every read inside the folder.
+ */
 export interface ModelDir {
   readonly path: string;
   readonly files: readonly string[];
+  /**
+   * Real paths outside the folder that its files may resolve into through symbolic links (`repository.allowed_paths`).
+   * The folder itself may also be a link into one of them.
+   */
+  readonly allowedRoots?: readonly string[];
 }
 
 export interface ModelSpec {

@@ -12,7 +12,9 @@ const INT_LIMIT = 2 ** 31;
  * A categorical split sends categories in its bitset LEFT; NaN, negative and unseen categories go right.
  * Raw scores sum tree outputs per class in file order; average_output (random forest) divides by iterations.
  */
-export function lgbEvaluator(compiled: LgbForest, numFeature: number, classes: number, iterations: number, average: boolean, link: LgbLink): TreeEvaluator<Float64Array> {
+export function lgbEvaluator(
+  compiled: LgbForest, numFeature: number, classes: number, iterations: number, average: boolean, link: LgbLink, walksPerRow: number,
+): TreeEvaluator<Float64Array> {
   const { feature, value, left, right, flags, catStart, catWords, bitsets, roots, groups } = compiled.forest;
   const linear = compiled.linear;
   const treeCount = roots.length;
@@ -58,7 +60,7 @@ export function lgbEvaluator(compiled: LgbForest, numFeature: number, classes: n
 
   return {
     Matrix: Float64Array,
-    treesPerRow: treeCount,
+    walksPerRow,
     evaluate(x, start, end, out) {
       for (let r = start; r < end; r++) {
         scores.fill(0);

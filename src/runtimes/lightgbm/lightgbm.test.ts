@@ -133,6 +133,33 @@ describe('lightgbm split rules', () => {
     expect(result!.outputs[0]!.data[3]).toBeCloseTo(sigmoid(1 - 0.1), 15); // negative code → right
   });
 
+  const loadText = async (text: string) => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'ferry-lgbm-bad-'));
+    writeFileSync(path.join(folder, 'model.txt'), text);
+    return lightgbmRuntime().load({ name: 'bad', version: '1', dir: { path: folder, files: ['model.txt'] }, options: {} }, silentContext);
+  };
+
+  it('refuses a tree whose child indices form a cycle, which would loop forever on the first request', async () => {
+    // Tree 0: node 0 → right node 1 → left node 0 again.
+    const error = await loadText(MODEL.replace('left_child=-1 -2', 'left_child=-1 0')).catch((e: unknown) => e);
+    expect(isFerryError(error) && error.code).toBe('FERRY_ERR_MODEL_LOAD_FAILED');
+    expect(String(error)).toMatch(/LightGBM model: Tree=0 node 0 is reached again from node 1 \(the tree has a cycle or a node with two parents\)/);
+  });
+
+  it('refuses class counts the trees do not back, a file cut before its end, and tree_sizes that disagree', async () => {
+    const cases: [string, RegExp][] = [
+      [MODEL.replace('num_class=1', 'num_class=100000000').replace('num_tree_per_iteration=1', 'num_tree_per_iteration=100000000'), /num_tree_per_iteration 100000000 but the file has 2 trees/],
+      [MODEL.slice(0, MODEL.indexOf('Tree=1')), /the file ends before 'end of trees'/],
+      [MODEL.replace('tree_sizes=1 1', 'tree_sizes=1 1 1'), /tree_sizes lists 3 trees, the file holds 2/],
+      [MODEL.replace('cat_boundaries=0 1', 'cat_boundaries=1 1'), /Tree=0 cat_boundaries must rise from 0 to the length of cat_threshold/],
+    ];
+    for (const [text, message] of cases) {
+      const error = await loadText(text).catch((e: unknown) => e);
+      expect(isFerryError(error) && error.code, String(error)).toBe('FERRY_ERR_MODEL_LOAD_FAILED');
+      expect(String(error)).toMatch(message);
+    }
+  });
+
   it('rejects truncated and malformed files with FERRY_ERR_MODEL_LOAD_FAILED', async () => {
     for (const text of [MODEL.replace('left_child=-1 -2', 'left_child=-1 7'), MODEL.replace('leaf_value=0.5 -0.25 1', 'leaf_value=0.5 x 1'), 'tree\nversion=v4\n']) {
       const bad = mkdtempSync(path.join(tmpdir(), 'ferry-lgbm-bad-'));

@@ -1,4 +1,5 @@
 import { ferryError } from '../../errors/index.ts';
+import { checkTreeShape } from '../trees/structure.ts';
 
 /** One tree of a LightGBM text model, as stored: internal nodes 0..L-2, leaf j referenced as child ~j. */
 export interface LgbTree {
@@ -14,6 +15,8 @@ export interface LgbTree {
   readonly catThreshold: readonly number[];
   /** Linear trees: per leaf, constant + Σ coeff × feature (leaf_value when any of those features is NaN). */
   readonly linear?: { readonly constant: readonly number[]; readonly features: readonly (readonly number[])[]; readonly coeffs: readonly (readonly number[])[] };
+  /** Nodes on the longest root-to-leaf path. */
+  readonly depth: number;
 }
 
 /** A LightGBM text model (Booster.save_model / model_to_string, format v2–v4), validated. */
@@ -62,6 +65,10 @@ export function parseLgbModel(model: string, text: string): LgbModel {
     trees.push(parseTree(fields, where, fail));
   }
   const rest = lines.slice(i);
+  // LightGBM writes this line after the last tree; a file cut short has fewer trees and no such line.
+  if (rest[0] !== 'end of trees') fail("the file ends before 'end of trees' (truncated?)");
+  const treeSizes = header.get('tree_sizes')?.split(' ').filter((s) => s !== '');
+  if (treeSizes !== undefined && treeSizes.length !== trees.length) fail(`tree_sizes lists ${treeSizes.length} trees, the file holds ${trees.length}`);
 
   const maxFeatureIdx = integer(header.get('max_feature_idx'), 'max_feature_idx', fail);
   const featureNames = (header.get('feature_names') ?? '').split(' ').filter((s) => s !== '');
@@ -70,10 +77,15 @@ export function parseLgbModel(model: string, text: string): LgbModel {
   const numClass = integer(header.get('num_class') ?? '1', 'num_class', fail);
   const treesPerIteration = integer(header.get('num_tree_per_iteration') ?? String(numClass), 'num_tree_per_iteration', fail);
   if (treesPerIteration < 1) fail('num_tree_per_iteration must be at least 1');
+  // Outputs are sized by these counts: each class (or target) has its own trees in the file.
+  if (treesPerIteration > Math.max(1, trees.length)) fail(`num_tree_per_iteration ${treesPerIteration} but the file has ${trees.length} trees`);
+  if (numClass > Math.max(1, trees.length)) fail(`num_class ${numClass} but the file has ${trees.length} trees`);
   if (trees.length % treesPerIteration !== 0) fail(`${trees.length} trees do not split into iterations of ${treesPerIteration}`);
   for (const [t, tree] of trees.entries()) {
     for (const f of tree.splitFeature) if (f > maxFeatureIdx) fail(`Tree=${t} splits on feature ${f} > max_feature_idx ${maxFeatureIdx}`);
-    for (const leafFeatures of tree.linear?.features ?? []) for (const f of leafFeatures) if (f > maxFeatureIdx) fail(`Tree=${t} has a linear leaf on feature ${f}`);
+    for (const leafFeatures of tree.linear?.features ?? []) {
+      for (const f of leafFeatures) if (!Number.isInteger(f) || f < 0 || f > maxFeatureIdx) fail(`Tree=${t} has a linear leaf on feature ${f}`);
+    }
   }
 
   const categoricalParam = /^\[categorical_feature: ?(.*)\]$/.exec(rest.find((l) => l.startsWith('[categorical_feature:')) ?? '')?.[1];
@@ -134,15 +146,25 @@ function parseTree(fields: Map<string, string>, where: string, fail: (d: string)
   const numCat = integer(fields.get('num_cat') ?? '0', `${where} num_cat`, fail);
   const catBoundaries = numCat > 0 ? list('cat_boundaries', numCat + 1) : [];
   const catThreshold = numCat > 0 ? numberList(fields.get('cat_threshold') ?? '', `${where} cat_threshold`, fail) : [];
-  if (numCat > 0 && catBoundaries[numCat] !== catThreshold.length) fail(`${where} cat_boundaries do not cover cat_threshold`);
+  if (numCat > 0 && (catBoundaries[0] !== 0 || catBoundaries[numCat] !== catThreshold.length || catBoundaries.some((b, k) => !Number.isInteger(b) || (k > 0 && b < catBoundaries[k - 1]!)))) {
+    fail(`${where} cat_boundaries must rise from 0 to the length of cat_threshold`);
+  }
   for (let n = 0; n < internal; n++) {
     if (decisionType[n]! & 1) {
       const index = threshold[n]!;
       if (!Number.isInteger(index) || index < 0 || index >= numCat) fail(`${where} node ${n} names category set ${index} of ${numCat}`);
     }
   }
+  // Internal node n is id n, leaf j is id internal + j; the root is internal node 0 (or the only leaf).
+  const { depth } = checkTreeShape(
+    where,
+    internal + numLeaves,
+    (id) => (id < internal ? [toId(leftChild[id]!, internal), toId(rightChild[id]!, internal)] : undefined),
+    (id) => (id < internal ? `node ${id}` : `leaf ${id - internal}`),
+    fail,
+  );
   if (fields.get('is_linear') !== '1') {
-    return { numLeaves, splitFeature, threshold, decisionType, leftChild, rightChild, leafValue, catBoundaries, catThreshold };
+    return { numLeaves, splitFeature, threshold, decisionType, leftChild, rightChild, leafValue, catBoundaries, catThreshold, depth };
   }
   const constant = list('leaf_const', numLeaves);
   const counts = list('num_features', numLeaves);
@@ -158,7 +180,12 @@ function parseTree(fields: Map<string, string>, where: string, fail: (d: string)
     coeffs.push(flatCoeffs.slice(at, at + count));
     at += count;
   }
-  return { numLeaves, splitFeature, threshold, decisionType, leftChild, rightChild, leafValue, catBoundaries, catThreshold, linear: { constant, features, coeffs } };
+  return { numLeaves, splitFeature, threshold, decisionType, leftChild, rightChild, leafValue, catBoundaries, catThreshold, linear: { constant, features, coeffs }, depth };
+}
+
+/** A child as LightGBM writes it (n >= 0: internal node n; ~j: leaf j) as an id of checkTreeShape. */
+function toId(child: number, internal: number): number {
+  return child >= 0 ? child : internal + ~child;
 }
 
 function numberList(text: string, what: string, fail: (d: string) => never): number[] {

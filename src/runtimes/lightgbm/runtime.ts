@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { ferryError } from '../../errors/index.ts';
 import type { ModelDir, ModelInstance, ModelSpec, Runtime, RuntimeContext } from '../runtime.ts';
 import { CategoryLevels } from '../trees/categories.ts';
@@ -6,6 +5,7 @@ import { createTreeInstance } from '../trees/instance.ts';
 import type { TreeFeature } from '../trees/matrix.ts';
 import { findModelFile, readModelText } from '../trees/model-file.ts';
 import { readTreeOptions } from '../trees/options.ts';
+import { walkCost } from '../trees/structure.ts';
 import type { OutputHead } from '../trees/outputs.ts';
 import { compileLgbForest } from './compile.ts';
 import { lgbEvaluator } from './evaluate.ts';
@@ -24,8 +24,8 @@ export function lightgbmRuntime(): Runtime {
     async load(spec: ModelSpec, ctx: RuntimeContext): Promise<ModelInstance> {
       const options = readTreeOptions(spec.name, spec.options);
       const file = await findModelFile(spec.name, spec.dir, { ...FILE, ...(options.file ? { explicit: options.file } : {}) }, isLightgbmText);
-      if (!file) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `no LightGBM text model (*.txt starting 'tree' / 'version=') in ${spec.dir.path}` });
-      const model = parseLgbModel(spec.name, await readModelText(spec.name, path.join(spec.dir.path, file)));
+      if (!file) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: "no LightGBM text model (*.txt starting 'tree' / 'version=') in the version folder" });
+      const model = parseLgbModel(spec.name, await readModelText(spec.name, spec.dir, file));
       const objective = lgbObjective(spec.name, model.objective);
       const perIteration = model.treesPerIteration;
       const total = model.trees.length / perIteration;
@@ -33,7 +33,9 @@ export function lightgbmRuntime(): Runtime {
       if (range.end > total) {
         throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `iteration range [${range.begin}, ${range.end}) exceeds the ${total} iterations in the file` });
       }
-      const compiled = compileLgbForest(model, range.begin * perIteration, range.end * perIteration);
+      const first = range.begin * perIteration;
+      const last = range.end * perIteration;
+      const compiled = compileLgbForest(model, first, last);
       const head: OutputHead = objective.classification
         ? { kind: 'classification', targets: 1, classes: objective.link.kind === 'sigmoid' ? 2 : perIteration }
         : { kind: 'regression', targets: perIteration };
@@ -44,7 +46,10 @@ export function lightgbmRuntime(): Runtime {
         features,
         layout: options.layout ?? 'named',
         head,
-        evaluator: lgbEvaluator(compiled, features.length, perIteration, range.end - range.begin, model.averageOutput, objective.link),
+        evaluator: lgbEvaluator(
+          compiled, features.length, perIteration, range.end - range.begin, model.averageOutput, objective.link,
+          walkCost(model.trees.slice(first, last).map((t) => t.depth)),
+        ),
         maxBatchSize: options.maxBatchSize,
       });
     },

@@ -1,7 +1,8 @@
-import path from 'node:path';
 import type ort from 'onnxruntime-node';
 import { ferryError } from '../../errors/index.ts';
 import type { InferRequest, TensorMetadata } from '../../tensor/index.ts';
+import { MAX_RANK } from '../model-limits.ts';
+import { resolveModelFile } from '../model-path.ts';
 import type { ExecuteResult, ModelDir, ModelInstance, ModelSignature, ModelSpec, Runtime, RuntimeContext } from '../runtime.ts';
 import { v2FromOrt } from './datatypes.ts';
 import { createInProcessSession, type OnnxSession } from './session.ts';
@@ -20,22 +21,29 @@ export function createOnnxRuntime(): Runtime {
   };
 }
 
-function modelFile(spec: ModelSpec): string {
+/** The real path of the model file: options.model_file, else model.onnx, else the only .onnx file. */
+async function modelFile(spec: ModelSpec): Promise<string> {
   const named = spec.options['model_file'];
-  if (typeof named === 'string') return path.join(spec.dir.path, named);
+  if (named !== undefined) {
+    if (typeof named !== 'string') {
+      throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `options.model_file must be a file name inside the version folder (got ${JSON.stringify(named)})` });
+    }
+    return resolveModelFile(spec.name, spec.dir, named, 'options.model_file');
+  }
   const candidates = spec.dir.files.filter((f) => f.endsWith('.onnx'));
-  if (candidates.includes('model.onnx')) return path.join(spec.dir.path, 'model.onnx');
+  if (candidates.includes('model.onnx')) return resolveModelFile(spec.name, spec.dir, 'model.onnx');
   if (candidates.length !== 1) {
     throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', {
       model: spec.name,
       detail: `expected one .onnx file in version ${spec.version}, found ${candidates.length}; name it model.onnx or set options.model_file`,
     });
   }
-  return path.join(spec.dir.path, candidates[0]!);
+  return resolveModelFile(spec.name, spec.dir, candidates[0]!);
 }
 
 async function loadOnnxModel(spec: ModelSpec, ctx: RuntimeContext): Promise<ModelInstance> {
-  const file = modelFile(spec);
+  // onnxruntime resolves external data files relative to this (real) path and refuses those that leave its folder.
+  const file = await modelFile(spec);
   const execution = spec.options['execution'] ?? 'in-process';
   if (execution !== 'in-process' && execution !== 'worker') {
     throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `option execution must be 'in-process' or 'worker', got '${String(execution)}'` });
@@ -96,6 +104,15 @@ function describe(spec: ModelSpec, meta: ort.InferenceSession.ValueMetadata): Te
   if (!datatype) {
     throw ferryError('FERRY_ERR_UNSUPPORTED_MODEL', { model: spec.name, detail: `value '${meta.name}' has element type ${meta.type}, which Ferry does not serve` });
   }
-  return { name: meta.name, datatype, shape: meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) };
+  // The metadata Ferry serves and validates requests against: a rank and dimensions a request could match.
+  if (meta.shape.length > MAX_RANK) {
+    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `value '${meta.name}' has ${meta.shape.length} dimensions, more than the limit of ${MAX_RANK}` });
+  }
+  const shape = meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1));
+  const unsafe = shape.find((d) => !Number.isSafeInteger(d));
+  if (unsafe !== undefined) {
+    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `value '${meta.name}' declares dimension ${unsafe}, beyond 2^53 - 1` });
+  }
+  return { name: meta.name, datatype, shape };
 }
 

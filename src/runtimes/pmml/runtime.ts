@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { join, normalize, isAbsolute } from 'node:path';
 import { asFerryError, ferryError, isFerryError } from '../../errors/index.ts';
 import type { InferRequest } from '../../tensor/index.ts';
+import { resolveModelFile } from '../model-path.ts';
 import type { ExecuteResult, ModelDir, ModelInstance, ModelSignature, ModelSpec, Runtime, RuntimeContext } from '../runtime.ts';
 import { tabularInputs, type InputLayout } from '../tabular.ts';
 import { compileDocument, type PmmlPlan } from './document.ts';
@@ -26,8 +26,9 @@ export function pmmlRuntime(): Runtime {
     async load(spec: ModelSpec, ctx: RuntimeContext): Promise<ModelInstance> {
       const layout = readLayout(spec);
       const file = await chooseFile(spec);
-      const source = await readFile(join(spec.dir.path, file), 'utf8').catch((error: unknown) => {
-        throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `cannot read ${file}: ${(error as Error).message}` }, error);
+      const real = await resolveModelFile(spec.name, spec.dir, file, spec.options['file'] === undefined ? undefined : 'options.file');
+      const source = await readFile(real, 'utf8').catch((error: unknown) => {
+        throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }, error);
       });
       let plan: PmmlPlan;
       try {
@@ -52,10 +53,10 @@ function readLayout(spec: ModelSpec): InputLayout {
 async function chooseFile(spec: ModelSpec): Promise<string> {
   const requested = spec.options['file'];
   if (requested !== undefined) {
-    if (typeof requested !== 'string' || isAbsolute(requested) || normalize(requested).startsWith('..')) {
-      throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: 'option file must be a relative path inside the version folder' });
+    if (typeof requested !== 'string') {
+      throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `options.file must be a file name inside the version folder (got ${JSON.stringify(requested)})` });
     }
-    return requested;
+    return requested; // where it may be is checked when it is opened (resolveModelFile)
   }
   const candidates = await findPmmlFiles(spec.dir);
   if (candidates.length === 0) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: 'no PMML document (model.pmml, *.pmml, or *.xml with a <PMML> root) in the version folder' });

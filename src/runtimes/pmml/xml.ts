@@ -1,4 +1,5 @@
 import { SaxesParser } from 'saxes';
+import { MAX_XML_DEPTH } from '../model-limits.ts';
 import { PmmlError } from './pmml-error.ts';
 
 /** A parsed XML element: local name (namespace prefix dropped), attributes, children, text and source line. */
@@ -12,7 +13,8 @@ export interface XmlElement {
 
 /**
  * Parses a whole document into an element tree. saxes never fetches external entities or DTDs, so a hostile
- * document cannot read files or reach the network.
+ * document cannot read files or reach the network; a DOCTYPE that declares entities (XXE, billion laughs) is refused
+ * outright, and nesting is bounded before the compile walks, which recurse, see it.
  */
 export function parseXml(source: string): XmlElement {
   const parser = new SaxesParser({ position: true });
@@ -22,7 +24,13 @@ export function parseXml(source: string): XmlElement {
   parser.on('opentagstart', () => {
     startLine = parser.line;
   });
+  parser.on('doctype', (doctype) => {
+    if (/<!ENTITY/.test(doctype)) {
+      throw new PmmlError('invalid', 'the document declares entities in its DOCTYPE; PMML documents may not (none is expanded or fetched)', parser.line);
+    }
+  });
   parser.on('opentag', (tag) => {
+    if (stack.length >= MAX_XML_DEPTH) throw new PmmlError('invalid', `elements nest deeper than ${MAX_XML_DEPTH} levels (line ${parser.line})`, parser.line);
     const attrs: Record<string, string> = {};
     for (const [key, value] of Object.entries(tag.attributes)) attrs[key] = String(value);
     const element: XmlElement = { name: localName(tag.name), attrs, children: [], text: '', line: startLine };

@@ -18,6 +18,9 @@ export function oneHotEncoder(node: EstimatorNode, width: number, ctx: CompileCo
   const features = node.features as OneHotFeature[];
   expectLength(ctx, 'features', features.length, width);
   const outWidth = node.width as number;
+  // Each output column belongs to a category (or a feature's infrequent ones): a wider output has no data behind it.
+  const mapped = features.reduce((sum, f) => sum + f.columns.length + (f.infrequent_column === undefined || f.infrequent_column === null ? 0 : 1), 0);
+  if (outWidth > mapped) throw invalidModel(ctx, `width ${outWidth} is more than the ${mapped} columns its categories map to`);
   const ignoreUnknown = node.handle_unknown === 'ignore';
   const encoders = features.map((f, i) => {
     const here = at(ctx, `features/${i}`);

@@ -1,6 +1,9 @@
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ferryError } from '../../errors/index.ts';
+import { jsonNestsDeeperThan } from '../json-depth.ts';
+import { MAX_JSON_DEPTH } from '../model-limits.ts';
+import { resolveModelFile } from '../model-path.ts';
 import type { ModelDir } from '../runtime.ts';
 
 /** How far into a JSON file the top-level "format" key is looked for (the exporter writes it first). */
@@ -26,7 +29,7 @@ export async function declaresFerrySklearn(file: string): Promise<boolean> {
 /** The version folder's ferry-sklearn file: options.file, else model.json, else the only *.json declaring the format. */
 export async function findDocument(model: string, dir: ModelDir, explicit: string | undefined): Promise<string | undefined> {
   if (explicit !== undefined) {
-    if (!dir.files.includes(explicit)) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `options.file '${explicit}' is not in ${dir.path}` });
+    await resolveModelFile(model, dir, explicit, 'options.file');
     return explicit;
   }
   const matching: string[] = [];
@@ -40,16 +43,19 @@ export async function findDocument(model: string, dir: ModelDir, explicit: strin
   return matching[0];
 }
 
-export async function readDocument(model: string, file: string): Promise<unknown> {
+/** The parsed document `file` (a name in the version folder); its nesting is bounded before the walks that recurse. */
+export async function readDocument(model: string, dir: ModelDir, file: string): Promise<unknown> {
+  const real = await resolveModelFile(model, dir, file);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readFile(real, 'utf8');
   } catch (cause) {
-    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `cannot read ${file}: ${(cause as Error).message}` }, cause);
+    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `cannot read ${file} (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})` }, cause);
   }
+  if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `${file} nests deeper than ${MAX_JSON_DEPTH} levels` });
   try {
     return JSON.parse(text);
   } catch (cause) {
-    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `${path.basename(file)} is not valid JSON: ${(cause as Error).message}` }, cause);
+    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `${file} is not valid JSON: ${(cause as Error).message}` }, cause);
   }
 }

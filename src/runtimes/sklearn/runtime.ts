@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { ferryError } from '../../errors/index.ts';
 import type { ModelDir, ModelInstance, ModelSpec, Runtime, RuntimeContext } from '../runtime.ts';
 import { tabularInputs, type FeatureSpec } from '../tabular.ts';
@@ -29,9 +28,9 @@ async function loadSklearnModel(spec: ModelSpec, ctx: RuntimeContext): Promise<M
   const options = readOptions(spec.name, spec.options);
   const file = await findDocument(spec.name, spec.dir, options.file);
   if (!file) {
-    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `no ferry-sklearn document (*.json with "format": "ferry-sklearn") in ${spec.dir.path}` });
+    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: 'no ferry-sklearn document (*.json with "format": "ferry-sklearn") in the version folder' });
   }
-  const document = validateDocument(await readDocument(spec.name, path.join(spec.dir.path, file)), spec.name);
+  const document = validateDocument(await readDocument(spec.name, spec.dir, file), spec.name);
   const features: FeatureSpec[] = document.features.map((f) => ({ name: f.name, kind: f.kind }));
   const names = new Set(features.map((f) => f.name));
   if (names.size !== features.length) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: 'feature names are not unique' });

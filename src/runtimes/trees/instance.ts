@@ -9,8 +9,8 @@ import { outputMetadata, outputTensors, splitByRequest, valuesPerRow, type Outpu
 export interface TreeEvaluator<T extends Float32Array | Float64Array> {
   /** Float32Array when the format compares features in float32 (XGBoost), else Float64Array. */
   readonly Matrix: new (length: number) => T;
-  /** Trees walked per row: the unit of work the chunking budgets. */
-  readonly treesPerRow: number;
+  /** What evaluating one row costs, in walks down a shallow tree (trees/structure.ts walkCost): the chunking budgets it. */
+  readonly walksPerRow: number;
   evaluate(x: T, start: number, end: number, out: Float64Array): void;
 }
 
@@ -38,7 +38,7 @@ export function createTreeInstance<T extends Float32Array | Float64Array>(opts: 
     async execute(batch: readonly InferRequest[], signal: AbortSignal): Promise<ExecuteResult[]> {
       const matrix = buildMatrix(batch, opts.features, opts.layout, opts.evaluator.Matrix);
       const out = new Float64Array(matrix.rows * width);
-      await evaluateInChunks(matrix.rows, opts.evaluator.treesPerRow, (start, end) => opts.evaluator.evaluate(matrix.values, start, end, out), signal);
+      await evaluateInChunks(matrix.rows, opts.evaluator.walksPerRow, (start, end) => opts.evaluator.evaluate(matrix.values, start, end, out), signal);
       return splitByRequest(outputTensors(opts.head, out, matrix.rows), matrix.rowsPerRequest);
     },
     async unload(): Promise<void> {},

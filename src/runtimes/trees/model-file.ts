@@ -1,6 +1,7 @@
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ferryError } from '../../errors/index.ts';
+import { resolveModelFile } from '../model-path.ts';
 import type { ModelDir } from '../runtime.ts';
 
 /** The first `bytes` of a file as text ('' when unreadable): enough for format sniffing without a full read. */
@@ -22,6 +23,7 @@ export async function readHead(file: string, bytes = 4096): Promise<string> {
 /**
  * Picks the model file of a version folder: `explicit` (options.file) when given, else `preferred` when present,
  * else the only candidate whose head `looksRight`. Several candidates without a preferred one is an error.
+ * Returns the file's name in the folder; open it with readModelText.
  */
 export async function findModelFile(
   model: string,
@@ -30,9 +32,7 @@ export async function findModelFile(
   looksRight: (head: string) => boolean,
 ): Promise<string | undefined> {
   if (spec.explicit !== undefined) {
-    if (!dir.files.includes(spec.explicit)) {
-      throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `options.file '${spec.explicit}' is not in ${dir.path}` });
-    }
+    await resolveModelFile(model, dir, spec.explicit, 'options.file');
     return spec.explicit;
   }
   const candidates = dir.files.filter((f) => f.toLowerCase().endsWith(spec.extension));
@@ -45,10 +45,12 @@ export async function findModelFile(
   return matching[0];
 }
 
-export async function readModelText(model: string, file: string): Promise<string> {
+/** The text of `file` (a name in the version folder), read from where it resolves inside the allowed places. */
+export async function readModelText(model: string, dir: ModelDir, file: string): Promise<string> {
+  const real = await resolveModelFile(model, dir, file);
   try {
-    return await readFile(file, 'utf8');
+    return await readFile(real, 'utf8');
   } catch (cause) {
-    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `cannot read ${file}: ${(cause as Error).message}` }, cause);
+    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `cannot read ${file} (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})` }, cause);
   }
 }

@@ -15,6 +15,7 @@ export function xgbEvaluator(
   baseMargins: Float32Array,
   link: Link,
   classification: boolean,
+  walksPerRow: number,
 ): TreeEvaluator<Float32Array> {
   const { feature, value, left, flags, catStart, catWords, bitsets, roots, groups } = forest;
   const treeCount = roots.length;
@@ -57,7 +58,7 @@ export function xgbEvaluator(
 
   return {
     Matrix: Float32Array,
-    treesPerRow: treeCount,
+    walksPerRow,
     evaluate(x, start, end, out) {
       // Blocks of rows, trees outer: a tree's nodes stay in cache while the block's rows walk it. Each row still
       // adds its trees in tree order, so the float32 sums are XGBoost's.

@@ -1,4 +1,6 @@
 import { ferryError } from '../../errors/index.ts';
+import { MAX_CATEGORY_SET_BYTES, MAX_FEATURES } from '../model-limits.ts';
+import { checkTreeShape } from '../trees/structure.ts';
 import { objectiveInfo, SUPPORTED_OBJECTIVES, type ObjectiveInfo } from './objective.ts';
 
 /** One tree of an XGBoost JSON model, as stored (struct-of-arrays indexed by node id). */
@@ -11,6 +13,8 @@ export interface XgbTree {
   readonly splitType: readonly number[];
   /** Node id → the category codes of its categorical split (the set that goes right). */
   readonly categories: ReadonlyMap<number, readonly number[]>;
+  /** Nodes on the longest root-to-leaf path. */
+  readonly depth: number;
 }
 
 /** An XGBoost JSON model (save_model('model.json'), XGBoost 1.x–3.x), validated. */
@@ -66,16 +70,23 @@ export function parseXgbModel(model: string, document: unknown): XgbModel {
     return unsupported(`XGBoost booster '${String(boosterName)}' is not supported (gbtree and dart are)`);
   }
 
+  // Counts the file declares are checked against what it holds before anything is sized by them.
   const numFeature = count(param['num_feature'], 'num_feature', fail);
+  if (numFeature > MAX_FEATURES) fail(`num_feature ${numFeature} exceeds the limit of ${MAX_FEATURES} features`);
   const numClass = count(param['num_class'] ?? '0', 'num_class', fail);
   const numTarget = Math.max(1, count(param['num_target'] ?? '1', 'num_target', fail));
   if (numClass > 1 && numTarget > 1) fail('num_class and num_target cannot both exceed 1');
   if (objective.kind === 'multiclass' && numClass < 2) fail(`objective ${objective.name} needs num_class >= 2`);
   const groups = Math.max(numClass, numTarget, 1);
+  const rawTrees = array(gbtree['trees'], 'trees', fail);
+  // Every output group has at least one tree: XGBoost grows one per group and iteration.
+  if (groups > Math.max(1, rawTrees.length)) {
+    fail(`${numClass > 1 ? `num_class ${numClass}` : `num_target ${numTarget}`} is more output groups than the ${rawTrees.length} trees in the file`);
+  }
   const baseScore = parseBaseScore(param['base_score'], groups, fail);
 
-  const rawTrees = array(gbtree['trees'], 'trees', fail);
   const trees = rawTrees.map((t, i) => parseTree(object(t, `trees[${i}]`, fail), i, numFeature, fail, unsupported));
+  checkCategorySets(trees, fail);
   const treeInfo = numbers(gbtree['tree_info'] ?? [], 'tree_info', fail);
   if (treeInfo.length !== trees.length) fail(`tree_info has ${treeInfo.length} entries for ${trees.length} trees`);
   for (const g of treeInfo) if (!Number.isInteger(g) || g < 0 || g >= groups) fail(`tree_info names output group ${g} of ${groups}`);
@@ -159,7 +170,19 @@ function parseTree(t: Json, index: number, numFeature: number, fail: (d: string)
     });
   }
   for (let i = 0; i < n; i++) if (left[i] !== -1 && splitType[i] === 1 && !categories.has(i)) fail(`${where} node ${i} is categorical without a category set`);
-  return { left, right, splitIndex, splitCondition, defaultLeft, splitType, categories };
+  const { depth } = checkTreeShape(where, n, (i) => (left[i] === -1 ? undefined : [left[i]!, right[i]!]), (i) => `node ${i}`, fail);
+  return { left, right, splitIndex, splitCondition, defaultLeft, splitType, categories, depth };
+}
+
+/** A category set is a bitset as wide as its largest code: one code near 2^24 costs 2 MiB, whatever the file's size. */
+function checkCategorySets(trees: readonly XgbTree[], fail: (d: string) => never): void {
+  let bytes = 0;
+  for (const tree of trees) {
+    for (const codes of tree.categories.values()) bytes += 4 * ((codes.reduce((m, c) => Math.max(m, c), 0) >>> 5) + 1);
+  }
+  if (bytes > MAX_CATEGORY_SET_BYTES) {
+    fail(`category sets need ${Math.ceil(bytes / 2 ** 20)} MiB, more than the limit of ${MAX_CATEGORY_SET_BYTES / 2 ** 20} MiB`);
+  }
 }
 
 /** Category codes above this would make bitsets absurdly large; XGBoost's own limit is far lower in practice. */

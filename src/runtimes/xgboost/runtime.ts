@@ -1,11 +1,13 @@
-import path from 'node:path';
 import { ferryError } from '../../errors/index.ts';
 import type { ModelDir, ModelInstance, ModelSpec, Runtime, RuntimeContext } from '../runtime.ts';
 import { CategoryLevels } from '../trees/categories.ts';
 import { createTreeInstance } from '../trees/instance.ts';
 import type { TreeFeature } from '../trees/matrix.ts';
+import { MAX_JSON_DEPTH } from '../model-limits.ts';
+import { jsonNestsDeeperThan } from '../json-depth.ts';
 import { findModelFile, readModelText } from '../trees/model-file.ts';
 import { readTreeOptions } from '../trees/options.ts';
+import { walkCost } from '../trees/structure.ts';
 import type { OutputHead } from '../trees/outputs.ts';
 import { compileXgbForest } from './compile.ts';
 import { xgbEvaluator } from './evaluate.ts';
@@ -29,8 +31,9 @@ export function xgboostRuntime(): Runtime {
     async load(spec: ModelSpec, ctx: RuntimeContext): Promise<ModelInstance> {
       const options = readTreeOptions(spec.name, spec.options);
       const file = await findModelFile(spec.name, spec.dir, { ...FILE, ...(options.file ? { explicit: options.file } : {}) }, looksLikeXgboost);
-      if (!file) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `no XGBoost JSON model (*.json with a "learner" object) in ${spec.dir.path}` });
-      const text = await readModelText(spec.name, path.join(spec.dir.path, file));
+      if (!file) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: 'no XGBoost JSON model (*.json with a "learner" object) in the version folder' });
+      const text = await readModelText(spec.name, spec.dir, file);
+      if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `${file} nests deeper than ${MAX_JSON_DEPTH} levels` });
       let document: unknown;
       try {
         document = parseXgboostJson(text);
@@ -44,7 +47,9 @@ export function xgboostRuntime(): Runtime {
       const iterations = model.iterationIndptr.length - 1;
       const range = options.iterations ?? (model.bestIteration !== undefined ? { begin: 0, end: Math.min(model.bestIteration + 1, iterations) } : { begin: 0, end: iterations });
       if (range.end > iterations) fail(`iteration range [${range.begin}, ${range.end}) exceeds the ${iterations} iterations in the file`);
-      const forest = compileXgbForest(model, model.iterationIndptr[range.begin]!, model.iterationIndptr[range.end]!, fail);
+      const first = model.iterationIndptr[range.begin]!;
+      const last = model.iterationIndptr[range.end]!;
+      const forest = compileXgbForest(model, first, last, fail);
       const baseMargins = Float32Array.from(model.baseScore, (b) => model.objective.baseMargin(b));
       if (baseMargins.some((m) => !Number.isFinite(m))) fail(`base_score ${model.baseScore.join(',')} has no finite margin under ${model.objective.name}`);
       const head = outputHead(model);
@@ -56,7 +61,10 @@ export function xgboostRuntime(): Runtime {
         features,
         layout,
         head,
-        evaluator: xgbEvaluator(forest, model.numFeature, baseMargins, model.objective.link, head.kind === 'classification' && model.objective.kind === 'binary'),
+        evaluator: xgbEvaluator(
+          forest, model.numFeature, baseMargins, model.objective.link, head.kind === 'classification' && model.objective.kind === 'binary',
+          walkCost(model.trees.slice(first, last).map((t) => t.depth)),
+        ),
         maxBatchSize: options.maxBatchSize,
       });
     },

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -129,6 +130,49 @@ describe('xgboost: bad models and options are catalogue errors', () => {
     const error = await load('binary_logistic', { num_iteration: 1000 }).catch((e: unknown) => e);
     expect(isFerryError(error) && error.code).toBe('FERRY_ERR_MODEL_LOAD_FAILED');
     expect(String(error)).toMatch(/exceeds/);
+  });
+
+  /** binary_logistic's model.json with `edit` applied, loaded from a scratch folder. */
+  async function loadEdited(edit: (learner: Record<string, any>) => void): Promise<unknown> {
+    const document = JSON.parse(readFileSync(path.join(FIXTURES, 'binary_logistic', 'model.json'), 'utf8'));
+    edit(document.learner);
+    const folder = mkdtempSync(path.join(tmpdir(), 'ferry-xgb-bad-'));
+    writeFileSync(path.join(folder, 'model.json'), JSON.stringify(document));
+    return xgboostRuntime().load({ name: 'bad', version: '1', dir: { path: folder, files: ['model.json'] }, options: {} }, silentContext).catch((e: unknown) => e);
+  }
+
+  it('refuses a num_feature of 300,000,000 before allocating anything by it', async () => {
+    const error = await loadEdited((learner) => {
+      learner.learner_model_param.num_feature = '300000000';
+      delete learner.feature_names;
+      delete learner.feature_types;
+    });
+    expect(isFerryError(error) && error.code).toBe('FERRY_ERR_MODEL_LOAD_FAILED');
+    expect(String(error)).toMatch(/XGBoost JSON: num_feature 300000000 exceeds the limit of 1048576 features/);
+  });
+
+  it('accepts num_feature at the limit exactly and refuses one more', async () => {
+    const unnamed = (count: number) => (learner: Record<string, any>) => {
+      learner.learner_model_param.num_feature = String(count);
+      delete learner.feature_names;
+      delete learner.feature_types;
+    };
+    const atLimit = await loadEdited(unnamed(1 << 20)) as ModelInstance;
+    expect(atLimit.signature.inputs).toEqual([{ name: 'input', datatype: 'FP64', shape: [-1, 1 << 20] }]);
+    expect(String(await loadEdited(unnamed((1 << 20) + 1)))).toMatch(/num_feature 1048577 exceeds the limit/);
+  });
+
+  it('refuses output groups that the trees in the file do not back', async () => {
+    const error = await loadEdited((learner) => { learner.learner_model_param.num_class = '1000000000'; learner.objective.name = 'multi:softprob'; });
+    expect(String(error)).toMatch(/num_class 1000000000 is more output groups than the \d+ trees in the file/);
+  });
+
+  it('refuses a tree whose children form a cycle', async () => {
+    const error = await loadEdited((learner) => {
+      const tree = learner.gradient_booster.model.trees[0];
+      tree.right_children[tree.left_children.findIndex((c: number) => c !== -1 && c !== 0)] = 0;
+    });
+    expect(String(error)).toMatch(/XGBoost JSON: trees\[0\] node 0 is reached again from node \d+ \(the tree has a cycle/);
   });
 
   it('rejects unknown option values', async () => {

@@ -11,12 +11,14 @@ type Term = (ctx: RowContext) => number | null;
 /** One RegressionTable as a function of the row; null when an input it needs is missing. */
 function compileTable(table: XmlElement, scope: Scope): Term {
   const intercept = Number(table.attrs['intercept'] ?? 'NaN');
-  if (Number.isNaN(intercept)) throw invalid(table, 'intercept is required');
+  if (table.attrs['intercept'] === undefined) throw invalid(table, 'intercept is required');
+  if (!Number.isFinite(intercept)) throw invalid(table, 'intercept must be a finite number');
   const terms: Term[] = [];
   for (const child of table.children) {
     const coefficient = Number(child.attrs['coefficient']);
     if (child.name === 'Extension') continue;
     if (Number.isNaN(coefficient)) throw invalid(child, 'coefficient must be a number');
+    if (!Number.isFinite(coefficient)) throw invalid(child, 'coefficient must be a finite number');
     if (child.name === 'NumericPredictor') {
       const field = scope.require(child.attrs['name'] ?? '', child);
       const exponent = Number(child.attrs['exponent'] ?? '1');

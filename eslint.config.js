@@ -33,7 +33,8 @@ export default tseslint.config(
   layer(['src/models/**', 'src/repository/**'], ['protocol', 'dataplane', 'cli', 'server.ts'],
     'models/ and repository/ never see protocols'),
   layer(['src/dataplane/**'], ['protocol', 'cli', 'server.ts'], 'the data plane never sees protocols'),
-  layer(['src/observe/**'], ['protocol', 'dataplane', 'models', 'runtimes', 'cli', 'server.ts'], 'observe/ is a leaf service'),
+  layer(['src/observe/**'], ['protocol', 'dataplane', 'models', 'runtimes', 'scheduler', 'cache', 'repository', 'registry', 'graph', 'stream', 'cli', 'server.ts'],
+    'observe/ is a leaf service: it imports tensor/, errors/ and config types only'),
   {
     files: ['bench/**', 'test/**', 'bin/**', 'src/cli/**', 'scripts/**'],
     rules: { 'no-console': 'off' },

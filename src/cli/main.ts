@@ -1,12 +1,16 @@
 import { Command } from 'commander';
 import { isFerryError } from '../errors/index.ts';
 import { FERRY_VERSION } from '../version.ts';
+import { registerBuild } from './build.ts';
+import { registerDeploy } from './deploy.ts';
 import { registerServe } from './serve.ts';
 
 const program = new Command('ferry')
   .description('Ferry: fast, safe, observable model serving')
   .version(FERRY_VERSION);
 registerServe(program);
+registerBuild(program);
+registerDeploy(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(isFerryError(error) ? `ferry: ${error.code}: ${error.message}` : error);

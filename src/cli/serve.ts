@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config/index.ts';
+import { loadConfig, type FerryConfig } from '../config/index.ts';
+import { createLogger } from '../observe/logger.ts';
 import { createServer } from '../server.ts';
 import { pinHeapGrowing } from './heap-growing.ts';
+import { announceListening, metricsFromPrimary, runPrimary, shareRegistry, workerAssignment, workerCount } from './workers.ts';
 
 interface ServeFlags {
   httpPort?: string;
@@ -10,6 +12,7 @@ interface ServeFlags {
   pollSeconds?: string;
   logLevel?: string;
   config?: string;
+  workers?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -23,32 +26,55 @@ export function registerServe(program: Command): void {
     .option('--poll-seconds <n>', 'repository re-scan interval in seconds, 0 = off (default 5)')
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent (default info)')
     .option('--config <file>', 'ferry.yaml to read (default ./ferry.yaml when present)')
+    .option('--workers <n>', 'server processes sharing the ports, each loading the repository; auto = one per core (default 1)')
     .action(async (dir: string | undefined, flags: ServeFlags) => {
+      const assignment = workerAssignment();
       const config = loadConfig({
         file: flags.config,
         overrides: {
           model_repository: dir,
           poll_seconds: numberFlag(flags.pollSeconds),
           log_level: flags.logLevel,
-          http: { host: flags.host, port: numberFlag(flags.httpPort) },
-          grpc: { port: numberFlag(flags.grpcPort) },
+          workers: numberFlag(flags.workers),
+          // A worker listens where the primary chose (a flag's port 0 is resolved once, for all workers).
+          http: { host: flags.host, port: assignment?.httpPort ?? numberFlag(flags.httpPort) },
+          grpc: { port: assignment?.grpcPort ?? numberFlag(flags.grpcPort) },
         },
       });
-      pinHeapGrowing(config.runtime.heap_growing_percent);
-      const server = createServer({ config });
-      let signals = 0;
-      const shutdown = (signal: string) => {
-        signals += 1;
-        if (signals > 1) process.exit(1); // a second signal means: stop now
-        server.http.log.info({ signal }, 'draining in-flight requests');
-        const force = setTimeout(() => process.exit(1), config.shutdown_grace_seconds * 1000);
-        force.unref();
-        server.stop().then(() => process.exit(0), () => process.exit(1));
-      };
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-      process.on('SIGINT', () => shutdown('SIGINT'));
-      await server.start();
+      const workers = workerCount(config.workers);
+      if (assignment === undefined && workers > 1) {
+        await runPrimary({ workers, config, logger: createLogger(config.log_level).child({ component: 'primary' }) });
+        return;
+      }
+      await serveOne(config, assignment?.index);
     });
+}
+
+/** One server process: the whole of `ferry serve`, or one worker of `ferry serve --workers N`. */
+async function serveOne(config: Readonly<FerryConfig>, workerIndex: number | undefined): Promise<void> {
+  pinHeapGrowing(config.runtime.heap_growing_percent);
+  const logger = createLogger(config.log_level);
+  const server = createServer({
+    config,
+    logger: workerIndex === undefined ? logger : logger.child({ worker: workerIndex }),
+    ...(workerIndex === undefined ? {} : { worker: { index: workerIndex, renderMetrics: metricsFromPrimary() } }),
+  });
+  if (workerIndex !== undefined) shareRegistry(server.metrics.registry);
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    signals += 1;
+    if (signals > 1) process.exit(1); // a second signal means: stop now
+    server.http.log.info({ signal }, 'draining in-flight requests');
+    const force = setTimeout(() => process.exit(1), config.shutdown_grace_seconds * 1000);
+    force.unref();
+    server.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  // A worker whose primary is gone (killed, crashed) drains and exits rather than serving on unsupervised.
+  if (workerIndex !== undefined) process.on('disconnect', () => shutdown('primary exited'));
+  await server.start();
+  if (workerIndex !== undefined) announceListening();
 }
 
 function numberFlag(value: string | undefined): number | string | undefined {

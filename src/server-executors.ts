@@ -68,8 +68,10 @@ export function servingExecutorFactory(metrics: FerryMetrics, logger: Logger, ca
     const misses = serving.cache.labels({ ...labels, result: 'miss' });
     return {
       async enqueue(request, options) {
+        const lookedUp = options.trace === undefined ? 0 : performance.now();
         const key = cacheKey(model, version, request);
         const hit = await cache.get(key);
+        if (options.trace !== undefined) options.trace.record('cache', lookedUp, performance.now(), { 'ferry.cache.hit': hit !== undefined });
         if (hit) {
           hits.inc();
           return { ...hit, parameters: { ...hit.parameters, ferry_cache: 'hit' } } satisfies ExecuteResult;

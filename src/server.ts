@@ -22,6 +22,7 @@ import { builtinRuntimes } from './runtimes/builtin.ts';
 import type { Runtime } from './runtimes/runtime.ts';
 import { LoadSandbox } from './runtimes/sandbox/load-sandbox.ts';
 import { servingExecutorFactory } from './server-executors.ts';
+import { createObservability } from './server-observe.ts';
 import { FERRY_VERSION } from './version.ts';
 
 export interface ServerOptions {
@@ -29,6 +30,12 @@ export interface ServerOptions {
   readonly logger?: Logger;
   readonly runtimes?: readonly Runtime[];
   readonly executorFactory?: ExecutorFactory;
+  /**
+   * Set in a worker of `ferry serve --workers N`: its ports are shared with the other workers (SO_REUSEPORT; the
+   * primary checked they were free), /metrics answers what `renderMetrics` gives (all workers, aggregated), and it
+   * announces itself as a worker.
+   */
+  readonly worker?: { readonly index: number; readonly renderMetrics: () => Promise<{ contentType: string; body: string }> };
 }
 
 export interface FerryServer {
@@ -46,6 +53,7 @@ export interface FerryServer {
 /** The composition root: the only place that wires every layer together. */
 export function createServer(options: ServerOptions = {}): FerryServer {
   const config = options.config ?? loadConfig();
+  const worker = options.worker;
   const logger = options.logger ?? createLogger(config.log_level);
   const metrics = new FerryMetrics();
   const executors = servingExecutorFactory(metrics, logger, config.cache.url);
@@ -66,7 +74,12 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     logger,
     threads: { intraOp: config.runtime.intra_op_threads, interOp: config.runtime.inter_op_threads },
   });
-  const dataplane = new DataPlane(manager, { observer: metrics, serverVersion: FERRY_VERSION });
+  const observe = createObservability(config, logger, metrics);
+  const dataplane = new DataPlane(manager, {
+    observer: metrics, serverVersion: FERRY_VERSION, checkTimeoutMs: config.readiness.check_timeout_ms,
+    exchanges: observe.payloadLog, tracer: observe.tracer,
+    readiness: { require: config.readiness.require, minReady: config.readiness.min_ready },
+  });
   const authorize = createAuthorizer({ tokens: tokensFromConfig(config.auth), allowLoopbackWithoutToken: config.auth.allow_loopback_without_token });
   // Repository load/unload change what serves: the same rule as the registry's writes.
   const authorizeManagement = (request: Parameters<typeof authorize>[0]) => {
@@ -79,12 +92,15 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   type Handler = (req: IncomingMessage, res: ServerResponse) => void;
   let routeWithFastify: Handler | undefined;
   const makeHttpServer = (handler: Handler): Server => {
+    const { httpAccess } = observe;
     const server = createHttpServer((req, res) => {
+      if (httpAccess !== undefined) httpAccess(req, res);
       if (!inferFastPath.handle(req, res)) handler(req, res);
     });
     // `Expect: 100-continue`: a request that would be refused before its body is read (queue full, too large) is
     // answered at once and its body is never sent; any other gets `100 Continue`, as Node answers by default.
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      if (httpAccess !== undefined) httpAccess(req, res);
       if (inferFastPath.handle(req, res, true)) return;
       res.writeContinue();
       handler(req, res);
@@ -104,12 +120,13 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+  observe.traceFastify(http, dataplane);
   http.setNotFoundHandler((request, reply) => {
     const error = ferryError('FERRY_ERR_ROUTE_NOT_FOUND', { method: request.method, path: request.url.split('?')[0]!.slice(0, 200) });
     void reply.code(error.http).send({ error: error.message });
   });
   http.get('/metrics', async (_req, reply) => {
-    const { contentType, body } = await metrics.render();
+    const { contentType, body } = await (worker?.renderMetrics() ?? metrics.render());
     return reply.header('content-type', contentType).send(body);
   });
   void registerOpenApi(http, FERRY_VERSION);
@@ -151,6 +168,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     ? createGrpcServer({
       dataplane, host: config.http.host, port: config.grpc.port, maxMessageBytes: config.grpc.max_message_bytes,
       authorizeManagement, shutdownGraceMs: config.shutdown_grace_seconds * 1000,
+      ...(observe.grpcAccess ? { onCallEnd: observe.grpcAccess } : {}),
     })
     : undefined;
 
@@ -173,11 +191,11 @@ export function createServer(options: ServerOptions = {}): FerryServer {
       let grpcPort: number | undefined;
       try {
         await listening('HTTP', config.http.host, config.http.port, async () => {
-          const shared = acceptSockets > 1;
-          if (shared) await assertPortFree(config.http.host, config.http.port);
+          const shared = acceptSockets > 1 || worker !== undefined;
+          if (shared && worker === undefined) await assertPortFree(config.http.host, config.http.port);
           // Fastify hands its listen options to Node's server.listen, reusePort included (its types do not list it).
-          const options = { host: config.http.host, port: config.http.port, reusePort: shared };
-          await http.listen(options);
+          const listenOptions = { host: config.http.host, port: config.http.port, reusePort: shared };
+          await http.listen(listenOptions);
           extraAcceptors = await openExtraAcceptors(http.server, () => makeHttpServer(routeWithFastify!), acceptSockets);
         });
         const address = http.server.address();
@@ -192,7 +210,9 @@ export function createServer(options: ServerOptions = {}): FerryServer {
       }
       manager.startPolling(config.poll_seconds);
       dataplane.setReady(true);
-      logger.info({ http: `${config.http.host}:${httpPort}`, ...(grpc ? { grpc: `${config.http.host}:${grpcPort}` } : {}), repository: manager.root, models: manager.models().length }, 'ferry serving');
+      const where = { http: `${config.http.host}:${httpPort}`, ...(grpc ? { grpc: `${config.http.host}:${grpcPort}` } : {}), repository: manager.root, models: manager.models().length };
+      if (worker) logger.info({ ...where, worker: worker.index }, 'worker serving');
+      else logger.info(where, 'ferry serving');
       return grpcPort === undefined ? { httpPort } : { httpPort, grpcPort };
     },
     stop() {
@@ -210,6 +230,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
         await sandbox.close();
         await executors.close();
         await registry.close();
+        await observe.close();
         logger.info('ferry stopped');
       })();
       return stopping;

@@ -12,11 +12,14 @@ export interface ServerProcess {
 }
 
 /** Starts `node <script> ...args` and resolves once a stdout line matches `ready`; `portFrom` reads the URL from it. */
-export async function startProcess(args: readonly string[], ready: RegExp, urlFrom: (line: string) => string, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+export async function startProcess(args: readonly string[], ready: RegExp, urlFrom: (line: string) => string, env: NodeJS.ProcessEnv = {}, readyTimeoutMs = 30_000): Promise<ServerProcess> {
   const child = spawn(NODE, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let partial = '';
-    const timer = setTimeout(() => reject(new Error(`process ${args.join(' ')} did not become ready`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`process ${args.join(' ')} did not become ready within ${readyTimeoutMs} ms`));
+    }, readyTimeoutMs);
     child.on('exit', (code) => reject(new Error(`process ${args.join(' ')} exited with ${code}`)));
     const onData = (chunk: Buffer) => {
       const lines = (partial + chunk.toString()).split('\n');
@@ -42,13 +45,17 @@ export async function startProcess(args: readonly string[], ready: RegExp, urlFr
   };
 }
 
-/** `ferry serve` in a child process, so that the load generator does not share its event loop. */
-export function startFerryProcess(extraArgs: readonly string[] = [], repository = 'examples/models', env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+/**
+ * `ferry serve` in a child process, so that the load generator does not share its event loop. `readyTimeoutMs`: how
+ * long it may take to serve (several workers each loading the repository take longer on a busy machine).
+ */
+export function startFerryProcess(extraArgs: readonly string[] = [], repository = 'examples/models', env: NodeJS.ProcessEnv = {}, readyTimeoutMs?: number): Promise<ServerProcess> {
   return startProcess(
     ['bin/ferry.js', 'serve', repository, '--http-port', '0', '--grpc-port', '0', '--poll-seconds', '0', '--log-level', 'info', ...extraArgs],
     /"msg":"ferry serving"/,
     (line) => `http://${JSON.parse(line).http}`,
     env,
+    readyTimeoutMs,
   );
 }
 

@@ -3,6 +3,8 @@ import { isFerryError } from '../errors/index.ts';
 import { FERRY_VERSION } from '../version.ts';
 import { registerModels } from './models.ts';
 import { registerRegistry } from './registry.ts';
+import { registerBuild } from './build.ts';
+import { registerDeploy } from './deploy.ts';
 import { registerServe } from './serve.ts';
 
 const program = new Command('ferry')
@@ -11,6 +13,8 @@ const program = new Command('ferry')
 registerServe(program);
 registerRegistry(program);
 registerModels(program);
+registerBuild(program);
+registerDeploy(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(isFerryError(error) ? `ferry: ${error.code}: ${error.message}` : error);

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config/index.ts';
+import { loadConfig, type FerryConfig } from '../config/index.ts';
 import { ferryError } from '../errors/index.ts';
+import { createLogger } from '../observe/logger.ts';
 import { createServer } from '../server.ts';
 import { pinHeapGrowing } from './heap-growing.ts';
+import { announceListening, metricsFromPrimary, runPrimary, shareRegistry, workerAssignment, workerCount } from './workers.ts';
 
 interface ServeFlags {
   httpPort?: string;
@@ -14,6 +16,7 @@ interface ServeFlags {
   model?: string[];
   dataDir?: string;
   registryStore?: string;
+  workers?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -30,34 +33,30 @@ export function registerServe(program: Command): void {
     .option('--model <name=uri>', 'serve a model from the registry, following the reference (repeatable): fraud=models:/fraud@champion', collect, [])
     .option('--data-dir <dir>', 'where the SQLite registry and artifact cache live (default ./ferry-data)')
     .option('--registry-store <url>', 'registry store: sqlite:<file> or postgres://... (default sqlite:<data-dir>/registry.db)')
+    .option('--workers <n>', 'server processes sharing the ports, each loading the repository; auto = one per core (default 1)')
     .action(async (dir: string | undefined, flags: ServeFlags) => {
+      const assignment = workerAssignment();
       const config = loadConfig({
         file: flags.config,
         overrides: {
           model_repository: dir,
           poll_seconds: numberFlag(flags.pollSeconds),
           log_level: flags.logLevel,
-          http: { host: flags.host, port: numberFlag(flags.httpPort) },
-          grpc: { port: numberFlag(flags.grpcPort) },
+          workers: numberFlag(flags.workers),
+          // A worker listens where the primary chose (a flag's port 0 is resolved once, for all workers).
+          http: { host: flags.host, port: assignment?.httpPort ?? numberFlag(flags.httpPort) },
+          grpc: { port: assignment?.grpcPort ?? numberFlag(flags.grpcPort) },
           data_dir: flags.dataDir,
           registry: flags.registryStore === undefined ? undefined : { store: flags.registryStore },
           models: modelFlags(flags.model ?? []),
         },
       });
-      pinHeapGrowing(config.runtime.heap_growing_percent);
-      const server = createServer({ config });
-      let signals = 0;
-      const shutdown = (signal: string) => {
-        signals += 1;
-        if (signals > 1) process.exit(1); // a second signal means: stop now
-        server.http.log.info({ signal }, 'draining in-flight requests');
-        const force = setTimeout(() => process.exit(1), config.shutdown_grace_seconds * 1000);
-        force.unref();
-        server.stop().then(() => process.exit(0), () => process.exit(1));
-      };
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-      process.on('SIGINT', () => shutdown('SIGINT'));
-      await server.start();
+      const workers = workerCount(config.workers);
+      if (assignment === undefined && workers > 1) {
+        await runPrimary({ workers, config, logger: createLogger(config.log_level).child({ component: 'primary' }) });
+        return;
+      }
+      await serveOne(config, assignment?.index);
     });
 }
 
@@ -75,6 +74,33 @@ function modelFlags(flags: readonly string[]): Record<string, string> | undefine
     out[flag.slice(0, at)] = flag.slice(at + 1);
   }
   return out;
+}
+
+/** One server process: the whole of `ferry serve`, or one worker of `ferry serve --workers N`. */
+async function serveOne(config: Readonly<FerryConfig>, workerIndex: number | undefined): Promise<void> {
+  pinHeapGrowing(config.runtime.heap_growing_percent);
+  const logger = createLogger(config.log_level);
+  const server = createServer({
+    config,
+    logger: workerIndex === undefined ? logger : logger.child({ worker: workerIndex }),
+    ...(workerIndex === undefined ? {} : { worker: { index: workerIndex, renderMetrics: metricsFromPrimary() } }),
+  });
+  if (workerIndex !== undefined) shareRegistry(server.metrics.registry);
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    signals += 1;
+    if (signals > 1) process.exit(1); // a second signal means: stop now
+    server.http.log.info({ signal }, 'draining in-flight requests');
+    const force = setTimeout(() => process.exit(1), config.shutdown_grace_seconds * 1000);
+    force.unref();
+    server.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  // A worker whose primary is gone (killed, crashed) drains and exits rather than serving on unsupervised.
+  if (workerIndex !== undefined) process.on('disconnect', () => shutdown('primary exited'));
+  await server.start();
+  if (workerIndex !== undefined) announceListening();
 }
 
 function numberFlag(value: string | undefined): number | string | undefined {

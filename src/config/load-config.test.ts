@@ -54,6 +54,13 @@ describe('configuration', () => {
     expect(Object.isFrozen(config.http)).toBe(true);
   });
 
+  it('reads readiness settings, with FERRY_READINESS_REQUIRE as a comma-separated list or the word all', () => {
+    expect(loadConfig({ env: {}, file: yamlFile('{}') }).readiness).toEqual({ require: 'all', min_ready: 0, check_timeout_ms: 500 });
+    expect(loadConfig({ env: { FERRY_READINESS_REQUIRE: 'a, b,', FERRY_READINESS_MIN_READY: '2' }, file: yamlFile('{}') }).readiness).toMatchObject({ require: ['a', 'b'], min_ready: 2 });
+    expect(loadConfig({ env: { FERRY_READINESS_REQUIRE: 'all' }, file: yamlFile('readiness: {require: [x]}\n') }).readiness.require).toBe('all');
+    expect(() => loadConfig({ env: {}, file: yamlFile('readiness: {require: some}\n') })).toThrow(/readiness.require/);
+  });
+
   it('rejects invalid values with the key that is wrong', () => {
     expect(() => loadConfig({ env: { FERRY_HTTP_PORT: 'eighty' } })).toThrow(/FERRY_HTTP_PORT='eighty' is not a number/);
     expect(() => loadConfig({ env: {}, overrides: { http: { port: 70000 } } })).toThrow(/http.port/);

@@ -5,7 +5,7 @@ import { ferryError, yamlErrorSummary } from '../errors/index.ts';
 import { configSchema, type FerryConfig } from './schema.ts';
 
 /** FERRY_* (and MLflow's own MLFLOW_TRACKING_*) environment variables and the config path each sets. */
-const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'number' | 'boolean' | 'paths' | 'list' | 'tokens' }> = {
+const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'number' | 'boolean' | 'paths' | 'list' | 'count' | 'tokens' }> = {
   FERRY_MODEL_REPOSITORY: { path: ['model_repository'], type: 'string' },
   FERRY_POLL_SECONDS: { path: ['poll_seconds'], type: 'number' },
   FERRY_REPOSITORY_ALLOWED_PATHS: { path: ['repository', 'allowed_paths'], type: 'paths' },
@@ -37,6 +37,17 @@ const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'numb
   MLFLOW_TRACKING_PASSWORD: { path: ['registry', 'mlflow', 'password'], type: 'string' },
   FERRY_CACHE_URL: { path: ['cache', 'url'], type: 'string' },
   FERRY_SHUTDOWN_GRACE_SECONDS: { path: ['shutdown_grace_seconds'], type: 'number' },
+  FERRY_PAYLOAD_LOG_SAMPLE_RATE: { path: ['payload_log', 'sample_rate'], type: 'number' },
+  FERRY_PAYLOAD_LOG_FILE: { path: ['payload_log', 'file', 'path'], type: 'string' },
+  FERRY_PAYLOAD_LOG_HTTP_URL: { path: ['payload_log', 'http', 'url'], type: 'string' },
+  FERRY_PAYLOAD_LOG_NATS_URL: { path: ['payload_log', 'nats', 'url'], type: 'string' },
+  FERRY_PAYLOAD_LOG_NATS_SUBJECT: { path: ['payload_log', 'nats', 'subject'], type: 'string' },
+  FERRY_PAYLOAD_LOG_NATS_STREAM: { path: ['payload_log', 'nats', 'stream'], type: 'string' },
+  FERRY_WORKERS: { path: ['workers'], type: 'count' },
+  FERRY_TRACING_ENABLED: { path: ['tracing', 'enabled'], type: 'boolean' },
+  FERRY_ACCESS_LOG: { path: ['access_log'], type: 'boolean' },
+  FERRY_READINESS_REQUIRE: { path: ['readiness', 'require'], type: 'list' },
+  FERRY_READINESS_MIN_READY: { path: ['readiness', 'min_ready'], type: 'number' },
 };
 
 type Tree = Record<string, unknown>;
@@ -88,11 +99,14 @@ function readEnv(env: NodeJS.ProcessEnv): Tree {
     if (raw === undefined || raw === '') continue;
     let value: unknown = raw;
     if (type === 'number') value = Number(raw);
+    // A list variable is comma-separated; `all` (readiness.require) stays the word.
+    if (type === 'list') value = raw === 'all' ? raw : raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    // A count is a number or the word `auto`.
+    if (type === 'count') value = raw === 'auto' ? raw : Number(raw);
     if (type === 'boolean') value = raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
     if (type === 'paths') value = raw.split(delimiter).filter((p) => p !== ''); // as PATH is written: ':' on Linux
-    if (type === 'list') value = raw.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
     if (type === 'tokens') value = parseTokens(name, raw);
-    if (type === 'number' && Number.isNaN(value)) throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `${name}='${raw}' is not a number` });
+    if ((type === 'number' || type === 'count') && Number.isNaN(value)) throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `${name}='${raw}' is not a number` });
     setPath(tree, path, value);
   }
   return tree;

@@ -1,9 +1,13 @@
-import { asFerryError, ferryError, isFerryError } from '../errors/index.ts';
+import { asFerryError, ferryError, isFerryError, type FerryError } from '../errors/index.ts';
 import { assertModelName } from '../repository/index.ts';
-import type { ModelManager, ServedVersion } from '../models/index.ts';
+import type { ManagedModel, ModelManager, ServedVersion } from '../models/index.ts';
 import type { InferRequest, InferResponse, Tensor } from '../tensor/index.ts';
 import type { ExecuteResult } from '../runtimes/runtime.ts';
+import type { ExchangeObserver } from '../observe/payload-log/exchange.ts';
+import type { RequestTrace, RequestTracer } from '../observe/tracing/request-trace.ts';
+import { ModelChecks } from './model-checks.ts';
 import { NO_OBSERVER, type DataPlaneObserver } from './observer.ts';
+import { evaluateReadiness, STRICT_READINESS, type ModelReadinessInput, type ReadinessPolicy, type ReadinessReport } from './readiness.ts';
 import { validateRequest } from './validate.ts';
 import type {
   InferContext, ModelMetadata, ModelStatistics, ModelStatus, RepositoryEntry, ServerMetadata,
@@ -11,6 +15,20 @@ import type {
 
 const UNKNOWN_MODEL_LABEL = '_unknown';
 const SERVER_EXTENSIONS = ['binary_tensor_data', 'model_repository', 'statistics', 'schedule_policy'];
+const DEFAULT_CHECK_TIMEOUT_MS = 500;
+
+export interface DataPlaneOptions {
+  readonly observer?: DataPlaneObserver;
+  readonly serverVersion: string;
+  /** Which models readiness requires (default: every model that should be served, as Triton's strict readiness). */
+  readonly readiness?: ReadinessPolicy;
+  /** How long a model's own readiness check may take before it counts as not ready. */
+  readonly checkTimeoutMs?: number;
+  /** Takes every exchange with its payloads (the payload log); absent, nothing is built for it. */
+  readonly exchanges?: ExchangeObserver | undefined;
+  /** Starts request traces; absent (tracing off), no trace is ever made. */
+  readonly tracer?: RequestTracer | undefined;
+}
 
 /**
  * The one protocol-neutral entry point: every adapter (V2 REST/gRPC, TF Serving, Seldon, MLflow) and every
@@ -20,19 +38,52 @@ export class DataPlane {
   readonly #manager: ModelManager;
   readonly #observer: DataPlaneObserver;
   readonly #serverVersion: string;
-  #ready = false;
+  readonly #readiness: ReadinessPolicy;
+  readonly #checks: ModelChecks;
+  readonly #exchanges: ExchangeObserver | undefined;
+  readonly #tracer: RequestTracer | undefined;
+  readonly #traces = new WeakMap<object, RequestTrace>();
+  #started = false;
   #stopping = false;
   readonly #degraded = new Map<string, Readonly<Record<string, unknown>>>();
 
-  constructor(manager: ModelManager, options: { observer?: DataPlaneObserver; serverVersion: string }) {
+  constructor(manager: ModelManager, options: DataPlaneOptions) {
     this.#manager = manager;
     this.#observer = options.observer ?? NO_OBSERVER;
     this.#serverVersion = options.serverVersion;
+    this.#readiness = options.readiness ?? STRICT_READINESS;
+    this.#checks = new ModelChecks(options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS);
+    this.#exchanges = options.exchanges;
+    this.#tracer = options.tracer;
   }
 
-  /** Marks the end of start-up (the first repository scan) and the start of shutdown. */
-  setReady(ready: boolean): void {
-    this.#ready = ready;
+  /**
+   * The trace of a request that carried these W3C trace-context headers, or undefined when tracing is off or the
+   * request is not sampled. The adapter passes it to decode(), infer() and encode(), puts `traceparent` on the
+   * answer, and ends it with the answer's status. `startMs` (performance.now()) is when the request arrived.
+   */
+  startTrace(name: string, protocol: string, traceparent: unknown, tracestate: unknown, startMs?: number): RequestTrace | undefined {
+    if (this.#tracer === undefined) return undefined;
+    return this.#tracer.start(name, protocol, typeof traceparent === 'string' ? traceparent : undefined, typeof tracestate === 'string' ? tracestate : undefined, startMs);
+  }
+
+  /** Keeps a request's trace with an object of the request (its raw HTTP request) for a later traceOf(). */
+  attachTrace(carrier: object, trace: RequestTrace): void {
+    this.#traces.set(carrier, trace);
+  }
+
+  traceOf(carrier: object): RequestTrace | undefined {
+    return this.#tracer === undefined ? undefined : this.#traces.get(carrier);
+  }
+
+  /** Runs an adapter's encoding of an answer, as the `encode` span of its trace when it has one. */
+  encode<T>(trace: RequestTrace | undefined, encode: () => T): T {
+    return trace === undefined ? encode() : trace.phase('encode', encode);
+  }
+
+  /** Marks the end of start-up: the first repository scan has finished (what the startup probe reports). */
+  setReady(started: boolean): void {
+    this.#started = started;
   }
 
   beginShutdown(): void {
@@ -53,12 +104,34 @@ export class DataPlane {
     return Object.fromEntries(this.#degraded);
   }
 
+  /** The process runs and answers; it stays live while draining, so that a probe does not kill a draining server. */
   live(): boolean {
     return true;
   }
 
-  ready(): boolean {
-    return this.#ready && !this.#stopping;
+  /** Start-up is over: the first repository scan finished. Stays true until the process ends. */
+  started(): boolean {
+    return this.#started;
+  }
+
+  async ready(): Promise<boolean> {
+    return (await this.readiness()).ready;
+  }
+
+  /**
+   * Whether the server should get traffic, and why not: started, not draining, every required model with an
+   * AVAILABLE version whose own readiness check (if it has one) passes, and at least `min_ready` models ready.
+   */
+  async readiness(): Promise<ReadinessReport> {
+    const models = await Promise.all(this.#manager.models().map((model) => this.#modelReadiness(model)));
+    return evaluateReadiness({ started: this.#started, stopping: this.#stopping, models }, this.#readiness);
+  }
+
+  async #modelReadiness(model: ManagedModel): Promise<ModelReadinessInput> {
+    const expected = model.inRepository && !model.explicitlyUnloaded;
+    const served = model.latestAvailable();
+    if (!served) return { name: model.name, expected, unavailable: whyUnavailable(model) };
+    return { name: model.name, expected, unavailable: undefined, check: await this.#checks.check(served.instances) };
   }
 
   serverMetadata(): ServerMetadata {
@@ -101,11 +174,12 @@ export class DataPlane {
       if (this.#stopping) throw ferryError('FERRY_ERR_SHUTTING_DOWN');
       served = this.#resolve(name, ctx);
       const instance = served.instance!;
+      if (ctx.trace !== undefined) ctx.trace.annotate({ 'ferry.model': name, 'ferry.model_version': String(served.version) });
       validateRequest(name, instance.signature, request);
       // Resolve and enqueue in the same tick: a version that starts unloading later still finishes this request.
       let result: ExecuteResult;
       try {
-        result = await served.executor!.enqueue(request, { deadline: ctx.deadline, signal: ctx.signal });
+        result = await served.executor!.enqueue(request, { deadline: ctx.deadline, signal: ctx.signal, trace: ctx.trace });
       } catch (error) {
         throw isFerryError(error) ? error : ferryError('FERRY_ERR_EXECUTION_FAILED', { model: name, detail: (error as Error).message }, error);
       }
@@ -116,12 +190,29 @@ export class DataPlane {
         ...(result.parameters ? { parameters: result.parameters } : {}),
         outputs: selectOutputs(result.outputs, request),
       };
-      this.#finish(served, name, ctx.protocol, 200, started, rowsOf(request, instance.maxBatchSize));
+      const elapsed = this.#finish(served, name, ctx.protocol, 200, started, rowsOf(request, instance.maxBatchSize));
+      if (this.#exchanges !== undefined) this.#logExchange(name, served, ctx.protocol, request, response, undefined, started, elapsed);
       return response;
     } catch (error) {
       const failure = asFerryError(error);
-      this.#finish(served, name, ctx.protocol, failure.http, started, 0);
+      const elapsed = this.#finish(served, name, ctx.protocol, failure.http, started, 0);
+      if (this.#exchanges !== undefined) this.#logExchange(name, served, ctx.protocol, request, undefined, failure, started, elapsed);
       throw failure;
+    }
+  }
+
+  #logExchange(
+    model: string, served: ServedVersion | undefined, protocol: string, request: InferRequest | undefined, response: InferResponse | undefined,
+    failure: FerryError | undefined, started: number, durationMs: number,
+  ): void {
+    try {
+      this.#exchanges!.log({
+        model, version: served ? String(served.version) : '', protocol, request, response,
+        error: failure ? { code: failure.code, status: failure.http, message: failure.message } : undefined,
+        startedAt: performance.timeOrigin + started, durationMs,
+      });
+    } catch {
+      // the payload log never fails a request
     }
   }
 
@@ -147,12 +238,13 @@ export class DataPlane {
    * Runs an adapter's decoding of a request for `model`: a failure is counted against the model and protocol
    * (it never reaches infer()) and comes back as a catalogue error.
    */
-  decode<T>(model: string, protocol: string, decode: () => T): T {
+  decode<T>(model: string, protocol: string, decode: () => T, trace?: RequestTrace): T {
     try {
-      return decode();
+      return trace === undefined ? decode() : trace.phase('decode', decode);
     } catch (error) {
       const failure = asFerryError(error);
       this.#observer.onInfer({ model: this.#metricName(model), version: '', protocol, status: failure.http, seconds: 0 });
+      if (this.#exchanges !== undefined) this.#logExchange(this.#metricName(model), undefined, protocol, undefined, undefined, failure, performance.now(), 0);
       throw failure;
     }
   }
@@ -219,7 +311,8 @@ export class DataPlane {
     return this.#manager.has(model) ? model : UNKNOWN_MODEL_LABEL;
   }
 
-  #finish(served: ServedVersion | undefined, model: string, protocol: string, status: number, started: number, rows: number): void {
+  /** Counts one answer in the version's statistics and the observer's metrics; returns its latency in ms. */
+  #finish(served: ServedVersion | undefined, model: string, protocol: string, status: number, started: number, rows: number): number {
     const elapsed = performance.now() - started;
     if (served) {
       const s = served.stats;
@@ -232,7 +325,17 @@ export class DataPlane {
       }
     }
     this.#observer.onInfer({ model: this.#metricName(model), version: served ? String(served.version) : '', protocol, status, seconds: elapsed / 1000 });
+    return elapsed;
   }
+}
+
+/** Why a model has no AVAILABLE version, in the words an operator reads in readiness detail. */
+function whyUnavailable(model: ManagedModel): string {
+  if (model.explicitlyUnloaded) return 'unloaded on request';
+  if (!model.inRepository) return 'removed from the repository';
+  const newest = [...model.versions.values()].sort((a, b) => b.version - a.version)[0];
+  if (newest) return `version ${newest.version} is ${newest.state}${newest.reason ? `: ${newest.reason}` : ''}`;
+  return model.configError ?? 'no version loaded';
 }
 
 function rowsOf(request: InferRequest, maxBatchSize: number): number {

@@ -1,3 +1,4 @@
+import type { RequestTrace } from '../observe/tracing/request-trace.ts';
 import type { Parameters, TensorMetadata } from '../tensor/index.ts';
 
 export interface ServerMetadata {
@@ -65,4 +66,6 @@ export interface InferContext {
   /** Epoch milliseconds after which the request must not start running. */
   readonly deadline?: number | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** The request's trace, when it is traced (DataPlane.startTrace). */
+  readonly trace?: RequestTrace | undefined;
 }

@@ -1,4 +1,5 @@
 import type { FerryError } from '../errors/index.ts';
+import type { RequestTrace } from '../observe/tracing/request-trace.ts';
 import type { ModelConfig } from '../repository/index.ts';
 import type { ExecuteResult, ModelInstance } from '../runtimes/runtime.ts';
 import type { InferRequest } from '../tensor/index.ts';
@@ -7,7 +8,9 @@ import type { ExecutionRecorder } from './stats.ts';
 export interface EnqueueOptions {
   /** Epoch milliseconds after which the request must not start. */
   readonly deadline?: number;
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
+  /** The request's trace: the cache and the queue record their spans in it. */
+  readonly trace?: RequestTrace | undefined;
 }
 
 /** What stands between the data plane and a ModelInstance: a queue that batches and keeps execute() serial. */

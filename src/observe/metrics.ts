@@ -22,6 +22,12 @@ export class FerryMetrics {
   readonly registry = new Registry();
   readonly serving = new ServingMetrics(this.registry);
   readonly registryHealth = new RegistryMetrics(this.registry);
+  readonly payloadLog = new Counter({
+    name: 'ferry_payload_log_events_total',
+    help: 'Payload-log events by sink and outcome: sent, dropped (the buffer was full) or failed (every try failed)',
+    labelNames: ['sink', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly #latency: TallyHistogram<InferLabel>;
   /**
    * Each series' labels and latency tally. The label sets are bounded: model names come from the repository (the

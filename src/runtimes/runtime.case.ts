@@ -37,6 +37,12 @@ export function runRuntimeConformance(opts: RuntimeConformanceOptions): void {
       await instance?.unload();
     });
 
+    it('answers its own readiness check, when it has one, with a boolean and ready once loaded', async () => {
+      if (instance.ready === undefined) return; // optional: without one, readiness is the version being AVAILABLE
+      const answer = await instance.ready(new AbortController().signal);
+      expect(answer).toBe(true);
+    });
+
     it('detects its own format and refuses another', async () => {
       expect(await runtime.canLoad(opts.loadable)).toBe(true);
       expect(await runtime.canLoad(opts.foreign)).toBe(false);

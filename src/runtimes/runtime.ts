@@ -101,4 +101,11 @@ export interface ModelInstance {
   execute(batch: readonly InferRequest[], signal: AbortSignal, inputsMovable?: boolean): Promise<ExecuteResult[]>;
   /** Frees native resources. Called once, after the last execute() has settled. */
   unload(): Promise<void>;
+  /**
+   * The model's own readiness check (a model as code that holds a connection, a warm cache, a remote it calls),
+   * optional: without it a model is ready while a version is AVAILABLE. Called when readiness is asked for, at
+   * most once at a time per instance; false, a rejection or no answer within `readiness.check_timeout_ms` makes the
+   * model not ready (and the server too, while the model is required). Must not wait on execute().
+   */
+  ready?(signal: AbortSignal): boolean | Promise<boolean>;
 }

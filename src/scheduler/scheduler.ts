@@ -1,4 +1,5 @@
 import { ferryError, isFerryError, type FerryError } from '../errors/index.ts';
+import type { RequestTrace } from '../observe/tracing/request-trace.ts';
 import type { ExecuteResult, ModelInstance } from '../runtimes/runtime.ts';
 import type { InferRequest } from '../tensor/index.ts';
 import { initialLimit, nextLimit, type AimdParams } from './aimd.ts';
@@ -35,6 +36,7 @@ interface Pending extends QueueEntry {
   readonly enqueuedAtEpoch: number;
   readonly deadline: number | undefined;
   readonly signal: AbortSignal | undefined;
+  readonly trace: RequestTrace | undefined;
   /** Computed on first need: a request that never shares the queue never pays for its key. */
   rows: number | null | undefined;
   key: string | undefined;
@@ -105,7 +107,7 @@ export function createScheduler(
       const deadline = opts.deadline !== undefined && Number.isFinite(opts.deadline) ? opts.deadline : undefined;
       const entry: Pending = {
         queued: false, request, enqueuedAt: clock.monotonic(), enqueuedAtEpoch: deadline === undefined ? 0 : clock.now(),
-        deadline, signal: opts.signal, rows: undefined, key: undefined, settled: false, running: undefined,
+        deadline, signal: opts.signal, trace: opts.trace, rows: undefined, key: undefined, settled: false, running: undefined,
         onAbort: undefined, resolve, reject,
       };
       counts.enqueued++;
@@ -251,11 +253,25 @@ export function createScheduler(
       counts.batches++;
       counts.completed += answered;
       call(() => hooks.onBatch?.(batch.length, rows, waits, execMs));
+      traceBatch(batch, startedAt, startedAt + execMs, rows);
     } catch (error) {
       release();
       const failure = asExecutionError(error, model);
       for (const entry of batch) if (fail(entry, failure)) counts.failed++;
+      traceBatch(batch, startedAt, clock.monotonic(), undefined, failure.message);
     }
+  }
+
+  /** Each traced request's queue wait, and the batch it ran in (linked to every traced request in it). */
+  function traceBatch(batch: readonly Pending[], startedAt: number, endedAt: number, rows: number | undefined, error?: string): void {
+    let traced: RequestTrace[] | undefined;
+    for (const entry of batch) if (entry.trace !== undefined) (traced ??= []).push(entry.trace);
+    if (traced === undefined) return;
+    call(() => {
+      for (const entry of batch) entry.trace?.record('queue wait', entry.enqueuedAt, startedAt);
+      const attributes = { 'ferry.batch.requests': batch.length, ...(rows !== undefined ? { 'ferry.batch.rows': rows } : {}) };
+      traced[0]!.batch(traced, startedAt, endedAt, attributes, error);
+    });
   }
 
   function onlyResult(results: readonly ExecuteResult[]): ExecuteResult {

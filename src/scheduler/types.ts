@@ -1,4 +1,5 @@
 import type { FerryError } from '../errors/index.ts';
+import type { RequestTrace } from '../observe/tracing/request-trace.ts';
 import type { ExecuteResult } from '../runtimes/runtime.ts';
 import type { InferRequest } from '../tensor/index.ts';
 
@@ -62,7 +63,9 @@ export interface EnqueueOptions {
   /** Epoch ms after which the request is no longer worth running. */
   readonly deadline?: number;
   /** Aborting removes a queued request (FERRY_ERR_CANCELLED). */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
+  /** The request's trace: its queue wait and the batch it ran in are recorded there. */
+  readonly trace?: RequestTrace | undefined;
 }
 
 export interface SchedulerStats {

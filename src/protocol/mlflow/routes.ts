@@ -27,21 +27,23 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions)
 
   setUpProtocolScope(app, options.bodyLimit, (failure) => mlflowErrorText(failure));
 
-  // MLflow answers health checks with a newline; ready means the first repository scan is done.
-  const ping = async (_req: FastifyRequest, reply: FastifyReply) => reply.code(dataplane.ready() ? 200 : 503).header('content-type', 'application/json').send('\n');
+  // MLflow answers health checks with a newline; 200 when the server is ready (/v2/health/ready has the detail).
+  const ping = async (_req: FastifyRequest, reply: FastifyReply) => reply.code((await dataplane.ready()) ? 200 : 503).header('content-type', 'application/json').send('\n');
   app.get('/ping', ping);
   app.get('/health', ping);
   app.get('/version', async (_req, reply) => reply.header('content-type', 'application/json').send(dataplane.serverMetadata().version));
 
   const invocations = async (req: InvocationRequest, reply: FastifyReply) => {
     const model = chooseModel(dataplane, req.params.model, req.headers['ferry-model'], HOW_TO_NAME);
-    const decoded: DecodedInput = dataplane.decode(model, PROTOCOL, () => decodeBody(model, req, dataplane.modelMetadata(model).inputs));
+    const trace = dataplane.traceOf(req.raw);
+    const decoded: DecodedInput = dataplane.decode(model, PROTOCOL, () => decodeBody(model, req, dataplane.modelMetadata(model).inputs), trace);
     const response = await dataplane.infer(model, decoded.request, {
       protocol: PROTOCOL,
       deadline: deadlineFrom(req.headers['ferry-timeout-ms'], arrivalOf(reply)),
       signal: clientGoneSignal(reply.raw),
+      trace,
     });
-    return reply.header('content-type', 'application/json').send(encodePredictions(response.outputs, decoded.style));
+    return reply.header('content-type', 'application/json').send(dataplane.encode(trace, () => encodePredictions(response.outputs, decoded.style)));
   };
   app.post('/invocations', invocations);
   app.post('/mlflow/:model/invocations', invocations);

@@ -29,16 +29,18 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
 
   const predict = async (req: SeldonRequest, reply: FastifyReply) => {
     const model = chooseModel(dataplane, req.params.model, req.headers['ferry-model'], HOW_TO_NAME);
+    const trace = dataplane.traceOf(req.raw);
     const decoded: DecodedMessage = dataplane.decode(model, PROTOCOL, () => {
       const { inputs } = dataplane.modelMetadata(model);
       return decodeMessage(model, readMessage(req, takesWideIntegers(inputs)), inputs);
-    });
+    }, trace);
     const response = await dataplane.infer(model, decoded.request, {
       protocol: PROTOCOL,
       deadline: deadlineFrom(req.headers['ferry-timeout-ms'], arrivalOf(reply)),
       signal: clientGoneSignal(reply.raw),
+      trace,
     });
-    return reply.header('content-type', 'application/json').send(encodeMessage(response, decoded.kind, decoded.meta));
+    return reply.header('content-type', 'application/json').send(dataplane.encode(trace, () => encodeMessage(response, decoded.kind, decoded.meta)));
   };
   app.post('/api/v1.0/predictions', predict);
   app.post('/seldon/:model/api/v1.0/predictions', predict);

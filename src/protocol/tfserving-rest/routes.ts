@@ -39,6 +39,7 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
 
   app.post('/v1/models/*', async (req: WildcardRequest, reply: FastifyReply) => {
     const path = parseModelPath('POST', req.params['*'], req.url);
+    const trace = dataplane.traceOf(req.raw);
     const { request, encode } = dataplane.decode(path.model, PROTOCOL, (): { request: InferRequest; encode: (outputs: Parameters<typeof encodePredict>[1]) => string } => {
       const signature = dataplane.modelMetadata(path.model, path);
       const body = parseBody(req.body, takesWideIntegers(signature.inputs));
@@ -52,15 +53,16 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
         request: { ...decodeExamples(path.model, verb, body, signature.inputs), outputs: requestedOutputs(plan) },
         encode: (outputs) => encodeResults(plan, outputs),
       };
-    });
+    }, trace);
     const response = await dataplane.infer(path.model, request, {
       protocol: PROTOCOL,
       version: path.version,
       label: path.label,
       deadline: deadlineFrom(req.headers['ferry-timeout-ms'], arrivalOf(reply)),
       signal: clientGoneSignal(reply.raw),
+      trace,
     });
-    return reply.header('content-type', 'application/json').send(encode(response.outputs));
+    return reply.header('content-type', 'application/json').send(dataplane.encode(trace, () => encode(response.outputs)));
   });
 }
 

@@ -1,4 +1,4 @@
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { ResponderBuilder, Server, ServerCredentials, ServerInterceptingCall, type ServerInterceptor } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import type { DataPlane } from '../../dataplane/index.ts';
 import { HEALTH_SERVICE, healthService } from './health-service.ts';
@@ -15,6 +15,8 @@ export interface GrpcServerOptions {
   readonly authorizeManagement: InferenceServiceOptions['authorizeManagement'];
   /** How long stop() lets in-flight calls finish before cutting them off. */
   readonly shutdownGraceMs?: number;
+  /** Told of every call as its status is sent (the access log); absent, calls are not intercepted at all. */
+  readonly onCallEnd?: (call: { method: string; code: number; ms: number; peer: string; bytesOut: number }) => void;
 }
 
 export interface GrpcServer {
@@ -32,6 +34,28 @@ export interface GrpcServer {
 export const TRANSPORT_LIMIT_FACTOR = 2;
 const MAX_TRANSPORT_BYTES = 2 ** 32 - 1; // the gRPC length prefix is 32 bits
 
+/** Reports each call's method, status, duration, peer and bytes sent when its status goes out. */
+function callEndInterceptor(onCallEnd: NonNullable<GrpcServerOptions['onCallEnd']>): ServerInterceptor {
+  return (method, call) => {
+    const started = performance.now();
+    let bytesOut = 0;
+    return new ServerInterceptingCall(call, new ResponderBuilder()
+      .withSendMessage((message: unknown, next) => {
+        if (Buffer.isBuffer(message)) bytesOut += message.length;
+        next(message);
+      })
+      .withSendStatus((status, next) => {
+        try {
+          onCallEnd({ method: method.path, code: status.code, ms: performance.now() - started, peer: call.getPeer(), bytesOut });
+        } catch {
+          // the access log never fails a call
+        }
+        next(status);
+      })
+      .build());
+  };
+}
+
 /** The Open Inference Protocol gRPC server: GRPCInferenceService, grpc.health.v1.Health and server reflection. */
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const limit = options.maxMessageBytes;
@@ -40,8 +64,11 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     'grpc.max_send_message_length': Math.min(limit, MAX_TRANSPORT_BYTES),
     // channelz keeps per-call counters and traces that nothing here reads.
     'grpc.enable_channelz': 0,
+    ...(options.onCallEnd ? { interceptors: [callEndInterceptor(options.onCallEnd)] } : {}),
   });
-  const health = healthService(() => options.dataplane.ready(), limit);
+  const health = healthService({
+    readiness: () => options.dataplane.ready(), liveness: () => options.dataplane.live(), startup: () => options.dataplane.started(),
+  }, limit);
   server.addService(INFERENCE_SERVICE, inferenceService({ dataplane: options.dataplane, maxMessageBytes: limit, authorizeManagement: options.authorizeManagement }));
   server.addService(HEALTH_SERVICE, health.implementation);
   new ReflectionService(packageDefinition()).addToServer(server);

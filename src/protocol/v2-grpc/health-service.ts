@@ -7,8 +7,6 @@ import { unary } from './unary.ts';
 
 export const HEALTH_SERVICE = bytesService('grpc.health.v1.Health', { Check: {}, Watch: { responseStream: true } });
 
-/** Services a health check may name; '' is the server as a whole. */
-const KNOWN = new Set(['', 'inference.GRPCInferenceService']);
 const SERVING = enumValue('grpc.health.v1.HealthCheckResponse.ServingStatus', 'SERVING');
 const NOT_SERVING = enumValue('grpc.health.v1.HealthCheckResponse.ServingStatus', 'NOT_SERVING');
 const SERVICE_UNKNOWN = enumValue('grpc.health.v1.HealthCheckResponse.ServingStatus', 'SERVICE_UNKNOWN');
@@ -20,14 +18,33 @@ export interface HealthService {
   endWatches(): void;
 }
 
-/** grpc.health.v1.Health: SERVING while the data plane is ready, NOT_SERVING before start-up and during shutdown. */
-export function healthService(ready: () => boolean, limit: number): HealthService {
-  const watches = new Set<ServerWritableStream<Buffer, Buffer>>();
-  const current = () => (ready() ? SERVING : NOT_SERVING);
+export interface HealthProbes {
+  readonly readiness: () => Promise<boolean>;
+  readonly liveness: () => boolean;
+  readonly startup: () => boolean;
+}
 
-  const check = unary<{ service: string }>('HealthCheckRequest', 'HealthCheckResponse', limit, (r) => {
-    if (!KNOWN.has(r.service)) throw ferryError('FERRY_ERR_SERVICE_UNKNOWN', { service: r.service.slice(0, 200) });
-    return { status: current() };
+/**
+ * grpc.health.v1.Health. The server as a whole ('') and the inference service are SERVING while the server is
+ * ready (the same verdict as /v2/health/ready). Kubernetes' gRPC probes name a service: `liveness`, `readiness`
+ * and `startup` answer what /v2/health/live, /ready and /startup answer.
+ */
+export function healthService(probes: HealthProbes, limit: number): HealthService {
+  const watches = new Set<ServerWritableStream<Buffer, Buffer>>();
+  const asStatus = (ok: boolean) => (ok ? SERVING : NOT_SERVING);
+  const services: Record<string, () => Promise<number>> = {
+    '': async () => asStatus(await probes.readiness()),
+    'inference.GRPCInferenceService': async () => asStatus(await probes.readiness()),
+    readiness: async () => asStatus(await probes.readiness()),
+    liveness: async () => asStatus(probes.liveness()),
+    startup: async () => asStatus(probes.startup()),
+  };
+  const probeOf = (service: string) => (Object.hasOwn(services, service) ? services[service] : undefined);
+
+  const check = unary<{ service: string }>('HealthCheckRequest', 'HealthCheckResponse', limit, async (r) => {
+    const probe = probeOf(r.service);
+    if (!probe) throw ferryError('FERRY_ERR_SERVICE_UNKNOWN', { service: r.service.slice(0, 200) });
+    return { status: await probe() };
   });
 
   const watch = (call: ServerWritableStream<Buffer, Buffer>) => {
@@ -38,22 +55,27 @@ export function healthService(ready: () => boolean, limit: number): HealthServic
       call.end();
       return;
     }
-    const known = KNOWN.has(request.service);
+    const probe = probeOf(request.service);
     let last = -1;
-    const send = () => {
-      const next = known ? current() : SERVICE_UNKNOWN;
-      if (next !== last) call.write(encodeMessage('HealthCheckResponse', { status: next }, limit));
+    let ended = false;
+    const send = async () => {
+      const next = probe ? await probe() : SERVICE_UNKNOWN;
+      if (next !== last && !ended) call.write(encodeMessage('HealthCheckResponse', { status: next }, limit));
       last = next;
     };
-    send();
-    const timer = setInterval(send, WATCH_POLL_MS);
+    void send();
+    const timer = setInterval(() => void send(), WATCH_POLL_MS);
     timer.unref();
     watches.add(call);
     call.on('cancelled', () => {
+      ended = true;
       clearInterval(timer);
       watches.delete(call);
     });
-    call.on('finish', () => clearInterval(timer));
+    call.on('finish', () => {
+      ended = true;
+      clearInterval(timer);
+    });
   };
 
   return {

@@ -1,5 +1,7 @@
 import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
-import type { DataPlane } from '../../dataplane/index.ts';
+import { Metadata } from '@grpc/grpc-js';
+import type { DataPlane, RequestTrace } from '../../dataplane/index.ts';
+import { asFerryError } from '../../errors/index.ts';
 import { asGuardedRequest, deadlineOf } from './call-context.ts';
 import { decodeInferRequest } from './decode-request.ts';
 import { encodeInferResponse } from './encode-response.ts';
@@ -10,6 +12,13 @@ import { streamInfer } from './stream-infer.ts';
 import { unary, type UnaryCall } from './unary.ts';
 
 export const PROTOCOL = 'v2-grpc';
+const TRACE_NAME = 'inference.GRPCInferenceService/ModelInfer';
+
+/** A metadata value as text (the first, when it is repeated). */
+function metadataText(call: UnaryCall, key: string): string | undefined {
+  const value = call.metadata.get(key)[0];
+  return value === undefined ? undefined : typeof value === 'string' ? value : value.toString('utf8');
+}
 
 export const INFERENCE_SERVICE = bytesService('inference.GRPCInferenceService', {
   ServerLive: {}, ServerReady: {}, ModelReady: {}, ServerMetadata: {}, ModelMetadata: {},
@@ -36,21 +45,41 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
   const { dataplane, maxMessageBytes: limit } = options;
 
   /** One ModelInfer request, shared by the unary and the streaming method. */
-  const infer = async (wire: WireInferRequest, call: UnaryCall | ServerDuplexStream<Buffer, Buffer>, signal: AbortSignal) => {
-    const { model, version, request } = dataplane.decode(wire.model_name, PROTOCOL, () => decodeInferRequest(wire));
-    const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline: deadlineOf(call, request.parameters), signal });
-    return encodeInferResponse(response);
+  const infer = async (wire: WireInferRequest, call: UnaryCall | ServerDuplexStream<Buffer, Buffer>, signal: AbortSignal, trace?: RequestTrace) => {
+    const { model, version, request } = dataplane.decode(wire.model_name, PROTOCOL, () => decodeInferRequest(wire), trace);
+    const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline: deadlineOf(call, request.parameters), signal, trace });
+    return dataplane.encode(trace, () => encodeInferResponse(response));
+  };
+
+  /** A unary ModelInfer, traced when tracing is on: W3C trace context from the call's metadata, `traceparent` back in its initial metadata. */
+  const tracedInfer = (wire: WireInferRequest, call: UnaryCall, signal: AbortSignal) => {
+    const trace = dataplane.startTrace(TRACE_NAME, PROTOCOL, metadataText(call, 'traceparent'), metadataText(call, 'tracestate'), performance.now());
+    if (trace === undefined) return infer(wire, call, signal);
+    const metadata = new Metadata();
+    metadata.set('traceparent', trace.traceparent);
+    call.sendMetadata(metadata);
+    return infer(wire, call, signal, trace).then(
+      (answer) => {
+        trace.end(200);
+        return answer;
+      },
+      (error: unknown) => {
+        const failure = asFerryError(error);
+        trace.end(failure.http, failure.message);
+        throw failure;
+      },
+    );
   };
 
   return {
     ServerLive: unary('ServerLiveRequest', 'ServerLiveResponse', limit, () => ({ live: dataplane.live() })),
-    ServerReady: unary('ServerReadyRequest', 'ServerReadyResponse', limit, () => ({ ready: dataplane.ready() })),
+    ServerReady: unary('ServerReadyRequest', 'ServerReadyResponse', limit, async () => ({ ready: await dataplane.ready() })),
     ModelReady: unary<NameVersion>('ModelReadyRequest', 'ModelReadyResponse', limit, (r) => ({
       ready: dataplane.modelReady(r.name, { version: versionOf(r.version) }),
     })),
     ServerMetadata: unary('ServerMetadataRequest', 'ServerMetadataResponse', limit, () => dataplane.serverMetadata()),
     ModelMetadata: unary<NameVersion>('ModelMetadataRequest', 'ModelMetadataResponse', limit, (r) => dataplane.modelMetadata(r.name, { version: versionOf(r.version) })),
-    ModelInfer: unary<WireInferRequest>('ModelInferRequest', 'ModelInferResponse', limit, infer),
+    ModelInfer: unary<WireInferRequest>('ModelInferRequest', 'ModelInferResponse', limit, tracedInfer),
     ModelStreamInfer: (call: ServerDuplexStream<Buffer, Buffer>) => streamInfer(call, limit, (wire, signal) => infer(wire, call, signal)),
     ModelConfig: unary<NameVersion>('ModelConfigRequest', 'ModelConfigResponse', limit, (r) => ({
       config: modelConfig(dataplane.modelMetadata(r.name, { version: versionOf(r.version) })),

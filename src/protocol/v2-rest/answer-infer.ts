@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ferryError } from '../../errors/index.ts';
-import type { DataPlane } from '../../dataplane/index.ts';
+import type { DataPlane, RequestTrace } from '../../dataplane/index.ts';
 import { deadlineFrom } from '../http/request-options.ts';
 import { decodeInferRequest, parseHeaderLength } from './decode-request.ts';
 import { encodeInferResponse } from './encode-response.ts';
@@ -15,17 +15,19 @@ export interface InferAnswer {
 
 /**
  * One V2 infer call from raw body bytes to encoded answer; both HTTP paths (Fastify and the fast path) use it.
- * `arrivedAt` (epoch ms, headers parsed) is where the request's deadline counts from.
+ * `arrivedAt` (epoch ms, headers parsed) is where the request's deadline counts from. `trace`, when the request is
+ * traced, gets the decode and encode spans; the caller ends it.
  */
 export async function answerInfer(
   dataplane: DataPlane, model: string, version: string | undefined, body: Buffer | undefined, headers: IncomingHttpHeaders, signal: AbortSignal, arrivedAt: number,
+  trace?: RequestTrace,
 ): Promise<InferAnswer> {
   if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'empty body' });
-  const request = dataplane.decode(model, PROTOCOL, () => decodeInferRequest(body, parseHeaderLength(headers['inference-header-content-length'])));
+  const request = dataplane.decode(model, PROTOCOL, () => decodeInferRequest(body, parseHeaderLength(headers['inference-header-content-length'])), trace);
   const timeoutUs = request.parameters?.['timeout'];
   const deadline = deadlineFrom(headers['ferry-timeout-ms'], arrivedAt, typeof timeoutUs === 'number' && timeoutUs > 0 ? timeoutUs / 1000 : undefined);
-  const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline, signal });
-  const encoded = encodeInferResponse(response, request);
+  const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline, signal, trace });
+  const encoded = dataplane.encode(trace, () => encodeInferResponse(response, request));
   return encoded.headerLength === undefined
     ? { contentType: 'application/json', body: encoded.body }
     : { contentType: 'application/octet-stream', headerLength: encoded.headerLength, body: encoded.body };

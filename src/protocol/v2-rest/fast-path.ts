@@ -6,6 +6,8 @@ import { clientGoneSignal } from '../http/request-options.ts';
 import { answerInfer, PROTOCOL } from './answer-infer.ts';
 import { declaredHeaderLength, joinBody } from './join-body.ts';
 
+/** The server span's name: the route, not the model, so that span names stay few (the model is an attribute). */
+const TRACE_NAME = 'POST /v2/models/{model}/infer';
 const INFER_PATH = /^\/v2\/models\/([^/?#]+)(?:\/versions\/([^/?#]+))?\/infer(?:\?.*)?$/;
 
 export interface FastPathOptions {
@@ -78,6 +80,7 @@ export function createInferFastPath(options: FastPathOptions): InferFastPath {
       return true;
     }
     if (expectsContinue) res.writeContinue();
+    const trace = dataplane.startTrace(TRACE_NAME, PROTOCOL, req.headers['traceparent'], req.headers['tracestate'], performance.now());
     const chunks: Buffer[] = [];
     let size = 0;
     let overLimit = false;
@@ -95,14 +98,20 @@ export function createInferFastPath(options: FastPathOptions): InferFastPath {
       if (overLimit) return;
       const signal = clientGoneSignal(res);
       const body = joinBody(chunks, size, declaredHeaderLength(req.headers['inference-header-content-length']));
-      answerInfer(dataplane, target.model, target.version, body, req.headers, signal, arrivedAt).then(
+      answerInfer(dataplane, target.model, target.version, body, req.headers, signal, arrivedAt, trace).then(
         (answer) => {
           const headers: Record<string, string | number> = { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body) };
           if (answer.headerLength !== undefined) headers['inference-header-content-length'] = answer.headerLength;
           if (options.stopping()) headers['connection'] = 'close';
+          if (trace !== undefined) headers['traceparent'] = trace.traceparent;
           res.writeHead(200, headers).end(answer.body);
+          trace?.end(200);
         },
-        (error: unknown) => fail(res, toFerryError(error, { bodyLimit }), options.stopping()),
+        (error: unknown) => {
+          const failure = toFerryError(error, { bodyLimit });
+          fail(res, failure, options.stopping(), trace?.traceparent);
+          trace?.end(failure.http, failure.message);
+        },
       );
     });
     return true;
@@ -111,10 +120,11 @@ export function createInferFastPath(options: FastPathOptions): InferFastPath {
   return { handle };
 }
 
-function fail(res: ServerResponse, failure: FerryError, close: boolean): void {
+function fail(res: ServerResponse, failure: FerryError, close: boolean, traceparent?: string): void {
   if (res.headersSent) return;
   const body = JSON.stringify({ error: failure.message });
   const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+  if (traceparent !== undefined) headers['traceparent'] = traceparent;
   const retryAfter = failure.params['retry_after_s'];
   if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
   if (close) headers['connection'] = 'close';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ferryError } from '../../errors/index.ts';
-import type { DataPlane } from '../../dataplane/index.ts';
+import type { DataPlane, ReadinessReport } from '../../dataplane/index.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
 import { arrivalOf, clientGoneSignal } from '../http/request-options.ts';
 import { answerInfer } from './answer-infer.ts';
@@ -23,9 +23,11 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
   app.get('/v2', async () => dataplane.serverMetadata());
   app.get('/v2/health/live', async (_req, reply) => reply.code(dataplane.live() ? 200 : 503).send({ live: dataplane.live() }));
   app.get('/v2/health/ready', async (_req, reply) => {
+    const report = await dataplane.readiness();
     const degraded = dataplane.degraded();
-    return reply.code(dataplane.ready() ? 200 : 503).send({ ready: dataplane.ready(), ...(Object.keys(degraded).length ? { degraded } : {}) });
+    return reply.code(report.ready ? 200 : 503).send({ ...readinessBody(report), ...(Object.keys(degraded).length ? { degraded } : {}) });
   });
+  app.get('/v2/health/startup', async (_req, reply) => reply.code(dataplane.started() ? 200 : 503).send({ started: dataplane.started() }));
 
   const metadata = async (req: FastifyRequest<{ Params: ModelParams }>) => dataplane.modelMetadata(req.params.model, { version: req.params.version });
   app.get('/v2/models/:model', metadata);
@@ -39,7 +41,7 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
   app.get('/v2/models/:model/versions/:version/ready', ready);
 
   const infer = async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>, reply: FastifyReply) => {
-    const answer = await answerInfer(dataplane, req.params.model, req.params.version, req.body, req.headers, clientGoneSignal(reply.raw), arrivalOf(reply));
+    const answer = await answerInfer(dataplane, req.params.model, req.params.version, req.body, req.headers, clientGoneSignal(reply.raw), arrivalOf(reply), dataplane.traceOf(req.raw));
     if (answer.headerLength !== undefined) reply.header('inference-header-content-length', answer.headerLength);
     return reply.header('content-type', answer.contentType).send(answer.body);
   };
@@ -68,6 +70,17 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
   app.get('/v2/models/:model/versions/:version/stats', async (req: FastifyRequest<{ Params: ModelParams }>) => ({
     model_stats: dataplane.statistics(req.params.model, req.params.version),
   }));
+}
+
+/** `{ready}` as V2 has it, with why not: the causes, and each model that is not ready with its reason. */
+function readinessBody(report: ReadinessReport): object {
+  if (report.ready && report.notReady.length === 0) return { ready: true, ready_models: report.readyModels };
+  return {
+    ready: report.ready,
+    ...(report.reasons.length > 0 ? { reasons: report.reasons } : {}),
+    ready_models: report.readyModels,
+    not_ready: report.notReady.map((m) => ({ name: m.name, required: m.required, reason: m.reason })),
+  };
 }
 
 function parseOptionalJson(body: unknown): Record<string, unknown> | undefined {

@@ -8,7 +8,11 @@ import { ModelManager, type ExecutorFactory } from './models/index.ts';
 import { createLogger, type Logger } from './observe/logger.ts';
 import { FerryMetrics } from './observe/metrics.ts';
 import { acceptSocketCount, assertPortFree, closeServers, openExtraAcceptors } from './protocol/http/accept-sockets.ts';
-import { managementGuard } from './protocol/http/management-auth.ts';
+import { createAuthorizer, tokensFromConfig } from './protocol/http/management-auth.ts';
+import { managementRoutes } from './management/routes.ts';
+import { mlflowRegistryRoutes } from './management/mlflow-registry.ts';
+import { registerOpenApi } from './management/openapi.ts';
+import { serverRegistry } from './server-registry.ts';
 import { createInferFastPath, v2RestRoutes } from './protocol/v2-rest/index.ts';
 import { tfServingRestRoutes } from './protocol/tfserving-rest/index.ts';
 import { seldonRoutes } from './protocol/seldon/index.ts';
@@ -53,10 +57,18 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   const logger = options.logger ?? createLogger(config.log_level);
   const metrics = new FerryMetrics();
   const executors = servingExecutorFactory(metrics, logger, config.cache.url);
+  // The health callback runs only once the server starts, after `dataplane` below exists.
+  const registry = serverRegistry(config, logger.child({ component: 'registry' }), (state) => {
+    metrics.registryHealth.reachable.set(state.reachable ? 1 : 0);
+    if (!state.reachable) metrics.registryHealth.failures.inc();
+    if (state.lastContact !== undefined) metrics.registryHealth.lastContact.set(state.lastContact / 1000);
+    dataplane.setDegraded('registry', state.reachable ? undefined : { detail: state.detail, failures: state.failures, ...(state.lastContact ? { last_contact: new Date(state.lastContact).toISOString() } : {}) });
+  });
   const sandbox = new LoadSandbox({ memoryMb: config.repository.load_memory_mb, timeoutMs: config.repository.load_timeout_seconds * 1000 });
   const manager = new ModelManager({
     root: path.resolve(config.model_repository),
     allowedPaths: config.repository.allowed_paths.map((p) => path.resolve(p)),
+    source: registry.source,
     runtimes: options.runtimes ?? builtinRuntimes({ sandbox }),
     executorFactory: options.executorFactory ?? executors.factory,
     logger,
@@ -68,6 +80,11 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     exchanges: observe.payloadLog, tracer: observe.tracer,
     readiness: { require: config.readiness.require, minReady: config.readiness.min_ready },
   });
+  const authorize = createAuthorizer({ tokens: tokensFromConfig(config.auth), allowLoopbackWithoutToken: config.auth.allow_loopback_without_token });
+  // Repository load/unload change what serves: the same rule as the registry's writes.
+  const authorizeManagement = (request: Parameters<typeof authorize>[0]) => {
+    authorize(request, 'write');
+  };
 
   let stopping: Promise<void> | undefined;
   const inferFastPath = createInferFastPath({ dataplane, bodyLimit: config.http.body_limit_bytes, stopping: () => stopping !== undefined });
@@ -112,10 +129,29 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     const { contentType, body } = await (worker?.renderMetrics() ?? metrics.render());
     return reply.header('content-type', contentType).send(body);
   });
+  void registerOpenApi(http, FERRY_VERSION);
+  void http.register(managementRoutes, {
+    registry: () => registry.service(),
+    authorize,
+    servingStatus: () => ({
+      registry: {
+        reachable: registry.health.state.reachable,
+        failures: registry.health.state.failures,
+        ...(registry.health.state.detail ? { detail: registry.health.state.detail } : {}),
+        ...(registry.health.state.lastContact ? { last_contact: new Date(registry.health.state.lastContact).toISOString() } : {}),
+      },
+      models: manager.models().map((m) => ({
+        name: m.name,
+        origin: m.origin,
+        versions: [...m.versions.values()].sort((a, b) => b.version - a.version).map((v) => ({ version: v.version, state: v.state, ...(v.reason ? { reason: v.reason } : {}) })),
+      })),
+    }),
+  });
+  void http.register(mlflowRegistryRoutes, { registry: () => registry.service(), authorize });
   void http.register(v2RestRoutes, {
     dataplane,
     bodyLimit: config.http.body_limit_bytes,
-    authorizeManagement: managementGuard(config.auth.token),
+    authorizeManagement,
   });
   void http.register(tfServingRestRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes });
   void http.register(seldonRoutes, {
@@ -131,7 +167,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   const grpc = config.grpc.enabled
     ? createGrpcServer({
       dataplane, host: config.http.host, port: config.grpc.port, maxMessageBytes: config.grpc.max_message_bytes,
-      authorizeManagement: managementGuard(config.auth.token), shutdownGraceMs: config.shutdown_grace_seconds * 1000,
+      authorizeManagement, shutdownGraceMs: config.shutdown_grace_seconds * 1000,
       ...(observe.grpcAccess ? { onCallEnd: observe.grpcAccess } : {}),
     })
     : undefined;
@@ -144,7 +180,13 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   return {
     config, dataplane, manager, metrics, http,
     async start() {
-      await manager.sync();
+      await registry.open((models) => manager.refresh(models));
+      try {
+        await manager.sync();
+      } catch (error) {
+        await registry.close();
+        throw error;
+      }
       let httpPort: number;
       let grpcPort: number | undefined;
       try {
@@ -163,6 +205,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
         await Promise.all([http.close(), closeServers(extraAcceptors)]);
         await manager.close();
         await sandbox.close();
+        await registry.close();
         throw error;
       }
       manager.startPolling(config.poll_seconds);
@@ -186,6 +229,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
         await manager.close();
         await sandbox.close();
         await executors.close();
+        await registry.close();
         await observe.close();
         logger.info('ferry stopped');
       })();

@@ -59,7 +59,7 @@ let address: string;
 
 beforeAll(async () => {
   repo = await repository();
-  ferry = await startFerry({ model_repository: repo.root });
+  ferry = await startFerry({ model_repository: repo.root, auth: { allow_loopback_without_token: true } });
   expect(ferry.ports.grpcPort).toBeGreaterThan(0);
   address = `127.0.0.1:${ferry.ports.grpcPort}`;
   client = grpcClient('inference.GRPCInferenceService', address);

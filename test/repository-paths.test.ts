@@ -42,7 +42,7 @@ async function serve(root: string, repository: Record<string, unknown> = {}, pol
   });
   const config = loadConfig({
     env: {},
-    overrides: { model_repository: root, poll_seconds: pollSeconds, log_level: 'info', http: { port: 0 }, grpc: { enabled: false }, ...(Object.keys(repository).length > 0 ? { repository } : {}) },
+    overrides: { model_repository: root, poll_seconds: pollSeconds, log_level: 'info', http: { port: 0 }, grpc: { enabled: false }, auth: { allow_loopback_without_token: true }, ...(Object.keys(repository).length > 0 ? { repository } : {}) },
   });
   const server = createServer({ config, logger: pino({ level: 'info' }, sink) });
   const { httpPort } = await server.start();

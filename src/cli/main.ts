@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { isFerryError } from '../errors/index.ts';
 import { FERRY_VERSION } from '../version.ts';
+import { registerModels } from './models.ts';
+import { registerRegistry } from './registry.ts';
 import { registerBuild } from './build.ts';
 import { registerDeploy } from './deploy.ts';
 import { registerServe } from './serve.ts';
@@ -9,6 +11,8 @@ const program = new Command('ferry')
   .description('Ferry: fast, safe, observable model serving')
   .version(FERRY_VERSION);
 registerServe(program);
+registerRegistry(program);
+registerModels(program);
 registerBuild(program);
 registerDeploy(program);
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig, type FerryConfig } from '../config/index.ts';
+import { ferryError } from '../errors/index.ts';
 import { createLogger } from '../observe/logger.ts';
 import { createServer } from '../server.ts';
 import { pinHeapGrowing } from './heap-growing.ts';
@@ -12,6 +13,9 @@ interface ServeFlags {
   pollSeconds?: string;
   logLevel?: string;
   config?: string;
+  model?: string[];
+  dataDir?: string;
+  registryStore?: string;
   workers?: string;
 }
 
@@ -26,6 +30,9 @@ export function registerServe(program: Command): void {
     .option('--poll-seconds <n>', 'repository re-scan interval in seconds, 0 = off (default 5)')
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent (default info)')
     .option('--config <file>', 'ferry.yaml to read (default ./ferry.yaml when present)')
+    .option('--model <name=uri>', 'serve a model from the registry, following the reference (repeatable): fraud=models:/fraud@champion', collect, [])
+    .option('--data-dir <dir>', 'where the SQLite registry and artifact cache live (default ./ferry-data)')
+    .option('--registry-store <url>', 'registry store: sqlite:<file> or postgres://... (default sqlite:<data-dir>/registry.db)')
     .option('--workers <n>', 'server processes sharing the ports, each loading the repository; auto = one per core (default 1)')
     .action(async (dir: string | undefined, flags: ServeFlags) => {
       const assignment = workerAssignment();
@@ -39,6 +46,9 @@ export function registerServe(program: Command): void {
           // A worker listens where the primary chose (a flag's port 0 is resolved once, for all workers).
           http: { host: flags.host, port: assignment?.httpPort ?? numberFlag(flags.httpPort) },
           grpc: { port: assignment?.grpcPort ?? numberFlag(flags.grpcPort) },
+          data_dir: flags.dataDir,
+          registry: flags.registryStore === undefined ? undefined : { store: flags.registryStore },
+          models: modelFlags(flags.model ?? []),
         },
       });
       const workers = workerCount(config.workers);
@@ -48,6 +58,22 @@ export function registerServe(program: Command): void {
       }
       await serveOne(config, assignment?.index);
     });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** `--model fraud=models:/fraud@champion` flags as the `models` map; none leaves ferry.yaml's. */
+function modelFlags(flags: readonly string[]): Record<string, string> | undefined {
+  if (flags.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const flag of flags) {
+    const at = flag.indexOf('=');
+    if (at <= 0) throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `--model '${flag}' must be name=models:/...` });
+    out[flag.slice(0, at)] = flag.slice(at + 1);
+  }
+  return out;
 }
 
 /** One server process: the whole of `ferry serve`, or one worker of `ferry serve --workers N`. */

@@ -4,8 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import { ferryError, yamlErrorSummary } from '../errors/index.ts';
 import { configSchema, type FerryConfig } from './schema.ts';
 
-/** FERRY_* environment variables and the config path each sets. */
-const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'number' | 'boolean' | 'paths' | 'list' | 'count' }> = {
+/** FERRY_* (and MLflow's own MLFLOW_TRACKING_*) environment variables and the config path each sets. */
+const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'number' | 'boolean' | 'paths' | 'list' | 'count' | 'tokens' }> = {
   FERRY_MODEL_REPOSITORY: { path: ['model_repository'], type: 'string' },
   FERRY_POLL_SECONDS: { path: ['poll_seconds'], type: 'number' },
   FERRY_REPOSITORY_ALLOWED_PATHS: { path: ['repository', 'allowed_paths'], type: 'paths' },
@@ -23,6 +23,18 @@ const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'numb
   FERRY_INTER_OP_THREADS: { path: ['runtime', 'inter_op_threads'], type: 'number' },
   FERRY_HEAP_GROWING_PERCENT: { path: ['runtime', 'heap_growing_percent'], type: 'number' },
   FERRY_AUTH_TOKEN: { path: ['auth', 'token'], type: 'string' },
+  FERRY_AUTH_TOKENS: { path: ['auth', 'tokens'], type: 'tokens' },
+  FERRY_AUTH_ALLOW_LOOPBACK_WITHOUT_TOKEN: { path: ['auth', 'allow_loopback_without_token'], type: 'boolean' },
+  FERRY_DATA_DIR: { path: ['data_dir'], type: 'string' },
+  FERRY_REGISTRY_ENABLED: { path: ['registry', 'enabled'], type: 'boolean' },
+  FERRY_REGISTRY_STORE: { path: ['registry', 'store'], type: 'string' },
+  FERRY_REGISTRY_POLL_SECONDS: { path: ['registry', 'poll_seconds'], type: 'number' },
+  FERRY_REGISTRY_ARTIFACTS_ALLOW: { path: ['registry', 'artifacts', 'allow'], type: 'list' },
+  FERRY_REGISTRY_S3_ENDPOINT: { path: ['registry', 'artifacts', 's3', 'endpoint'], type: 'string' },
+  MLFLOW_TRACKING_URI: { path: ['registry', 'mlflow', 'tracking_uri'], type: 'string' },
+  MLFLOW_TRACKING_TOKEN: { path: ['registry', 'mlflow', 'token'], type: 'string' },
+  MLFLOW_TRACKING_USERNAME: { path: ['registry', 'mlflow', 'username'], type: 'string' },
+  MLFLOW_TRACKING_PASSWORD: { path: ['registry', 'mlflow', 'password'], type: 'string' },
   FERRY_CACHE_URL: { path: ['cache', 'url'], type: 'string' },
   FERRY_SHUTDOWN_GRACE_SECONDS: { path: ['shutdown_grace_seconds'], type: 'number' },
   FERRY_PAYLOAD_LOG_SAMPLE_RATE: { path: ['payload_log', 'sample_rate'], type: 'number' },
@@ -93,10 +105,25 @@ function readEnv(env: NodeJS.ProcessEnv): Tree {
     if (type === 'count') value = raw === 'auto' ? raw : Number(raw);
     if (type === 'boolean') value = raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
     if (type === 'paths') value = raw.split(delimiter).filter((p) => p !== ''); // as PATH is written: ':' on Linux
+    if (type === 'tokens') value = parseTokens(name, raw);
     if ((type === 'number' || type === 'count') && Number.isNaN(value)) throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `${name}='${raw}' is not a number` });
     setPath(tree, path, value);
   }
   return tree;
+}
+
+/**
+ * `FERRY_AUTH_TOKENS=name:scope+scope:token,...` (a token may contain ':' but not ','). The error never repeats
+ * the value: it holds secrets.
+ */
+function parseTokens(variable: string, raw: string): unknown[] {
+  return raw.split(',').map((item) => item.trim()).filter((item) => item.length > 0).map((item, index) => {
+    const [name, scopes, ...rest] = item.split(':');
+    if (!name || !scopes || rest.length === 0) {
+      throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `${variable} entry ${index + 1} must be name:scope+scope:token` });
+    }
+    return { name, scopes: scopes.split('+'), token: rest.join(':') };
+  });
 }
 
 function setPath(tree: Tree, path: readonly string[], value: unknown): void {

@@ -45,6 +45,7 @@ export class DataPlane {
   readonly #traces = new WeakMap<object, RequestTrace>();
   #started = false;
   #stopping = false;
+  readonly #degraded = new Map<string, Readonly<Record<string, unknown>>>();
 
   constructor(manager: ModelManager, options: DataPlaneOptions) {
     this.#manager = manager;
@@ -87,6 +88,20 @@ export class DataPlane {
 
   beginShutdown(): void {
     this.#stopping = true;
+  }
+
+  /**
+   * Marks a component degraded (detail) or healthy again (undefined). Degraded is not unready: the server keeps
+   * serving what it has loaded, and readiness says what is wrong.
+   */
+  setDegraded(component: string, detail: Readonly<Record<string, unknown>> | undefined): void {
+    if (detail === undefined) this.#degraded.delete(component);
+    else this.#degraded.set(component, detail);
+  }
+
+  /** Components that are degraded now, with why. */
+  degraded(): Readonly<Record<string, Readonly<Record<string, unknown>>>> {
+    return Object.fromEntries(this.#degraded);
   }
 
   /** The process runs and answers; it stays live while draining, so that a probe does not kill a draining server. */

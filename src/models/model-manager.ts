@@ -1,11 +1,13 @@
 import { realpathSync } from 'node:fs';
 import { ferryError, isFerryError, redactSecrets } from '../errors/index.ts';
 import {
-  DEFAULT_VERSION_POLICY, describeIoError, parseModelConfig, repositoryRelative, scanModel, scanRepository, ScanRefusal, selectVersions,
-  type ModelConfig, type RepositoryModel,
+  DEFAULT_VERSION_POLICY, describeIoError, parseModelConfig, repositoryRelative, ScanRefusal, selectVersions,
+  type ModelConfig,
 } from '../repository/index.ts';
 import type { ModelDir, ModelInstance, Runtime, RuntimeContext, RuntimeLogger } from '../runtimes/runtime.ts';
+import type { InferRequest } from '../tensor/index.ts';
 import type { ExecutorFactory } from './executor.ts';
+import { repositorySource, type ModelSource, type SourcedModel } from './model-source.ts';
 import { selectRuntime } from './runtime-selection.ts';
 import { ServedVersion } from './served-version.ts';
 import { applySignatureOverrides } from './signature-override.ts';
@@ -17,6 +19,8 @@ export interface ModelManagerOptions {
   readonly executorFactory: ExecutorFactory;
   readonly logger: RuntimeLogger;
   readonly threads: RuntimeContext['threads'];
+  /** What should serve; the repository folder at `root` by default. */
+  readonly source?: ModelSource;
   /** `repository.allowed_paths`: places outside the root that symbolic links in the repository may resolve into. */
   readonly allowedPaths?: readonly string[];
 }
@@ -41,6 +45,8 @@ export class ManagedModel {
   /** Set by an explicit unload: the poller leaves the model unloaded until an explicit load. */
   explicitlyUnloaded = false;
   inRepository = true;
+  /** Where its versions come from: 'repository' or a `models:/` URI. */
+  origin = 'repository';
 
   constructor(name: string) {
     this.name = name;
@@ -66,12 +72,14 @@ export class ModelManager {
   readonly #options: ModelManagerOptions;
   readonly #models = new Map<string, ManagedModel>();
   #chain: Promise<unknown> = Promise.resolve();
+  readonly #source: ModelSource;
   #poller: NodeJS.Timeout | undefined;
   #closed = false;
   #skipped: readonly SkippedEntry[] = [];
 
   constructor(options: ModelManagerOptions) {
     this.#options = options;
+    this.#source = options.source ?? repositorySource(options.root, options.allowedPaths ?? []);
   }
 
   get root(): string {
@@ -129,7 +137,7 @@ export class ModelManager {
   /** Rescans the whole repository and brings every model in line with it. */
   sync(): Promise<void> {
     return this.#exclusive(async () => {
-      const scan = await scanRepository(this.#options.root, { allowedPaths: this.#options.allowedPaths ?? [] });
+      const scan = await this.#source.list();
       const known = new Set(this.#skipped.map((s) => `${s.path}\n${s.reason}`));
       for (const skipped of scan.skipped) {
         if (!known.has(`${skipped.path}\n${skipped.reason}`)) this.#options.logger.warn({ path: skipped.path, reason: skipped.reason }, 'repository entry skipped');
@@ -150,15 +158,17 @@ export class ModelManager {
   /** Repository extension: load (or reload) one model, clearing an explicit unload. */
   load(name: string): Promise<void> {
     return this.#exclusive(async () => {
-      let repoModel: RepositoryModel;
+      let repoModel: SourcedModel | undefined;
       try {
-        repoModel = await scanModel(this.#options.root, name, { allowedPaths: this.#options.allowedPaths ?? [] });
+        repoModel = await this.#source.get(name);
       } catch (error) {
         if (error instanceof ScanRefusal) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: error.message });
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') throw ferryError('FERRY_ERR_MODEL_NOT_FOUND', { model: name });
+        if (isFerryError(error)) throw error;
         throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: this.#relative(describeIoError(error)) });
       }
+      if (!repoModel) throw ferryError('FERRY_ERR_MODEL_NOT_FOUND', { model: name });
       const model = this.#models.get(name);
       if (model) model.explicitlyUnloaded = false;
       await this.#syncModel(repoModel);
@@ -169,6 +179,19 @@ export class ModelManager {
         // A version's reason is often a load error already: its detail is not wrapped twice.
         const detail = failed?.reason?.replace(`failed to load model '${name}': `, '') ?? 'no version to load';
         throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail });
+      }
+    });
+  }
+
+  /**
+   * Brings the named models in line with the source now (a registry alias moved), without rescanning the rest.
+   * A model the source no longer has is left as it is; the periodic sync handles removals.
+   */
+  refresh(names: readonly string[]): Promise<void> {
+    return this.#exclusive(async () => {
+      for (const name of names) {
+        const sourced = await this.#source.get(name);
+        if (sourced) await this.#syncModel(sourced);
       }
     });
   }
@@ -205,7 +228,7 @@ export class ModelManager {
     return run;
   }
 
-  async #syncModel(repoModel: RepositoryModel): Promise<void> {
+  async #syncModel(repoModel: SourcedModel): Promise<void> {
     const { logger } = this.#options;
     let model = this.#models.get(repoModel.name);
     if (!model) {
@@ -213,6 +236,7 @@ export class ModelManager {
       this.#models.set(repoModel.name, model);
     }
     model.inRepository = true;
+    model.origin = repoModel.origin ?? 'repository';
     try {
       model.config = repoModel.configText === undefined ? {} : parseModelConfig(repoModel.name, repoModel.configText);
       model.configError = undefined;
@@ -241,9 +265,9 @@ export class ModelManager {
       // A version is reloaded when its files change, or when model.yaml changes anything its instance or queue was
       // built from (labels and the version policy apply without a reload).
       const upToDate = current && current.stamp === stamp && servingKey(current.config) === servingKey(model.config)
-        && current.state !== 'END' && current.state !== 'UNLOADING';
+        && current.state !== 'END' && current.state !== 'UNLOADING' && !current.retryDue();
       if (upToDate) continue;
-      const replacement = await this.#loadVersion(model, version, repoModel);
+      const replacement = await this.#loadVersion(model, version, repoModel, current?.state === 'ERROR' ? current.attempts : 0);
       if (replacement.available) {
         model.versions.set(version, replacement);
         if (current?.available) await this.#unloadVersion(current, 'replaced by edited files');
@@ -261,25 +285,32 @@ export class ModelManager {
     }
   }
 
-  async #loadVersion(model: ManagedModel, version: number, repoModel: RepositoryModel): Promise<ServedVersion> {
+  async #loadVersion(model: ManagedModel, version: number, repoModel: SourcedModel, attempts: number): Promise<ServedVersion> {
     const { logger, executorFactory } = this.#options;
     const served = new ServedVersion(model.name, version, repoModel.versionStamps.get(version)!, model.config);
+    served.attempts = attempts + 1;
     served.transition('LOADING');
     const started = performance.now();
     const loaded: ModelInstance[] = [];
     try {
-      const dir = repoModel.versions.get(version)!;
+      const dir = repoModel.materialize ? await repoModel.materialize(version) : repoModel.versions.get(version)!;
       const runtime = await selectRuntime(model.name, this.#options.runtimes, dir, model.config.runtime);
       for (let i = 0; i < (model.config.instances ?? 1); i++) loaded.push(await this.#loadInstance(model, version, runtime, dir));
       served.instances = loaded;
       served.instance = loaded[0];
       served.executor = executorFactory(loaded, { model: model.name, version: String(version), config: model.config, recorder: recorderFor(served.stats) });
+      const warmup = repoModel.warmup?.(version);
+      if (warmup) await warmUp(served, warmup);
       served.transition('AVAILABLE');
       logger.info({ model: model.name, version, runtime: runtime.name, instances: loaded.length, ms: Math.round(performance.now() - started) }, 'model version AVAILABLE');
     } catch (error) {
+      await served.executor?.drain().catch(() => undefined);
+      served.executor = undefined;
       await Promise.allSettled(loaded.map((instance) => instance.unload()));
       const reason = this.#relative(isFerryError(error) ? error.message : `failed to load: ${(error as Error).message}`);
       served.transition('ERROR', reason);
+      // A source that could not be reached is tried again, later each time; a bad artifact waits for a change.
+      if (isFerryError(error) && TRANSIENT.has(error.code)) served.retryAt = Date.now() + Math.min(60_000, 1000 * 2 ** (served.attempts - 1));
       logger.error({ model: model.name, version, reason }, 'model version failed to load');
     }
     return served;
@@ -334,9 +365,20 @@ export class ModelManager {
   }
 }
 
+const TRANSIENT = new Set(['FERRY_ERR_ARTIFACT_FETCH_FAILED', 'FERRY_ERR_REGISTRY_UNAVAILABLE']);
+
+/** Runs the warm-up request through the version's own queue; a failure is the version's load failure. */
+async function warmUp(served: ServedVersion, request: InferRequest): Promise<void> {
+  try {
+    await served.executor!.enqueue(request, {});
+  } catch (error) {
+    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: served.model, detail: `warm-up request failed: ${(error as Error).message}` }, error);
+  }
+}
+
 /** The parts of model.yaml a loaded version is built from. */
 function servingKey(config: ModelConfig): string {
-  const { labels: _labels, version_policy: _policy, ...rest } = config;
+  const { labels: _labels, version_policy: _policy, source: _source, ...rest } = config;
   return JSON.stringify(rest);
 }
 

@@ -18,6 +18,9 @@ export class ServedVersion {
   instances: readonly ModelInstance[] = [];
   executor: Executor | undefined;
   readonly config: ModelConfig;
+  /** Load attempts so far, and when a failed load may be tried again (a transient failure: source unreachable). */
+  attempts = 0;
+  retryAt: number | undefined;
 
   constructor(model: string, version: number, stamp: string, config: ModelConfig) {
     this.model = model;
@@ -32,6 +35,10 @@ export class ServedVersion {
     }
     this.state = to;
     this.reason = reason;
+  }
+
+  retryDue(now = Date.now()): boolean {
+    return this.state === 'ERROR' && this.retryAt !== undefined && now >= this.retryAt;
   }
 
   get available(): boolean {

@@ -36,6 +36,8 @@ const batching = z.union([
 ]);
 
 export const modelConfigSchema = z.strictObject({
+  /** Serve this model's versions from a registry: `models:/name@alias`, `models:/name/Stage`, `models:/name/N`. */
+  source: z.string().regex(/^models:\/./, 'must be a models:/ URI').optional(),
   runtime: z.string().min(1).optional(),
   version_policy: versionPolicy.optional(),
   labels: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/), z.number().int().min(1)).optional(),

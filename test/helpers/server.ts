@@ -13,12 +13,17 @@ export interface RunningFerry {
   stop(): Promise<void>;
 }
 
-/** Starts a real Ferry server on ephemeral ports over `repository` (default: the example models). */
+/**
+ * Starts a real Ferry server on ephemeral ports over `repository` (default: the example models), with its data
+ * directory (the SQLite registry, artifact cache) in a fresh temporary folder unless the test names one.
+ */
 export async function startFerry(overrides: FerryConfigInput = {}): Promise<RunningFerry> {
+  const dataDir = overrides.data_dir === undefined ? await mkdtemp(path.join(tmpdir(), 'ferry-data-')) : undefined;
   const config = loadConfig({
     env: {},
     overrides: {
       model_repository: EXAMPLE_MODELS,
+      ...(dataDir ? { data_dir: dataDir } : {}),
       poll_seconds: 0,
       log_level: 'silent',
       ...overrides,
@@ -28,7 +33,13 @@ export async function startFerry(overrides: FerryConfigInput = {}): Promise<Runn
   });
   const server = createServer({ config });
   const ports = await server.start();
-  return { server, ports, url: `http://127.0.0.1:${ports.httpPort}`, stop: () => server.stop() };
+  return {
+    server, ports, url: `http://127.0.0.1:${ports.httpPort}`,
+    async stop() {
+      await server.stop();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A scratch copy of some example models that a test may change (hot reload, load/unload). */

@@ -63,7 +63,7 @@ beforeAll(async () => {
 
   child = spawn(NODE, [`--max-old-space-size=${HEAP_MB}`, 'bin/ferry.js', 'serve', models, '--http-port', '0', '--grpc-port', '0', '--poll-seconds', '0', '--log-level', 'info'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, FERRY_HTTP_PORT: '', FERRY_REPOSITORY_LOAD_MEMORY_MB: String(LOAD_MEMORY_MB) },
+    env: { ...process.env, FERRY_HTTP_PORT: '', FERRY_REPOSITORY_LOAD_MEMORY_MB: String(LOAD_MEMORY_MB), FERRY_AUTH_ALLOW_LOOPBACK_WITHOUT_TOKEN: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -24,7 +24,8 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
   app.get('/v2/health/live', async (_req, reply) => reply.code(dataplane.live() ? 200 : 503).send({ live: dataplane.live() }));
   app.get('/v2/health/ready', async (_req, reply) => {
     const report = await dataplane.readiness();
-    return reply.code(report.ready ? 200 : 503).send(readinessBody(report));
+    const degraded = dataplane.degraded();
+    return reply.code(report.ready ? 200 : 503).send({ ...readinessBody(report), ...(Object.keys(degraded).length ? { degraded } : {}) });
   });
   app.get('/v2/health/startup', async (_req, reply) => reply.code(dataplane.started() ? 200 : 503).send({ started: dataplane.started() }));
 

@@ -1,0 +1,101 @@
+import { ferryError } from '../errors/index.ts';
+import { auditView, modelView, versionView } from '../management/views.ts';
+import { checkVersion, openRegistryStore, parseModelsUri, RegistryService, type NewVersion } from '../registry/index.ts';
+
+type View = Record<string, unknown>;
+
+/** What the registry commands need, from a server's API (`--url`) or from a store opened directly. */
+export interface RegistryBackend {
+  register(model: string, version: NewVersion): Promise<View>;
+  models(): Promise<View[]>;
+  model(name: string): Promise<View>;
+  versions(model: string): Promise<View[]>;
+  version(model: string, version: number): Promise<View>;
+  resolve(uri: string): Promise<View>;
+  setAlias(model: string, alias: string, version: number): Promise<View>;
+  deleteAlias(model: string, alias: string): Promise<void>;
+  stage(model: string, version: number, stage: string, archiveExisting: boolean): Promise<View>;
+  rollback(model: string, alias: string): Promise<View>;
+  history(model: string, limit: number): Promise<View[]>;
+  close(): Promise<void>;
+}
+
+/** The management API of a running server, with a bearer token (FERRY_TOKEN). */
+export function httpBackend(url: string, token: string | undefined): RegistryBackend {
+  const base = url.replace(/\/+$/, '');
+  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    let response: Response;
+    try {
+      response = await fetch(`${base}${path}`, {
+        method,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (error) {
+      throw ferryError('FERRY_ERR_REGISTRY_UNAVAILABLE', { detail: `${base}: ${(error as Error).message}` });
+    }
+    const text = await response.text();
+    const parsed = text ? JSON.parse(text) as { error?: string; code?: string } : undefined;
+    if (!response.ok) throw new ApiError(response.status, parsed?.code ?? `HTTP_${response.status}`, parsed?.error ?? text);
+    return parsed;
+  };
+  const enc = encodeURIComponent;
+  return {
+    register: (model, v) => call('POST', `/api/v1/models/${enc(model)}/versions`, {
+      source: v.source, create_model: true,
+      ...(v.digest ? { digest: v.digest } : {}), ...(v.files ? { files: v.files } : {}), ...(v.runtime ? { runtime: v.runtime } : {}),
+      ...(v.signature !== undefined ? { signature: v.signature } : {}), ...(v.inputExample !== undefined ? { input_example: v.inputExample } : {}),
+      ...(v.metrics ? { metrics: v.metrics } : {}), ...(v.tags ? { tags: v.tags } : {}), ...(v.description ? { description: v.description } : {}),
+      ...(v.runId ? { run_id: v.runId } : {}),
+    }) as Promise<View>,
+    models: async () => ((await call('GET', '/api/v1/models')) as { models: View[] }).models,
+    model: (name) => call('GET', `/api/v1/models/${enc(name)}`) as Promise<View>,
+    versions: async (model) => ((await call('GET', `/api/v1/models/${enc(model)}/versions`)) as { versions: View[] }).versions,
+    version: (model, version) => call('GET', `/api/v1/models/${enc(model)}/versions/${version}`) as Promise<View>,
+    resolve: (uri) => call('GET', `/api/v1/resolve?uri=${enc(uri)}`) as Promise<View>,
+    setAlias: (model, alias, version) => call('PUT', `/api/v1/models/${enc(model)}/aliases/${enc(alias)}`, { version }) as Promise<View>,
+    deleteAlias: async (model, alias) => {
+      await call('DELETE', `/api/v1/models/${enc(model)}/aliases/${enc(alias)}`);
+    },
+    stage: (model, version, stage, archive) => call('PUT', `/api/v1/models/${enc(model)}/versions/${version}/stage`, { stage, archive_existing: archive }) as Promise<View>,
+    rollback: (model, alias) => call('POST', `/api/v1/models/${enc(model)}/aliases/${enc(alias)}/rollback`) as Promise<View>,
+    history: async (model, limit) => ((await call('GET', `/api/v1/models/${enc(model)}/audit?limit=${limit}`)) as { entries: View[] }).entries,
+    close: async () => undefined,
+  };
+}
+
+/** A registry store opened directly (no server): writes are recorded with `actor` (`cli:<user>`). */
+export async function storeBackend(url: string, actorName: string): Promise<RegistryBackend> {
+  const store = await openRegistryStore(url);
+  const service = new RegistryService(store);
+  const actor = { name: actorName };
+  return {
+    register: async (model, v) => versionView(await service.register(model, v, actor, { createModel: true })),
+    models: async () => (await store.listModels()).map(modelView),
+    model: async (name) => modelView(await store.getModel(name)),
+    versions: async (model) => {
+      await store.getModel(model);
+      return (await store.listVersions({ model })).map(versionView);
+    },
+    version: async (model, version) => versionView(await store.getVersion(model, checkVersion(version))),
+    resolve: async (uri) => versionView(await service.resolve(parseModelsUri(uri))),
+    setAlias: async (model, alias, version) => versionView(await store.setAlias(model, alias, version, actor)),
+    deleteAlias: (model, alias) => store.deleteAlias(model, alias, actor),
+    stage: async (model, version, stage, archive) => versionView(await store.transitionStage(model, version, stage as 'None', archive, actor)),
+    rollback: async (model, alias) => versionView(await service.rollback(model, alias, actor)),
+    history: async (model, limit) => (await store.audit({ model, limit })).map(auditView),
+    close: () => store.close(),
+  };
+}
+
+/** An error the API answered, with its status and FERRY_ERR_* code. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}

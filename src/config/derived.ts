@@ -1,0 +1,18 @@
+import path from 'node:path';
+import type { FerryConfig } from './schema.ts';
+
+/** Settings whose defaults derive from others (the data directory); resolved here so every user agrees. */
+export interface RegistryPaths {
+  readonly store: string;
+  readonly artifactRoot: string;
+  readonly cacheDir: string;
+}
+
+export function registryPaths(config: Readonly<FerryConfig>): RegistryPaths {
+  const dataDir = path.resolve(config.data_dir);
+  return {
+    store: config.registry.store ?? `sqlite:${path.join(dataDir, 'registry.db')}`,
+    artifactRoot: path.resolve(config.registry.artifacts.root ?? path.join(dataDir, 'artifacts')),
+    cacheDir: path.resolve(config.registry.artifacts.cache_dir ?? path.join(dataDir, 'artifact-cache')),
+  };
+}

@@ -1,0 +1,11 @@
+export * from './entities.ts';
+export type { RegistryStore } from './store.ts';
+export { openRegistryStore, describeStoreUrl } from './open-store.ts';
+export { checkAlias, checkModelName, checkStage, checkVersion } from './validate.ts';
+export { RegistryService } from './service.ts';
+export { parseModelsUri, formatModelRef, type ModelRef } from './models-uri.ts';
+export { RegistryHealth, type RegistryHealthState } from './health.ts';
+export { RegistrySource } from './registry-source.ts';
+export { RegistryWatcher } from './watcher.ts';
+export { MlflowRegistryClient } from './mlflow-client.ts';
+export { likeToRegExp } from './sql/rows.ts';

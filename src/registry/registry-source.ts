@@ -1,0 +1,127 @@
+import { ferryError, isFerryError } from '../errors/index.ts';
+import type { ModelSource, SourcedModel, SourceScan } from '../models/index.ts';
+import { parseModelConfig } from '../repository/index.ts';
+import type { ArtifactFetcher } from '../repository/artifacts/index.ts';
+import type { ModelVersion } from './entities.ts';
+import type { RegistryHealth } from './health.ts';
+import { warmupRequest } from './input-example.ts';
+import { parseModelsUri, type ModelRef } from './models-uri.ts';
+
+export interface RegistrySourceOptions {
+  /** The repository folder: its models serve as they are, unless their model.yaml names a `source:`. */
+  readonly base: ModelSource;
+  /** Models to follow that have no folder (`ferry serve --model name=models:/...`). */
+  readonly pinned: Readonly<Record<string, string>>;
+  /** What a reference names now (Ferry's registry, or an MLflow tracking server). */
+  readonly resolve: (ref: ModelRef) => Promise<ModelVersion>;
+  readonly fetcher: ArtifactFetcher;
+  readonly health: RegistryHealth;
+  readonly logger: { warn(obj: object, msg?: string): void; info(obj: object, msg?: string): void };
+}
+
+/** Failures that mean "the registry cannot be asked now", as opposed to "it answered: no such thing". */
+const UNREACHABLE = new Set(['FERRY_ERR_REGISTRY_UNAVAILABLE', 'FERRY_ERR_ARTIFACT_FETCH_FAILED', 'FERRY_ERR_INTERNAL']);
+
+/**
+ * The registry's view over the repository: a model whose model.yaml names `source: models:/...`, or that is
+ * pinned on the command line, serves the one version its reference names now. When the registry cannot be
+ * reached, the last version it named keeps serving and the health turns degraded.
+ */
+export class RegistrySource implements ModelSource {
+  readonly #options: RegistrySourceOptions;
+  /** The last resolution per followed model: served on while the registry is unreachable. */
+  readonly #last = new Map<string, SourcedModel>();
+  /** Digests learned on first fetch of versions their registry records none for (an MLflow server). */
+  readonly #pinnedDigests = new Map<string, string>();
+  readonly #following = new Map<string, string>();
+
+  constructor(options: RegistrySourceOptions) {
+    this.#options = options;
+    for (const [name, uri] of Object.entries(options.pinned)) this.#following.set(name, uri);
+  }
+
+  /** The models that follow a registry reference, with the reference. */
+  followed(): ReadonlyMap<string, string> {
+    return this.#following;
+  }
+
+  async list(): Promise<SourceScan> {
+    const scan = await this.#options.base.list();
+    const models = new Map<string, SourcedModel>();
+    const unreadable = new Map(scan.unreadable);
+    const skipped = [...scan.skipped];
+    for (const [name, model] of scan.models) {
+      if (this.#options.pinned[name] !== undefined) {
+        skipped.push({ path: name, reason: `served from ${this.#options.pinned[name]} (--model); the folder is ignored` });
+        continue;
+      }
+      models.set(name, await this.#withSource(model));
+    }
+    for (const [name, uri] of Object.entries(this.#options.pinned)) {
+      unreadable.delete(name);
+      models.set(name, await this.#follow(name, uri, undefined));
+    }
+    return { models, skipped, unreadable };
+  }
+
+  async get(name: string): Promise<SourcedModel | undefined> {
+    const pinned = this.#options.pinned[name];
+    if (pinned !== undefined) return this.#follow(name, pinned, undefined);
+    const model = await this.#options.base.get(name);
+    return model ? this.#withSource(model) : undefined;
+  }
+
+  /** A folder model whose model.yaml names a source follows it; any other is served from its folder. */
+  async #withSource(model: SourcedModel): Promise<SourcedModel> {
+    let source: string | undefined;
+    try {
+      source = model.configText === undefined ? undefined : parseModelConfig(model.name, model.configText).source;
+    } catch {
+      return model; // the manager reports the model.yaml error
+    }
+    if (source === undefined) {
+      this.#following.delete(model.name);
+      return model;
+    }
+    return this.#follow(model.name, source, model.configText);
+  }
+
+  async #follow(name: string, uri: string, configText: string | undefined): Promise<SourcedModel> {
+    this.#following.set(name, uri);
+    const empty: SourcedModel = { name, versions: new Map(), versionStamps: new Map(), versionErrors: new Map(), origin: uri, ...(configText !== undefined ? { configText } : {}) };
+    let version: ModelVersion;
+    try {
+      version = await this.#options.resolve(parseModelsUri(uri));
+      this.#options.health.ok();
+      if (version.status !== 'READY') throw ferryError('FERRY_ERR_REGISTRY_INVALID', { detail: `version ${version.version} is ${version.status} (${version.statusMessage})` });
+    } catch (error) {
+      const failure = isFerryError(error) ? error : ferryError('FERRY_ERR_REGISTRY_UNAVAILABLE', { detail: (error as Error).message });
+      if (UNREACHABLE.has(failure.code)) {
+        this.#options.health.failed(failure.message);
+        this.#options.logger.warn({ model: name, source: uri, reason: failure.message }, 'registry unreachable; serving the last version it named');
+      } else {
+        this.#options.logger.warn({ model: name, source: uri, reason: failure.message }, 'registry reference names nothing servable; versions already serving are kept');
+      }
+      const last = this.#last.get(name);
+      return last ? { ...last, ...(configText !== undefined ? { configText } : {}) } : empty;
+    }
+    const key = `${version.model}/${version.version}`;
+    const sourced: SourcedModel = {
+      ...empty,
+      // A version recorded with its runtime serves with it, unless model.yaml says otherwise.
+      ...(configText === undefined && version.runtime ? { configText: `runtime: ${JSON.stringify(version.runtime)}\n` } : {}),
+      versions: new Map([[version.version, { path: version.source, files: [] }]]),
+      // A version's artifact never changes under its number; the digest (or the source, before one is known) stamps it.
+      versionStamps: new Map([[version.version, version.digest || `${version.source}`]]),
+      materialize: async (_n, signal) => {
+        const digest = version.digest || this.#pinnedDigests.get(key);
+        const fetched = await this.#options.fetcher.fetch({ source: version.source, digest, files: version.files }, signal);
+        if (!digest) this.#pinnedDigests.set(key, fetched.digest);
+        return { path: fetched.path, files: fetched.files };
+      },
+      warmup: () => warmupRequest(name, version.inputExample),
+    };
+    this.#last.set(name, sourced);
+    return sourced;
+  }
+}

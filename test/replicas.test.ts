@@ -14,6 +14,8 @@ import { simpleRequest } from './helpers/simple-model.ts';
  */
 const REDIS_URL = process.env['FERRY_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const IN_CI = process.env['CI'] === 'true';
+// Loading a version is a management call: the replicas share one operator token, as a Secret would give them.
+const OPERATOR_TOKEN = randomUUID();
 
 async function unreachableReason(): Promise<string | undefined> {
   const probe = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -47,7 +49,7 @@ describe.skipIf(unreachable !== undefined && !IN_CI)('three replicas sharing a r
     repo = await scratchRepository(['simple']);
     await writeFile(path.join(repo.root, 'simple', 'model.yaml'), 'cache: {ttl_s: 120}\n');
     // One after another: each start is bounded, and a loaded machine starts three at once slowly.
-    for (let i = 0; i < 3; i++) replicas.push(await startFerryProcess(['--poll-seconds', '0.2'], repo.root, { FERRY_CACHE_URL: REDIS_URL }, 90_000));
+    for (let i = 0; i < 3; i++) replicas.push(await startFerryProcess(['--poll-seconds', '0.2'], repo.root, { FERRY_CACHE_URL: REDIS_URL, FERRY_AUTH_TOKENS: `operator:admin:${OPERATOR_TOKEN}` }, 90_000));
   }, 120_000);
 
   afterAll(async () => {
@@ -66,7 +68,7 @@ describe.skipIf(unreachable !== undefined && !IN_CI)('three replicas sharing a r
     const [a, b, c] = replicas as [ServerProcess, ServerProcess, ServerProcess];
     for (const replica of replicas) expect((await infer(replica, 'before')).model_version).toBe('1');
     await cp(path.join(repo.root, 'simple', '1'), path.join(repo.root, 'simple', '2'), { recursive: true });
-    const load = await fetch(`${a.url}/v2/repository/models/simple/load`, { method: 'POST' });
+    const load = await fetch(`${a.url}/v2/repository/models/simple/load`, { method: 'POST', headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } });
     expect(load.status).toBe(200);
     expect((await infer(a, 'before')).model_version).toBe('2');
     // The others see the same repository and swap to version 2 at their next scan.

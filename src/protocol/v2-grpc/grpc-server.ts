@@ -1,6 +1,7 @@
 import { ResponderBuilder, Server, ServerCredentials, ServerInterceptingCall, type ServerInterceptor } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import type { DataPlane } from '../../dataplane/index.ts';
+import type { ShapeLimits } from '../../tensor/index.ts';
 import { HEALTH_SERVICE, healthService } from './health-service.ts';
 import { INFERENCE_SERVICE, inferenceService, type InferenceServiceOptions } from './inference-service.ts';
 import { packageDefinition } from './schema.ts';
@@ -13,6 +14,8 @@ export interface GrpcServerOptions {
   /** grpc.max_message_bytes: the largest message received or sent. */
   readonly maxMessageBytes: number;
   readonly authorizeManagement: InferenceServiceOptions['authorizeManagement'];
+  /** limits.max_rank and limits.max_elements for request tensors. */
+  readonly shapeLimits?: ShapeLimits;
   /** How long stop() lets in-flight calls finish before cutting them off. */
   readonly shutdownGraceMs?: number;
   /** Told of every call as its status is sent (the access log); absent, calls are not intercepted at all. */
@@ -69,7 +72,9 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const health = healthService({
     readiness: () => options.dataplane.ready(), liveness: () => options.dataplane.live(), startup: () => options.dataplane.started(),
   }, limit);
-  server.addService(INFERENCE_SERVICE, inferenceService({ dataplane: options.dataplane, maxMessageBytes: limit, authorizeManagement: options.authorizeManagement }));
+  server.addService(INFERENCE_SERVICE, inferenceService({ dataplane: options.dataplane, maxMessageBytes: limit, authorizeManagement: options.authorizeManagement,
+    ...(options.shapeLimits ? { shapeLimits: options.shapeLimits } : {}),
+  }));
   server.addService(HEALTH_SERVICE, health.implementation);
   new ReflectionService(packageDefinition()).addToServer(server);
 

@@ -14,7 +14,7 @@ import type {
 } from './views.ts';
 
 const UNKNOWN_MODEL_LABEL = '_unknown';
-const SERVER_EXTENSIONS = ['binary_tensor_data', 'model_repository', 'statistics', 'schedule_policy'];
+const SERVER_EXTENSIONS = ['binary_tensor_data', 'model_repository', 'statistics', 'schedule_policy', 'model_configuration'];
 const DEFAULT_CHECK_TIMEOUT_MS = 500;
 
 export interface DataPlaneOptions {

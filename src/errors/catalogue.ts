@@ -27,6 +27,13 @@ export const ERRORS = {
   FERRY_ERR_MALFORMED_BODY: { message: 'malformed request body: {detail}', http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_INVALID_REQUEST: { message: 'invalid request: {detail}', http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_UNSUPPORTED_MEDIA_TYPE: { message: "unsupported content type '{type}'", http: 415, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_CONTENT_ENCODING_UNSUPPORTED: {
+    message: "unsupported Content-Encoding '{encoding}': request bodies may be gzip, deflate or identity",
+    http: 415,
+    grpc: 'INVALID_ARGUMENT',
+  },
+  FERRY_ERR_CONTENT_ENCODING_INVALID: { message: 'the request body is not valid {encoding} data: {detail}', http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_CONTENT_TYPE_MISSING: { message: 'the request has no Content-Type: this endpoint takes {accepted}', http: 415, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_BODY_TOO_LARGE: {
     message: 'request of {size} bytes exceeds the limit of {limit} bytes (setting: {setting})',
     http: 413,

@@ -4,6 +4,7 @@ import type { DataPlane, ReadinessReport } from '../../dataplane/index.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
 import { arrivalOf, clientGoneSignal } from '../http/request-options.ts';
 import { answerInfer } from './answer-infer.ts';
+import { tritonModelConfig } from '../triton/model-config.ts';
 
 export interface V2RestOptions {
   readonly dataplane: DataPlane;
@@ -32,6 +33,11 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
   const metadata = async (req: FastifyRequest<{ Params: ModelParams }>) => dataplane.modelMetadata(req.params.model, { version: req.params.version });
   app.get('/v2/models/:model', metadata);
   app.get('/v2/models/:model/versions/:version', metadata);
+
+  // Model configuration extension: Triton's ModelConfig as JSON.
+  const config = async (req: FastifyRequest<{ Params: ModelParams }>) => tritonModelConfig(dataplane.modelMetadata(req.params.model, { version: req.params.version }));
+  app.get('/v2/models/:model/config', config);
+  app.get('/v2/models/:model/versions/:version/config', config);
 
   const ready = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     const isReady = dataplane.modelReady(req.params.model, { version: req.params.version });

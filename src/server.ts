@@ -8,6 +8,7 @@ import { ModelManager, type ExecutorFactory } from './models/index.ts';
 import { createLogger, type Logger } from './observe/logger.ts';
 import { FerryMetrics } from './observe/metrics.ts';
 import { acceptSocketCount, assertPortFree, closeServers, openExtraAcceptors } from './protocol/http/accept-sockets.ts';
+import { inferenceGuard } from './protocol/http/inference-auth.ts';
 import { createAuthorizer, tokensFromConfig } from './protocol/http/management-auth.ts';
 import { managementRoutes } from './management/routes.ts';
 import { mlflowRegistryRoutes } from './management/mlflow-registry.ts';
@@ -86,6 +87,11 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     authorize(request, 'write');
   };
 
+  // With `auth.inference: token`, data-plane calls need the `infer` scope; probes and metrics stay open.
+  const inferenceAuth = config.auth.inference === 'token';
+  const guardInference = inferenceAuth ? inferenceGuard(authorize) : undefined;
+  const authorizeInference = inferenceAuth ? (request: Parameters<typeof authorize>[0]) => void authorize(request, 'infer') : undefined;
+
   let stopping: Promise<void> | undefined;
   const inferFastPath = createInferFastPath({ dataplane, bodyLimit: config.http.body_limit_bytes, stopping: () => stopping !== undefined });
   // V2 infer, the hot route, is answered on Node's server before Fastify routes anything else.
@@ -95,12 +101,14 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     const { httpAccess } = observe;
     const server = createHttpServer((req, res) => {
       if (httpAccess !== undefined) httpAccess(req, res);
+      if (guardInference !== undefined && !guardInference(req, res)) return;
       if (!inferFastPath.handle(req, res)) handler(req, res);
     });
     // `Expect: 100-continue`: a request that would be refused before its body is read (queue full, too large) is
     // answered at once and its body is never sent; any other gets `100 Continue`, as Node answers by default.
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
       if (httpAccess !== undefined) httpAccess(req, res);
+      if (guardInference !== undefined && !guardInference(req, res)) return;
       if (inferFastPath.handle(req, res, true)) return;
       res.writeContinue();
       handler(req, res);
@@ -167,7 +175,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   const grpc = config.grpc.enabled
     ? createGrpcServer({
       dataplane, host: config.http.host, port: config.grpc.port, maxMessageBytes: config.grpc.max_message_bytes,
-      authorizeManagement, shutdownGraceMs: config.shutdown_grace_seconds * 1000,
+      authorizeManagement, ...(authorizeInference ? { authorizeInference } : {}), shutdownGraceMs: config.shutdown_grace_seconds * 1000,
       ...(observe.grpcAccess ? { onCallEnd: observe.grpcAccess } : {}),
     })
     : undefined;

@@ -33,6 +33,13 @@ export const ERRORS = {
     grpc: 'INVALID_ARGUMENT',
   },
   FERRY_ERR_CONTENT_ENCODING_INVALID: { message: 'the request body is not valid {encoding} data: {detail}', http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_UPLOAD_INVALID: { message: "upload of model '{model}' refused: {detail}", http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_UPLOAD_TOO_LARGE: {
+    message: "upload of model '{model}' is {size} bytes, more than the limit of {limit} bytes (setting: repository.upload_max_bytes / FERRY_REPOSITORY_UPLOAD_MAX_BYTES)",
+    http: 413,
+    grpc: 'RESOURCE_EXHAUSTED',
+  },
+  FERRY_ERR_CONFIG_OVERRIDE_INVALID: { message: "model configuration for '{model}' refused: {detail}", http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_CONTENT_TYPE_MISSING: { message: 'the request has no Content-Type: this endpoint takes {accepted}', http: 415, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_BODY_TOO_LARGE: {
     message: 'request of {size} bytes exceeds the limit of {limit} bytes (setting: {setting})',

@@ -4,6 +4,7 @@ import type { DataPlane, RequestTrace } from '../../dataplane/index.ts';
 import { toFerryError } from '../http/fastify-errors.ts';
 import { clientGoneSignal } from '../http/request-options.ts';
 import { compressBody, COMPRESS_MIN_BYTES, decodeContentEncoding, isEncoded, responseEncoding } from '../http/content-encoding.ts';
+import type { ProtocolLimits } from '../http/limits.ts';
 import { answerInfer, PROTOCOL, type InferAnswer } from './answer-infer.ts';
 import { declaredHeaderLength, joinBody } from './join-body.ts';
 
@@ -14,6 +15,7 @@ const INFER_PATH = /^\/v2\/models\/([^/?#]+)(?:\/versions\/([^/?#]+))?\/infer(?:
 export interface FastPathOptions {
   readonly dataplane: DataPlane;
   readonly bodyLimit: number;
+  readonly limits: ProtocolLimits;
   /** True while the server drains: answers then close their connection. */
   readonly stopping: () => boolean;
 }
@@ -105,7 +107,7 @@ export function createInferFastPath(options: FastPathOptions): InferFastPath {
         trace?.end(failure.http, failure.message);
       };
       const answer = (body: Buffer) => {
-        answerInfer(dataplane, target.model, target.version, body, req.headers, signal, arrivedAt, trace).then(
+        answerInfer(dataplane, target.model, target.version, body, req.headers, signal, arrivedAt, options.limits, trace).then(
           (answered) => send(res, answered, req.headers['accept-encoding'], options.stopping(), trace).then(() => trace?.end(200), failed),
           failed,
         );

@@ -27,6 +27,13 @@ describe('CSV into typed columns', () => {
     expect(Array.from(m!.data as Float64Array)).toEqual([1, 2, 3, 4, NaN, 6]);
   });
 
+  it('leaves out the index column DataFrame.to_csv() writes first under an empty header', async () => {
+    const [m] = await decode(',p,q\n0,1,2\n1,3,4\n', [{ name: 'm', datatype: 'FP64', shape: [-1, 2] }]);
+    expect(m!.shape).toEqual([2, 2]);
+    expect(Array.from(m!.data as Float64Array)).toEqual([1, 2, 3, 4]);
+    await expect(decode(',x\n0\n', x)).rejects.toThrow('CSV row 1 has 1 fields, the header has 2');
+  });
+
   it('refuses what pandas would not read, with the row that is wrong', async () => {
     await expect(decode('')).rejects.toThrow(/the CSV body is empty/);
     await expect(decode('x\n')).rejects.toThrow(/the table has no rows/);

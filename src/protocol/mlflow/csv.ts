@@ -134,24 +134,34 @@ class ColumnReader {
   readonly #plan: TablePlan;
   readonly #targets: readonly Target[];
   /** For each CSV column, the target it feeds and the offset of its cell within a row of that target. */
-  readonly #route: readonly { target: Target; offset: number }[];
+  readonly #route: readonly ({ target: Target; offset: number } | undefined)[];
+  /** Columns that feed inputs (the header's, without an index column). */
+  readonly #columns: number;
   readonly #limits: ShapeLimits;
   #rows = 0;
   #chunkRows = 0;
 
-  constructor(model: string, inputs: readonly TensorMetadata[], columns: readonly string[], limits: ShapeLimits) {
-    this.width = columns.length;
+  constructor(model: string, inputs: readonly TensorMetadata[], header: readonly string[], limits: ShapeLimits) {
+    this.width = header.length;
     this.#limits = limits;
-    this.#plan = planTable(model, inputs, columns, this.width);
+    // DataFrame.to_csv() writes the index first, under an empty header; pandas reads it as 'Unnamed: 0', which no
+    // signature names, and MLflow scores without it. So does Ferry: the column is read and left out.
+    const skip = header.length >= 2 && header[0] === '' ? 1 : 0;
+    const columns = header.slice(skip);
+    this.#columns = columns.length;
+    this.#plan = planTable(model, inputs, columns, columns.length);
+    const route: ({ target: Target; offset: number } | undefined)[] = new Array(this.width).fill(undefined);
     if (this.#plan.kind === 'matrix') {
-      const target = new Target(this.#plan.input, this.width);
+      const target = new Target(this.#plan.input, columns.length);
       this.#targets = [target];
-      this.#route = columns.map((_, c) => ({ target, offset: c }));
+      columns.forEach((_, c) => {
+        route[c + skip] = { target, offset: c };
+      });
+      this.#route = route;
     } else {
       const targets = inputs.map((input) => new Target(input, 1));
-      const route: { target: Target; offset: number }[] = new Array(this.width);
       this.#plan.order.forEach((column, i) => {
-        route[column] = { target: targets[i]!, offset: 0 };
+        route[column + skip] = { target: targets[i]!, offset: 0 };
       });
       this.#targets = targets;
       this.#route = route;
@@ -160,7 +170,7 @@ class ColumnReader {
 
   cell(column: number, text: string): void {
     const route = this.#route[column];
-    if (route === undefined) return; // a row wider than the header: refused when the row ends
+    if (route === undefined) return; // the index column, or a row wider than the header (refused when the row ends)
     route.target.cell(this.#chunkRows, route.offset, text);
   }
 
@@ -176,8 +186,8 @@ class ColumnReader {
   }
 
   endRow(): void {
-    const span = ++this.#rows * this.width;
-    if (span > this.#limits.maxElements) checkSpan('text/csv body', [this.#rows, this.width], span, this.#limits);
+    const span = ++this.#rows * this.#columns;
+    if (span > this.#limits.maxElements) checkSpan('text/csv body', [this.#rows, this.#columns], span, this.#limits);
     if (++this.#chunkRows === CHUNK_ROWS) this.#flush();
   }
 

@@ -52,9 +52,10 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions)
   app.post('/mlflow/:model/invocations', invocations);
 }
 
-/** JSON or CSV by Content-Type (UTF-8 only, as MLflow); a body without a type is read as JSON. */
+/** JSON or CSV by Content-Type (UTF-8 only); a body without a type is a 415, as MLflow answers it. */
 async function decodeBody(model: string, req: InvocationRequest, limits: ProtocolLimits, inputs: readonly TensorMetadata[]): Promise<DecodedInput> {
-  const header = req.headers['content-type'] ?? 'application/json';
+  const header = req.headers['content-type'];
+  if (header === undefined || header.trim() === '') throw ferryError('FERRY_ERR_CONTENT_TYPE_MISSING', { accepted: 'application/json or text/csv' });
   const [type, ...params] = header.split(';').map((part) => part.trim());
   const mime = type!.toLowerCase();
   for (const param of params) {

@@ -31,6 +31,22 @@ export const configSchema = z.strictObject({
     port: port.default(8081),
     max_message_bytes: z.number().int().min(1024).default(64 * MiB),
   }).prefault({}),
+  /**
+   * What one request may ask and one answer may hold; each limit is named in the error that enforces it
+   * (docs/security.md). Body sizes are http.body_limit_bytes and grpc.max_message_bytes.
+   */
+  limits: z.strictObject({
+    /** Most dimensions of a request tensor. */
+    max_rank: z.number().int().min(1).max(64).default(32),
+    /** Most elements a request tensor's shape may span, zero dimensions counted as one (bounds every dimension). */
+    max_elements: z.number().int().min(1).max(2 ** 40).default(2 ** 26),
+    /** Deepest nesting of objects and lists in a JSON body (Triton's is 100). */
+    max_json_depth: z.number().int().min(8).max(10_000).default(100),
+    /** Longest string (key or value) in a JSON body, in characters. */
+    max_string_length: z.number().int().min(256).default(16 * MiB),
+    /** Largest answer body; a larger answer is refused with an error naming this setting. */
+    max_response_bytes: z.number().int().min(1024).default(256 * MiB),
+  }).prefault({}),
   runtime: z.strictObject({
     intra_op_threads: z.number().int().min(0).default(0),
     inter_op_threads: z.number().int().min(0).default(0),

@@ -19,6 +19,8 @@ const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'numb
   FERRY_GRPC_ENABLED: { path: ['grpc', 'enabled'], type: 'boolean' },
   FERRY_GRPC_PORT: { path: ['grpc', 'port'], type: 'number' },
   FERRY_GRPC_MAX_MESSAGE_BYTES: { path: ['grpc', 'max_message_bytes'], type: 'number' },
+  FERRY_LIMITS_INFLIGHT_BYTES: { path: ['limits', 'inflight_bytes'], type: 'number' },
+  FERRY_LIMITS_MAX_CONNECTIONS: { path: ['limits', 'max_connections'], type: 'number' },
   FERRY_INTRA_OP_THREADS: { path: ['runtime', 'intra_op_threads'], type: 'number' },
   FERRY_INTER_OP_THREADS: { path: ['runtime', 'inter_op_threads'], type: 'number' },
   FERRY_HEAP_GROWING_PERCENT: { path: ['runtime', 'heap_growing_percent'], type: 'number' },

@@ -8,6 +8,7 @@ import { ModelManager, type ExecutorFactory } from './models/index.ts';
 import { createLogger, type Logger } from './observe/logger.ts';
 import { FerryMetrics } from './observe/metrics.ts';
 import { acceptSocketCount, assertPortFree, closeServers, openExtraAcceptors } from './protocol/http/accept-sockets.ts';
+import { inferenceGuard } from './protocol/http/inference-auth.ts';
 import { createAuthorizer, tokensFromConfig } from './protocol/http/management-auth.ts';
 import { managementRoutes } from './management/routes.ts';
 import { mlflowRegistryRoutes } from './management/mlflow-registry.ts';
@@ -90,6 +91,11 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     authorize(request, 'write');
   };
 
+  // With `auth.inference: token`, data-plane calls need the `infer` scope; probes and metrics stay open.
+  const inferenceAuth = config.auth.inference === 'token';
+  const guardInference = inferenceAuth ? inferenceGuard(authorize) : undefined;
+  const authorizeInference = inferenceAuth ? (request: Parameters<typeof authorize>[0]) => void authorize(request, 'infer') : undefined;
+
   let stopping: Promise<void> | undefined;
   // Memory held by request bodies, over every protocol, and connections, over every listening socket.
   const inflight = new InflightBudget(config.limits.inflight_bytes);
@@ -116,6 +122,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     const server = createHttpServer(timeouts, (req, res) => {
       if (httpAccess !== undefined) httpAccess(req, res);
       connections.request(req, res);
+      if (guardInference !== undefined && !guardInference(req, res)) return;
       if (!admission.admit(req, res)) return;
       if (!inferFastPath.handle(req, res)) handler(req, res);
     });
@@ -124,6 +131,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
       if (httpAccess !== undefined) httpAccess(req, res);
       connections.request(req, res);
+      if (guardInference !== undefined && !guardInference(req, res)) return;
       if (!admission.admit(req, res)) return;
       if (inferFastPath.handle(req, res, true)) return;
       res.writeContinue();
@@ -196,7 +204,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   const grpc = config.grpc.enabled
     ? createGrpcServer({
       dataplane, host: config.http.host, port: config.grpc.port, maxMessageBytes: config.grpc.max_message_bytes,
-      authorizeManagement, shutdownGraceMs: config.shutdown_grace_seconds * 1000, inflight,
+      authorizeManagement, ...(authorizeInference ? { authorizeInference } : {}), shutdownGraceMs: config.shutdown_grace_seconds * 1000, inflight,
       connections: {
         maxConcurrentStreams: config.grpc.max_concurrent_streams,
         idleTimeoutMs: config.grpc.idle_timeout_ms,

@@ -70,8 +70,10 @@ export const configSchema = z.strictObject({
     tokens: z.array(z.strictObject({
       name: z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/),
       token: z.string().min(16),
-      scopes: z.array(z.enum(['read', 'write', 'admin'])).min(1),
+      scopes: z.array(z.enum(['read', 'write', 'admin', 'infer'])).min(1),
     })).default([]),
+    /** `token`: inference on every protocol needs a token with the `infer` scope (probes and /metrics stay open). */
+    inference: z.enum(['open', 'token']).default('open'),
     /** Management from 127.0.0.1/::1 without a token (as actor `loopback`, every scope): only when set. */
     allow_loopback_without_token: z.boolean().default(false),
   }).prefault({}),

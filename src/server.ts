@@ -13,6 +13,8 @@ import { createAuthorizer, tokensFromConfig } from './protocol/http/management-a
 import { managementRoutes } from './management/routes.ts';
 import { mlflowRegistryRoutes } from './management/mlflow-registry.ts';
 import { registerOpenApi } from './management/openapi.ts';
+import type { GraphService } from './graph/index.ts';
+import { serverGraphs } from './server-graphs.ts';
 import { serverRegistry } from './server-registry.ts';
 import { createInferFastPath, v2RestRoutes } from './protocol/v2-rest/index.ts';
 import { tfServingRestRoutes } from './protocol/tfserving-rest/index.ts';
@@ -48,6 +50,8 @@ export interface FerryServer {
   readonly dataplane: DataPlane;
   readonly manager: ModelManager;
   readonly metrics: FerryMetrics;
+  /** The inference graphs served beside the models. */
+  readonly graphs: GraphService;
   readonly http: FastifyInstance;
   /** Scans the repository, loads models, and listens; resolves with the bound ports. */
   start(): Promise<{ httpPort: number; grpcPort?: number }>;
@@ -85,6 +89,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     exchanges: observe.payloadLog, tracer: observe.tracer,
     readiness: { require: config.readiness.require, minReady: config.readiness.min_ready },
   });
+  const graphs = serverGraphs(config, dataplane, manager, metrics, logger.child({ component: 'graph' }));
   const authorize = createAuthorizer({ tokens: tokensFromConfig(config.auth), allowLoopbackWithoutToken: config.auth.allow_loopback_without_token });
   // Repository load/unload change what serves: the same rule as the registry's writes.
   const authorizeManagement = (request: Parameters<typeof authorize>[0]) => {
@@ -221,11 +226,12 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     done(null, payload);
   });
   return {
-    config, dataplane, manager, metrics, http,
+    config, dataplane, manager, metrics, http, graphs: graphs.service,
     async start() {
       await registry.open((models) => manager.refresh(models));
       try {
         await manager.sync();
+        await graphs.load();
       } catch (error) {
         await registry.close();
         throw error;
@@ -269,6 +275,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
         } finally {
           clearInterval(sweep);
         }
+        await graphs.close();
         await manager.close();
         await sandbox.close();
         await executors.close();

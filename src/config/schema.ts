@@ -108,6 +108,17 @@ export const configSchema = z.strictObject({
   }).prefault({}),
   /** Models served from a registry: served name → `models:/name@alias`, `models:/name/Stage` or `models:/name/3`. */
   models: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/), z.string().regex(/^models:\/./)).default({}),
+  /** Inference graphs: deployment files beside the repository and entries here, served as models. */
+  graphs: z.strictObject({
+    /** Folder of deployment files (`<name>.yaml`, Ferry graphs or SeldonDeployments); default: `deployments` beside model_repository. */
+    dir: z.string().min(1).optional(),
+    /** Graphs declared here: name → the same document a deployment file holds. */
+    deployments: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/), z.record(z.string(), z.unknown())).default({}),
+    /** Bandit state and runtime traffic changes without a registry store; default `<data_dir>/graph-state.json`. */
+    state_file: z.string().min(1).optional(),
+    /** How often what bandits learnt is written to the shared state and read back (replicas share PostgreSQL). */
+    sync_seconds: z.number().min(0.05).max(3600).default(1),
+  }).prefault({}),
   cache: z.strictObject({
     url: z.string().optional(),
   }).prefault({}),

@@ -28,6 +28,7 @@ import { InflightBudget } from './protocol/transport/inflight-budget.ts';
 import { builtinRuntimes } from './runtimes/builtin.ts';
 import type { Runtime } from './runtimes/runtime.ts';
 import { LoadSandbox } from './runtimes/sandbox/load-sandbox.ts';
+import { codeSettings } from './server-code.ts';
 import { servingExecutorFactory } from './server-executors.ts';
 import { createObservability } from './server-observe.ts';
 import { FERRY_VERSION } from './version.ts';
@@ -78,7 +79,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     root: path.resolve(config.model_repository),
     allowedPaths: config.repository.allowed_paths.map((p) => path.resolve(p)),
     source: registry.source,
-    runtimes: options.runtimes ?? builtinRuntimes({ sandbox }),
+    runtimes: options.runtimes ?? builtinRuntimes({ sandbox, code: codeSettings(config) }),
     executorFactory: options.executorFactory ?? executors.factory,
     logger,
     threads: { intraOp: config.runtime.intra_op_threads, interOp: config.runtime.inter_op_threads },

@@ -24,6 +24,8 @@ const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'numb
   FERRY_INTRA_OP_THREADS: { path: ['runtime', 'intra_op_threads'], type: 'number' },
   FERRY_INTER_OP_THREADS: { path: ['runtime', 'inter_op_threads'], type: 'number' },
   FERRY_HEAP_GROWING_PERCENT: { path: ['runtime', 'heap_growing_percent'], type: 'number' },
+  FERRY_ALLOW_CODE: { path: ['runtime', 'allow_code'], type: 'boolean' },
+  FERRY_PYTHON: { path: ['runtime', 'python'], type: 'string' },
   FERRY_AUTH_TOKEN: { path: ['auth', 'token'], type: 'string' },
   FERRY_AUTH_TOKENS: { path: ['auth', 'tokens'], type: 'tokens' },
   FERRY_AUTH_ALLOW_LOOPBACK_WITHOUT_TOKEN: { path: ['auth', 'allow_loopback_without_token'], type: 'boolean' },

@@ -60,6 +60,22 @@ export const configSchema = z.strictObject({
     inter_op_threads: z.number().int().min(0).default(0),
     /** V8's heap growing factor, pinned (300 = 4x, V8's own maximum); 0 leaves it to V8 (docs/performance.md). */
     heap_growing_percent: z.number().int().min(0).max(1000).default(300),
+    /** Models as code (model.py, model.js/.mjs/.ts, MLflow Python flavors) load only when this is true (`--allow-code`). */
+    allow_code: z.boolean().default(false),
+    /** Interpreter for Python models whose model.yaml names none. */
+    python: z.string().min(1).default('python3'),
+    /** Supervision of model workers (model.yaml `options:` may override each key for one model). */
+    code: z.strictObject({
+      load_timeout_seconds: z.number().positive().default(120),
+      request_timeout_seconds: z.number().positive().default(60),
+      /** How often an idle worker is pinged; 0 = never. */
+      ping_interval_seconds: z.number().min(0).default(10),
+      ping_timeout_seconds: z.number().positive().default(10),
+      /** Replacements in a row, without an answered request between them, before the version goes to ERROR. */
+      max_restarts: z.number().int().min(0).default(5),
+      /** First wait before a crashed worker is replaced; doubles with each further crash in a row (30 s at most). */
+      restart_backoff_ms: z.number().int().min(0).default(200),
+    }).prefault({}),
   }).prefault({}),
   /** Where Ferry keeps its own state: the SQLite registry, registered artifacts, the artifact cache. */
   data_dir: z.string().min(1).default('./ferry-data'),

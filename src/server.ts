@@ -10,6 +10,7 @@ import { FerryMetrics } from './observe/metrics.ts';
 import { acceptSocketCount, assertPortFree, closeServers, openExtraAcceptors } from './protocol/http/accept-sockets.ts';
 import { inferenceGuard } from './protocol/http/inference-auth.ts';
 import { createAuthorizer, tokensFromConfig } from './protocol/http/management-auth.ts';
+import type { ProtocolLimits } from './protocol/http/limits.ts';
 import { managementRoutes } from './management/routes.ts';
 import { mlflowRegistryRoutes } from './management/mlflow-registry.ts';
 import { registerOpenApi } from './management/openapi.ts';
@@ -111,8 +112,9 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     setting: 'limits.max_connections / FERRY_LIMITS_MAX_CONNECTIONS',
     firstRequestTimeoutMs: config.http.headers_timeout_ms,
   });
+  const limits = protocolLimits(config);
   const inferFastPath = createInferFastPath({
-    dataplane, bodyLimit: config.http.body_limit_bytes, stopping: () => stopping !== undefined,
+    dataplane, bodyLimit: config.http.body_limit_bytes, limits, stopping: () => stopping !== undefined,
     takeStreamed: (req, bytes) => admission.takeStreamed(req, bytes),
   });
   // V2 infer, the hot route, is answered on Node's server before Fastify routes anything else.
@@ -194,23 +196,25 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   void http.register(v2RestRoutes, {
     dataplane,
     bodyLimit: config.http.body_limit_bytes,
+    limits,
     authorizeManagement,
   });
-  void http.register(tfServingRestRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes });
+  void http.register(tfServingRestRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes, limits });
   void http.register(seldonRoutes, {
     dataplane,
     bodyLimit: config.http.body_limit_bytes,
+    limits,
     onFeedback: (model, reward) => {
       metrics.serving.feedback.inc({ model });
       if (reward > 0) metrics.serving.feedbackReward.inc({ model }, reward);
     },
   });
-  void http.register(mlflowRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes });
+  void http.register(mlflowRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes, limits });
 
   const grpc = config.grpc.enabled
     ? createGrpcServer({
       dataplane, host: config.http.host, port: config.grpc.port, maxMessageBytes: config.grpc.max_message_bytes,
-      authorizeManagement, ...(authorizeInference ? { authorizeInference } : {}), shutdownGraceMs: config.shutdown_grace_seconds * 1000, inflight,
+      authorizeManagement, shapeLimits: limits, ...(authorizeInference ? { authorizeInference } : {}), shutdownGraceMs: config.shutdown_grace_seconds * 1000, inflight,
       connections: {
         maxConcurrentStreams: config.grpc.max_concurrent_streams,
         idleTimeoutMs: config.grpc.idle_timeout_ms,
@@ -297,4 +301,16 @@ async function listening<T>(what: string, host: string, port: number, listen: ()
     const setting = what === 'HTTP' ? '--http-port / http.port' : '--grpc-port / grpc.port';
     throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `${what} cannot listen on ${host}:${port} (${setting}): ${(error as Error).message}` }, error);
   }
+}
+
+/** The `limits` config section as the protocol adapters take it. */
+function protocolLimits(config: Readonly<FerryConfig>): ProtocolLimits {
+  const { limits } = config;
+  return {
+    maxRank: limits.max_rank,
+    maxElements: limits.max_elements,
+    maxJsonDepth: limits.max_json_depth,
+    maxStringLength: limits.max_string_length,
+    maxResponseBytes: limits.max_response_bytes,
+  };
 }

@@ -45,8 +45,21 @@ export const configSchema = z.strictObject({
     /** Calls open when a connection reaches its age may finish within this; then it is closed. */
     max_connection_age_grace_ms: z.number().int().min(0).default(30_000),
   }).prefault({}),
-  /** Bounds on what requests may make the server hold, each named in the error that enforces it. */
+  /**
+   * What one request may ask and one answer may hold; each limit is named in the error that enforces it
+   * (docs/security.md). Body sizes are http.body_limit_bytes and grpc.max_message_bytes.
+   */
   limits: z.strictObject({
+    /** Most dimensions of a request tensor. */
+    max_rank: z.number().int().min(1).max(64).default(32),
+    /** Most elements a request tensor's shape may span, zero dimensions counted as one (bounds every dimension). */
+    max_elements: z.number().int().min(1).max(2 ** 40).default(2 ** 26),
+    /** Deepest nesting of objects and lists in a JSON body (Triton's is 100). */
+    max_json_depth: z.number().int().min(8).max(10_000).default(100),
+    /** Longest string (key or value) in a JSON body, in characters. */
+    max_string_length: z.number().int().min(256).default(16 * MiB),
+    /** Largest answer body; a larger answer is refused with an error naming this setting. */
+    max_response_bytes: z.number().int().min(1024).default(256 * MiB),
     /**
      * Request bytes all requests in flight may hold together, over HTTP and gRPC. A request whose declared length
      * does not fit is refused (503, Retry-After) before its body is read; one without a length, as its bytes come.

@@ -32,6 +32,7 @@ export const ERRORS = {
     http: 413,
     grpc: 'RESOURCE_EXHAUSTED',
   },
+  FERRY_ERR_LIMIT_EXCEEDED: { message: '{what} exceeds the limit of {limit} (setting: {setting})', http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_RESPONSE_TOO_LARGE: {
     message: 'response of {size} bytes exceeds the limit of {limit} bytes (setting: {setting})',
     http: 500,

@@ -28,6 +28,8 @@ runRuntimeConformance({
   loadable: affine,
   foreign: { path: '/nonexistent', files: ['model.onnx'] },
   sample,
+  // By hand from model.py: y = 2x + 1, the names upper-cased, each row's sum rounded down.
+  reference: { y: [3, 5, 8, -7, 1.5, 19], label: ['ADA', 'GRACE'], total: [6n, 5n] },
 });
 
 /** A logger that keeps every line, to check what the worker's output became. */

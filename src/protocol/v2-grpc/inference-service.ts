@@ -1,8 +1,9 @@
 import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { Metadata } from '@grpc/grpc-js';
-import type { DataPlane, RequestTrace } from '../../dataplane/index.ts';
+import { CLASS_LABELS_FILE, type DataPlane, type RequestTrace } from '../../dataplane/index.ts';
 import { DEFAULT_SHAPE_LIMITS, type ShapeLimits } from '../../tensor/index.ts';
-import { asFerryError } from '../../errors/index.ts';
+import { asFerryError, ferryError } from '../../errors/index.ts';
+import { loadOptionsFrom, type LoadParameter } from '../triton/load-parameters.ts';
 import { asGuardedRequest, deadlineOf } from './call-context.ts';
 import { decodeInferRequest } from './decode-request.ts';
 import { encodeInferResponse } from './encode-response.ts';
@@ -14,10 +15,9 @@ import { unary, type UnaryCall } from './unary.ts';
 
 export const PROTOCOL = 'v2-grpc';
 const TRACE_NAME = 'inference.GRPCInferenceService/ModelInfer';
-const STREAM_TRACE_NAME = 'inference.GRPCInferenceService/ModelStreamInfer';
 
 /** A metadata value as text (the first, when it is repeated). */
-function metadataText(call: Pick<UnaryCall, 'metadata'>, key: string): string | undefined {
+function metadataText(call: UnaryCall, key: string): string | undefined {
   const value = call.metadata.get(key)[0];
   return value === undefined ? undefined : typeof value === 'string' ? value : value.toString('utf8');
 }
@@ -41,6 +41,22 @@ export interface InferenceServiceOptions {
 
 interface NameVersion { readonly name: string; readonly version: string }
 interface RepositoryModel { readonly model_name: string }
+type WireLoadParameter = { readonly parameter_choice?: string } & Readonly<Record<string, unknown>>;
+interface RepositoryLoad extends RepositoryModel { readonly parameters?: Readonly<Record<string, WireLoadParameter>> }
+
+/** ModelRepositoryParameter map → the values Triton's load parameters carry (bytes_param for files, string_param for config). */
+function loadParameters(wire: RepositoryLoad['parameters']): Record<string, LoadParameter> {
+  const out: Record<string, LoadParameter> = {};
+  for (const [key, p] of Object.entries(wire ?? {})) {
+    const choice = p.parameter_choice;
+    const value = choice === undefined ? undefined : p[choice];
+    if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
+      throw ferryError('FERRY_ERR_INVALID_REQUEST', { detail: `load parameter '${key.slice(0, 64)}' must be a string_param or a bytes_param` });
+    }
+    out[key] = value;
+  }
+  return out;
+}
 
 const versionOf = (v: string) => (v === '' ? undefined : v);
 
@@ -56,19 +72,6 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
     return dataplane.encode(trace, () => encodeInferResponse(response));
   };
 
-  /** Ends a request's trace with the answer's status, passing the answer or the failure on. */
-  const endTrace = (trace: RequestTrace, answer: Promise<Awaited<ReturnType<typeof infer>>>) => answer.then(
-    (value) => {
-      trace.end(200);
-      return value;
-    },
-    (error: unknown) => {
-      const failure = asFerryError(error);
-      trace.end(failure.http, failure.message);
-      throw failure;
-    },
-  );
-
   /** A unary ModelInfer, traced when tracing is on: W3C trace context from the call's metadata, `traceparent` back in its initial metadata. */
   const tracedInfer = (wire: WireInferRequest, call: UnaryCall, signal: AbortSignal) => {
     const trace = dataplane.startTrace(TRACE_NAME, PROTOCOL, metadataText(call, 'traceparent'), metadataText(call, 'tracestate'), performance.now());
@@ -76,16 +79,17 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
     const metadata = new Metadata();
     metadata.set('traceparent', trace.traceparent);
     call.sendMetadata(metadata);
-    return endTrace(trace, infer(wire, call, signal, trace));
-  };
-
-  /**
-   * Each request on a ModelStreamInfer stream is its own trace, a child of the trace context the stream opened
-   * with: one stream may carry thousands of requests, and each is decoded, queued and batched on its own.
-   */
-  const tracedStreamInfer = (call: ServerDuplexStream<Buffer, Buffer>) => (wire: WireInferRequest, signal: AbortSignal) => {
-    const trace = dataplane.startTrace(STREAM_TRACE_NAME, PROTOCOL, metadataText(call, 'traceparent'), metadataText(call, 'tracestate'), performance.now());
-    return trace === undefined ? infer(wire, call, signal) : endTrace(trace, infer(wire, call, signal, trace));
+    return infer(wire, call, signal, trace).then(
+      (answer) => {
+        trace.end(200);
+        return answer;
+      },
+      (error: unknown) => {
+        const failure = asFerryError(error);
+        trace.end(failure.http, failure.message);
+        throw failure;
+      },
+    );
   };
 
   return {
@@ -97,9 +101,9 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
     ServerMetadata: unary('ServerMetadataRequest', 'ServerMetadataResponse', limit, () => dataplane.serverMetadata()),
     ModelMetadata: unary<NameVersion>('ModelMetadataRequest', 'ModelMetadataResponse', limit, (r) => dataplane.modelMetadata(r.name, { version: versionOf(r.version) })),
     ModelInfer: unary<WireInferRequest>('ModelInferRequest', 'ModelInferResponse', limit, tracedInfer),
-    ModelStreamInfer: (call: ServerDuplexStream<Buffer, Buffer>) => streamInfer(call, limit, tracedStreamInfer(call)),
+    ModelStreamInfer: (call: ServerDuplexStream<Buffer, Buffer>) => streamInfer(call, limit, (wire, signal) => infer(wire, call, signal)),
     ModelConfig: unary<NameVersion>('ModelConfigRequest', 'ModelConfigResponse', limit, (r) => ({
-      config: modelConfig(dataplane.modelMetadata(r.name, { version: versionOf(r.version) })),
+      config: modelConfig(dataplane.modelMetadata(r.name, { version: versionOf(r.version) }), dataplane.classLabelFile(r.name)),
     })),
     ModelStatistics: unary<NameVersion>('ModelStatisticsRequest', 'ModelStatisticsResponse', limit, (r) => ({
       model_stats: dataplane.statistics(r.name === '' ? undefined : r.name, versionOf(r.version)),
@@ -107,9 +111,9 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
     RepositoryIndex: unary<{ ready: boolean }>('RepositoryIndexRequest', 'RepositoryIndexResponse', limit, (r) => ({
       models: dataplane.repositoryIndex(r.ready),
     })),
-    RepositoryModelLoad: unary<RepositoryModel>('RepositoryModelLoadRequest', 'RepositoryModelLoadResponse', limit, async (r, call) => {
+    RepositoryModelLoad: unary<RepositoryLoad>('RepositoryModelLoadRequest', 'RepositoryModelLoadResponse', limit, async (r, call) => {
       options.authorizeManagement(asGuardedRequest(call));
-      await dataplane.loadModel(r.model_name);
+      await dataplane.loadModel(r.model_name, loadOptionsFrom(r.model_name, loadParameters(r.parameters), CLASS_LABELS_FILE));
       return {};
     }),
     RepositoryModelUnload: unary<RepositoryModel>('RepositoryModelUnloadRequest', 'RepositoryModelUnloadResponse', limit, async (r, call) => {

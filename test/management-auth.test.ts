@@ -22,8 +22,10 @@ let n = 0;
 
 async function call(method: string, url: string, token: string | undefined, body?: unknown) {
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${ferry.url}${url}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  // Bytes go as an upload does (raw), anything else as JSON.
+  const raw = body instanceof Uint8Array;
+  if (body !== undefined) headers['content-type'] = raw ? 'application/octet-stream' : 'application/json';
+  const response = await fetch(`${ferry.url}${url}`, { method, headers, ...(body !== undefined ? { body: raw ? body : JSON.stringify(body) } : {}) });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
 }
@@ -58,6 +60,10 @@ const CASES: Case[] = [
   { method: 'DELETE', route: '/api/v1/models/{model}/tags/{key}', scope: 'write', prepare: fixed('/api/v1/models/fraud/tags/team') },
   { method: 'GET', route: '/api/v1/models/{model}/versions', scope: 'read', prepare: fixed('/api/v1/models/fraud/versions') },
   { method: 'POST', route: '/api/v1/models/{model}/versions', scope: 'write', prepare: async () => ({ url: '/api/v1/models/fraud/versions', body: { source: source(), digest: DIGEST } }) },
+  {
+    method: 'PUT', route: '/api/v1/artifacts/{digest}/files/{*}', scope: 'write',
+    prepare: async () => ({ url: `/api/v1/artifacts/sha256:${'e'.repeat(64)}/files/part-${n++}`, body: new Uint8Array([1, 2, 3]) }),
+  },
   { method: 'GET', route: '/api/v1/models/{model}/versions/{version}', scope: 'read', prepare: fixed('/api/v1/models/fraud/versions/1') },
   { method: 'PATCH', route: '/api/v1/models/{model}/versions/{version}', scope: 'write', prepare: fixed('/api/v1/models/fraud/versions/1', { description: 'first' }) },
   {
@@ -155,12 +161,13 @@ CASES.push(...MLFLOW_CASES);
 // with auth.inference: token, checked in inference-auth.test.ts).
 const OPEN_ROUTES: readonly string[] = [
   'GET /docs', 'GET /docs/json', 'GET /docs/yaml', 'GET /docs/static/*', 'GET /docs/static/index.html', 'GET /docs/static/swagger-initializer.js',
-  'GET /health', 'GET /ping', 'GET /version',
+  'GET /', 'GET /health', 'GET /ping', 'GET /version',
   'GET /v2', 'GET /v2/health/live', 'GET /v2/health/ready', 'GET /v2/health/startup',
   'GET /v2/models/:model', 'GET /v2/models/:model/ready', 'GET /v2/models/:model/versions/:version', 'GET /v2/models/:model/versions/:version/ready',
   'GET /v2/models/stats', 'GET /v2/models/:model/stats', 'GET /v2/models/:model/versions/:version/stats',
+  'GET /v2/models/:model/config', 'GET /v2/models/:model/versions/:version/config', 'POST /v2/models/:model/feedback',
   'POST /v2/models/:model/infer', 'POST /v2/models/:model/versions/:version/infer', 'POST /v2/repository/index',
-  'GET /v1/models/*', 'POST /v1/models/*',
+  'GET /v1/models', 'GET /v1/models/*', 'POST /v1/models/*',
   'POST /api/v1.0/predictions', 'POST /api/v1.0/feedback', 'POST /seldon/:model/api/v1.0/predictions', 'POST /seldon/:model/api/v1.0/feedback',
   'POST /invocations', 'POST /mlflow/:model/invocations',
 ];
@@ -254,7 +261,7 @@ describe('management auth table', () => {
     try {
       const tabled = new Set(CASES.map((c) => `${c.method} ${c.route.replace(/\{(\w+)\}/g, ':$1')}`));
       const open = served.filter((r) => !tabled.has(r)).sort();
-      expect(open).toEqual([...OPEN_ROUTES].sort());
+      expect(open, 'each new HTTP route goes into CASES (management) or OPEN_ROUTES').toEqual([...OPEN_ROUTES].sort());
       for (const route of open) {
         const [method, pattern] = route.split(' ') as [string, string];
         const url = pattern.replace(':model', 'simple').replace(':version', '1').replace(/:\w+/g, 'x').replace('*', '');

@@ -62,7 +62,7 @@ describe('shared memory', () => {
     for (const [method, path] of calls) {
       const response = await fetch(`${ferry.url}${path}`, { method, ...(method === 'POST' ? { body: '{"key": "/r0", "offset": 0, "byte_size": 64}', headers: { 'content-type': 'application/json' } } : {}) });
       expect(response.status, path).toBe(400);
-      expect((await response.json()).error, path).toMatch(/^(system|CUDA) shared memory is not supported by Ferry: tensors travel in the request and response bodies/);
+      expect(((await response.json()) as { error: string }).error, path).toMatch(/^(system|CUDA) shared memory is not supported by Ferry: tensors travel in the request and response bodies/);
     }
   });
 

@@ -51,8 +51,11 @@ export function settingsRoutes(app: FastifyInstance, settings: ServerSettings): 
   });
 
   for (const kind of ['systemsharedmemory', 'cudasharedmemory']) {
-    app.all(`/v2/${kind}/*`, async () => {
+    const refuse = async () => {
       throw ferryError('FERRY_ERR_EXTENSION_UNSUPPORTED', { extension: kind === 'cudasharedmemory' ? 'CUDA shared memory' : 'system shared memory', detail: SHARED_MEMORY_DETAIL });
-    });
+    };
+    // The extension's calls are GET (status) and POST (register, unregister).
+    app.get(`/v2/${kind}/*`, refuse);
+    app.post(`/v2/${kind}/*`, refuse);
   }
 }

@@ -1,6 +1,7 @@
 import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { Metadata } from '@grpc/grpc-js';
 import type { DataPlane, RequestTrace } from '../../dataplane/index.ts';
+import { DEFAULT_SHAPE_LIMITS, type ShapeLimits } from '../../tensor/index.ts';
 import { asFerryError } from '../../errors/index.ts';
 import { asGuardedRequest, deadlineOf } from './call-context.ts';
 import { decodeInferRequest } from './decode-request.ts';
@@ -13,9 +14,10 @@ import { unary, type UnaryCall } from './unary.ts';
 
 export const PROTOCOL = 'v2-grpc';
 const TRACE_NAME = 'inference.GRPCInferenceService/ModelInfer';
+const STREAM_TRACE_NAME = 'inference.GRPCInferenceService/ModelStreamInfer';
 
 /** A metadata value as text (the first, when it is repeated). */
-function metadataText(call: UnaryCall, key: string): string | undefined {
+function metadataText(call: Pick<UnaryCall, 'metadata'>, key: string): string | undefined {
   const value = call.metadata.get(key)[0];
   return value === undefined ? undefined : typeof value === 'string' ? value : value.toString('utf8');
 }
@@ -33,6 +35,8 @@ export interface InferenceServiceOptions {
   readonly maxMessageBytes: number;
   /** Guards RepositoryModelLoad/Unload as the REST management endpoints are guarded. */
   readonly authorizeManagement: (request: ReturnType<typeof asGuardedRequest>) => void;
+  /** limits.max_rank and limits.max_elements for request tensors. */
+  readonly shapeLimits?: ShapeLimits;
 }
 
 interface NameVersion { readonly name: string; readonly version: string }
@@ -43,13 +47,27 @@ const versionOf = (v: string) => (v === '' ? undefined : v);
 /** GRPCInferenceService: each method decodes, calls the data plane, encodes. Nothing here decides. */
 export function inferenceService(options: InferenceServiceOptions): UntypedServiceImplementation {
   const { dataplane, maxMessageBytes: limit } = options;
+  const shapeLimits = options.shapeLimits ?? DEFAULT_SHAPE_LIMITS;
 
   /** One ModelInfer request, shared by the unary and the streaming method. */
   const infer = async (wire: WireInferRequest, call: UnaryCall | ServerDuplexStream<Buffer, Buffer>, signal: AbortSignal, trace?: RequestTrace) => {
-    const { model, version, request } = dataplane.decode(wire.model_name, PROTOCOL, () => decodeInferRequest(wire), trace);
+    const { model, version, request } = dataplane.decode(wire.model_name, PROTOCOL, () => decodeInferRequest(wire, shapeLimits), trace);
     const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline: deadlineOf(call, request.parameters), signal, trace });
     return dataplane.encode(trace, () => encodeInferResponse(response));
   };
+
+  /** Ends a request's trace with the answer's status, passing the answer or the failure on. */
+  const endTrace = (trace: RequestTrace, answer: Promise<Awaited<ReturnType<typeof infer>>>) => answer.then(
+    (value) => {
+      trace.end(200);
+      return value;
+    },
+    (error: unknown) => {
+      const failure = asFerryError(error);
+      trace.end(failure.http, failure.message);
+      throw failure;
+    },
+  );
 
   /** A unary ModelInfer, traced when tracing is on: W3C trace context from the call's metadata, `traceparent` back in its initial metadata. */
   const tracedInfer = (wire: WireInferRequest, call: UnaryCall, signal: AbortSignal) => {
@@ -58,17 +76,16 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
     const metadata = new Metadata();
     metadata.set('traceparent', trace.traceparent);
     call.sendMetadata(metadata);
-    return infer(wire, call, signal, trace).then(
-      (answer) => {
-        trace.end(200);
-        return answer;
-      },
-      (error: unknown) => {
-        const failure = asFerryError(error);
-        trace.end(failure.http, failure.message);
-        throw failure;
-      },
-    );
+    return endTrace(trace, infer(wire, call, signal, trace));
+  };
+
+  /**
+   * Each request on a ModelStreamInfer stream is its own trace, a child of the trace context the stream opened
+   * with: one stream may carry thousands of requests, and each is decoded, queued and batched on its own.
+   */
+  const tracedStreamInfer = (call: ServerDuplexStream<Buffer, Buffer>) => (wire: WireInferRequest, signal: AbortSignal) => {
+    const trace = dataplane.startTrace(STREAM_TRACE_NAME, PROTOCOL, metadataText(call, 'traceparent'), metadataText(call, 'tracestate'), performance.now());
+    return trace === undefined ? infer(wire, call, signal) : endTrace(trace, infer(wire, call, signal, trace));
   };
 
   return {
@@ -80,7 +97,7 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
     ServerMetadata: unary('ServerMetadataRequest', 'ServerMetadataResponse', limit, () => dataplane.serverMetadata()),
     ModelMetadata: unary<NameVersion>('ModelMetadataRequest', 'ModelMetadataResponse', limit, (r) => dataplane.modelMetadata(r.name, { version: versionOf(r.version) })),
     ModelInfer: unary<WireInferRequest>('ModelInferRequest', 'ModelInferResponse', limit, tracedInfer),
-    ModelStreamInfer: (call: ServerDuplexStream<Buffer, Buffer>) => streamInfer(call, limit, (wire, signal) => infer(wire, call, signal)),
+    ModelStreamInfer: (call: ServerDuplexStream<Buffer, Buffer>) => streamInfer(call, limit, tracedStreamInfer(call)),
     ModelConfig: unary<NameVersion>('ModelConfigRequest', 'ModelConfigResponse', limit, (r) => ({
       config: modelConfig(dataplane.modelMetadata(r.name, { version: versionOf(r.version) })),
     })),

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { ferryError } from '../../errors/index.ts';
 import type { DataPlane, RequestTrace } from '../../dataplane/index.ts';
 import { deadlineFrom } from '../http/request-options.ts';
+import type { ProtocolLimits } from '../http/limits.ts';
 import { decodeInferRequest, parseHeaderLength } from './decode-request.ts';
 import { encodeInferResponse } from './encode-response.ts';
 
@@ -20,10 +21,10 @@ export interface InferAnswer {
  */
 export async function answerInfer(
   dataplane: DataPlane, model: string, version: string | undefined, body: Buffer | undefined, headers: IncomingHttpHeaders, signal: AbortSignal, arrivedAt: number,
-  trace?: RequestTrace,
+  limits: ProtocolLimits, trace?: RequestTrace,
 ): Promise<InferAnswer> {
   if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'empty body' });
-  const request = dataplane.decode(model, PROTOCOL, () => decodeInferRequest(body, parseHeaderLength(headers['inference-header-content-length'])), trace);
+  const request = dataplane.decode(model, PROTOCOL, () => decodeInferRequest(body, parseHeaderLength(headers['inference-header-content-length']), limits), trace);
   const timeoutUs = request.parameters?.['timeout'];
   const deadline = deadlineFrom(headers['ferry-timeout-ms'], arrivedAt, typeof timeoutUs === 'number' && timeoutUs > 0 ? timeoutUs / 1000 : undefined);
   const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline, signal, trace, headers });

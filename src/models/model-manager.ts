@@ -1,8 +1,8 @@
 import { realpathSync } from 'node:fs';
 import { ferryError, isFerryError, redactSecrets } from '../errors/index.ts';
 import {
-  DEFAULT_VERSION_POLICY, describeIoError, parseModelConfig, repositoryRelative, ScanRefusal, selectVersions,
-  type ModelConfig,
+  DEFAULT_VERSION_POLICY, describeIoError, parseModelConfig, placeUpload, repositoryRelative, ScanRefusal, selectVersions,
+  type ModelConfig, type ModelConfigInput, type PlacedUpload, type UploadedFiles,
 } from '../repository/index.ts';
 import type { ModelDir, ModelInstance, Runtime, RuntimeContext, RuntimeLogger } from '../runtimes/runtime.ts';
 import type { InferRequest } from '../tensor/index.ts';
@@ -23,7 +23,17 @@ export interface ModelManagerOptions {
   readonly source?: ModelSource;
   /** `repository.allowed_paths`: places outside the root that symbolic links in the repository may resolve into. */
   readonly allowedPaths?: readonly string[];
+  /** `repository.upload_max_bytes`: bytes of model files one load may upload. */
+  readonly uploadMaxBytes?: number;
 }
+
+/** What a repository load may bring: a model configuration standing for model.yaml, and version folders' files. */
+export interface LoadOptions {
+  readonly config?: ModelConfigInput;
+  readonly files?: UploadedFiles;
+}
+
+const DEFAULT_UPLOAD_MAX_BYTES = 64 * 1024 * 1024;
 
 /** A repository folder the last scan left out, and why. */
 export interface SkippedEntry {
@@ -47,6 +57,8 @@ export class ManagedModel {
   inRepository = true;
   /** Where its versions come from: 'repository' or a `models:/` URI. */
   origin = 'repository';
+  /** Class labels from the model folder's labels file (classification extension); undefined without one. */
+  classLabels: readonly string[] | undefined;
 
   constructor(name: string) {
     this.name = name;
@@ -76,6 +88,8 @@ export class ModelManager {
   #poller: NodeJS.Timeout | undefined;
   #closed = false;
   #skipped: readonly SkippedEntry[] = [];
+  /** model.yaml text given with a repository load, by model: it stands for the model's own until a load without one. */
+  readonly #overrides = new Map<string, string>();
 
   constructor(options: ModelManagerOptions) {
     this.#options = options;
@@ -155,32 +169,79 @@ export class ModelManager {
     });
   }
 
-  /** Repository extension: load (or reload) one model, clearing an explicit unload. */
-  load(name: string): Promise<void> {
+  /**
+   * Repository extension: load (or reload) one model, clearing an explicit unload. `config` (model.yaml as an
+   * object) replaces the model's own model.yaml until a load without one; `files` are version folders placed in the
+   * repository first. Either way the model is then read through the source like any other, and a load that fails
+   * leaves the configuration and the files as they were.
+   */
+  load(name: string, options: LoadOptions = {}): Promise<void> {
     return this.#exclusive(async () => {
-      let repoModel: SourcedModel | undefined;
+      const previous = this.#overrides.get(name);
+      if (options.config !== undefined) this.#overrides.set(name, JSON.stringify(options.config));
+      else this.#overrides.delete(name);
+      const upload = options.files === undefined ? undefined : await this.#place(name, options.files, previous);
       try {
-        repoModel = await this.#source.get(name);
+        await this.#loadNow(name, options.config !== undefined || options.files !== undefined);
+        await upload?.settle();
       } catch (error) {
-        if (error instanceof ScanRefusal) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: error.message });
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ENOTDIR') throw ferryError('FERRY_ERR_MODEL_NOT_FOUND', { model: name });
-        if (isFerryError(error)) throw error;
-        throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: this.#relative(describeIoError(error)) });
-      }
-      if (!repoModel) throw ferryError('FERRY_ERR_MODEL_NOT_FOUND', { model: name });
-      const model = this.#models.get(name);
-      if (model) model.explicitlyUnloaded = false;
-      await this.#syncModel(repoModel);
-      const managed = this.model(name);
-      if (managed.configError) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: managed.configError });
-      if (!managed.latestAvailable()) {
-        const failed = [...managed.versions.values()].find((v) => v.state === 'ERROR');
-        // A version's reason is often a load error already: its detail is not wrapped twice.
-        const detail = failed?.reason?.replace(`failed to load model '${name}': `, '') ?? 'no version to load';
-        throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail });
+        if (previous === undefined) this.#overrides.delete(name);
+        else this.#overrides.set(name, previous);
+        if (upload) await upload.rollback();
+        if (upload || options.config !== undefined) await this.#resync(name);
+        throw error;
       }
     });
+  }
+
+  async #place(name: string, files: UploadedFiles, previous: string | undefined): Promise<PlacedUpload> {
+    try {
+      return await placeUpload(this.#options.root, name, files, this.#options.uploadMaxBytes ?? DEFAULT_UPLOAD_MAX_BYTES);
+    } catch (error) {
+      if (previous === undefined) this.#overrides.delete(name);
+      else this.#overrides.set(name, previous);
+      throw error;
+    }
+  }
+
+  /** After a failed load: serve again what the source has now (the files and configuration put back). */
+  async #resync(name: string): Promise<void> {
+    try {
+      const sourced = await this.#source.get(name);
+      if (sourced) await this.#syncModel(sourced);
+    } catch (error) {
+      this.#options.logger.error({ model: name, err: error }, 'model could not be restored after a failed load');
+    }
+  }
+
+  async #loadNow(name: string, strict: boolean): Promise<void> {
+    let repoModel: SourcedModel | undefined;
+    try {
+      repoModel = await this.#source.get(name);
+    } catch (error) {
+      if (error instanceof ScanRefusal) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: error.message });
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw ferryError('FERRY_ERR_MODEL_NOT_FOUND', { model: name });
+      if (isFerryError(error)) throw error;
+      throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: this.#relative(describeIoError(error)) });
+    }
+    if (!repoModel) throw ferryError('FERRY_ERR_MODEL_NOT_FOUND', { model: name });
+    const model = this.#models.get(name);
+    if (model) model.explicitlyUnloaded = false;
+    const failures = await this.#syncModel(repoModel);
+    const managed = this.model(name);
+    if (managed.configError) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: managed.configError });
+    // A load that brings a configuration or files is refused when any version fails with them, though an older copy serves.
+    const [failedVersion, failure] = [...failures][0] ?? [];
+    if (strict && failedVersion !== undefined) {
+      throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: `version ${failedVersion}: ${failure!.replace(`failed to load model '${name}': `, '')}` });
+    }
+    if (!managed.latestAvailable()) {
+      const failed = [...managed.versions.values()].find((v) => v.state === 'ERROR');
+      // A version's reason is often a load error already: its detail is not wrapped twice.
+      const detail = failed?.reason?.replace(`failed to load model '${name}': `, '') ?? 'no version to load';
+      throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail });
+    }
   }
 
   /**
@@ -228,7 +289,9 @@ export class ModelManager {
     return run;
   }
 
-  async #syncModel(repoModel: SourcedModel): Promise<void> {
+  /** Brings one model in line with what its source has; returns the versions that failed to load this time, with why. */
+  async #syncModel(repoModel: SourcedModel): Promise<Map<number, string>> {
+    const failures = new Map<number, string>();
     const { logger } = this.#options;
     let model = this.#models.get(repoModel.name);
     if (!model) {
@@ -237,16 +300,18 @@ export class ModelManager {
     }
     model.inRepository = true;
     model.origin = repoModel.origin ?? 'repository';
+    model.classLabels = repoModel.labelsText === undefined ? undefined : parseClassLabels(repoModel.labelsText);
     try {
-      model.config = repoModel.configText === undefined ? {} : parseModelConfig(repoModel.name, repoModel.configText);
+      const configText = this.#overrides.get(repoModel.name) ?? repoModel.configText;
+      model.config = configText === undefined ? {} : parseModelConfig(repoModel.name, configText);
       model.configError = undefined;
     } catch (error) {
       const reason = this.#relative((error as Error).message);
       if (model.configError !== reason) logger.error({ model: model.name, reason }, 'model.yaml rejected; versions already serving are kept');
       model.configError = reason;
-      return;
+      return failures;
     }
-    if (model.explicitlyUnloaded) return;
+    if (model.explicitlyUnloaded) return failures;
     const policy = model.config.version_policy ?? DEFAULT_VERSION_POLICY;
     const desired = selectVersions(policy, [...repoModel.versions.keys(), ...repoModel.versionErrors.keys()]);
 
@@ -268,6 +333,7 @@ export class ModelManager {
         && current.state !== 'END' && current.state !== 'UNLOADING' && !current.retryDue();
       if (upToDate) continue;
       const replacement = await this.#loadVersion(model, version, repoModel, current?.state === 'ERROR' ? current.attempts : 0);
+      if (!replacement.available) failures.set(version, replacement.reason ?? 'failed to load');
       if (replacement.available) {
         model.versions.set(version, replacement);
         if (current?.available) await this.#unloadVersion(current, 'replaced by edited files');
@@ -283,6 +349,7 @@ export class ModelManager {
       if (!served.available && !repoModel.versions.has(served.version) && !repoModel.versionErrors.has(served.version)) model.versions.delete(served.version);
       else if (served.state === 'ERROR') model.versions.delete(served.version);
     }
+    return failures;
   }
 
   async #loadVersion(model: ManagedModel, version: number, repoModel: SourcedModel, attempts: number): Promise<ServedVersion> {
@@ -408,6 +475,13 @@ async function warmUp(served: ServedVersion, request: InferRequest): Promise<voi
 function servingKey(config: ModelConfig): string {
   const { labels: _labels, version_policy: _policy, source: _source, ...rest } = config;
   return JSON.stringify(rest);
+}
+
+/** One label per line (LF or CRLF); a final newline does not add an empty class. */
+function parseClassLabels(text: string): string[] {
+  const lines = text.split(/\r?\n/);
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
 }
 
 function realpathOr(file: string): string {

@@ -1,8 +1,9 @@
 import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { Metadata } from '@grpc/grpc-js';
-import type { DataPlane, RequestTrace } from '../../dataplane/index.ts';
+import { CLASS_LABELS_FILE, type DataPlane, type RequestTrace } from '../../dataplane/index.ts';
 import { DEFAULT_SHAPE_LIMITS, type ShapeLimits } from '../../tensor/index.ts';
-import { asFerryError } from '../../errors/index.ts';
+import { asFerryError, ferryError } from '../../errors/index.ts';
+import { loadOptionsFrom, type LoadParameter } from '../triton/load-parameters.ts';
 import { asGuardedRequest, deadlineOf } from './call-context.ts';
 import { decodeInferRequest } from './decode-request.ts';
 import { encodeInferResponse } from './encode-response.ts';
@@ -41,6 +42,22 @@ export interface InferenceServiceOptions {
 
 interface NameVersion { readonly name: string; readonly version: string }
 interface RepositoryModel { readonly model_name: string }
+type WireLoadParameter = { readonly parameter_choice?: string } & Readonly<Record<string, unknown>>;
+interface RepositoryLoad extends RepositoryModel { readonly parameters?: Readonly<Record<string, WireLoadParameter>> }
+
+/** ModelRepositoryParameter map → the values Triton's load parameters carry (bytes_param for files, string_param for config). */
+function loadParameters(wire: RepositoryLoad['parameters']): Record<string, LoadParameter> {
+  const out: Record<string, LoadParameter> = {};
+  for (const [key, p] of Object.entries(wire ?? {})) {
+    const choice = p.parameter_choice;
+    const value = choice === undefined ? undefined : p[choice];
+    if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
+      throw ferryError('FERRY_ERR_INVALID_REQUEST', { detail: `load parameter '${key.slice(0, 64)}' must be a string_param or a bytes_param` });
+    }
+    out[key] = value;
+  }
+  return out;
+}
 
 const versionOf = (v: string) => (v === '' ? undefined : v);
 
@@ -52,7 +69,8 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
   /** One ModelInfer request, shared by the unary and the streaming method. */
   const infer = async (wire: WireInferRequest, call: UnaryCall | ServerDuplexStream<Buffer, Buffer>, signal: AbortSignal, trace?: RequestTrace) => {
     const { model, version, request } = dataplane.decode(wire.model_name, PROTOCOL, () => decodeInferRequest(wire, shapeLimits), trace);
-    const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline: deadlineOf(call, request.parameters), signal, trace });
+    const headers = metadataHeaders(call.metadata.getMap());
+    const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline: deadlineOf(call, request.parameters), signal, trace, headers });
     return dataplane.encode(trace, () => encodeInferResponse(response));
   };
 
@@ -99,7 +117,7 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
     ModelInfer: unary<WireInferRequest>('ModelInferRequest', 'ModelInferResponse', limit, tracedInfer),
     ModelStreamInfer: (call: ServerDuplexStream<Buffer, Buffer>) => streamInfer(call, limit, tracedStreamInfer(call)),
     ModelConfig: unary<NameVersion>('ModelConfigRequest', 'ModelConfigResponse', limit, (r) => ({
-      config: modelConfig(dataplane.modelMetadata(r.name, { version: versionOf(r.version) })),
+      config: modelConfig(dataplane.modelMetadata(r.name, { version: versionOf(r.version) }), dataplane.classLabelFile(r.name)),
     })),
     ModelStatistics: unary<NameVersion>('ModelStatisticsRequest', 'ModelStatisticsResponse', limit, (r) => ({
       model_stats: dataplane.statistics(r.name === '' ? undefined : r.name, versionOf(r.version)),
@@ -107,9 +125,9 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
     RepositoryIndex: unary<{ ready: boolean }>('RepositoryIndexRequest', 'RepositoryIndexResponse', limit, (r) => ({
       models: dataplane.repositoryIndex(r.ready),
     })),
-    RepositoryModelLoad: unary<RepositoryModel>('RepositoryModelLoadRequest', 'RepositoryModelLoadResponse', limit, async (r, call) => {
+    RepositoryModelLoad: unary<RepositoryLoad>('RepositoryModelLoadRequest', 'RepositoryModelLoadResponse', limit, async (r, call) => {
       options.authorizeManagement(asGuardedRequest(call));
-      await dataplane.loadModel(r.model_name);
+      await dataplane.loadModel(r.model_name, loadOptionsFrom(r.model_name, loadParameters(r.parameters), CLASS_LABELS_FILE));
       return {};
     }),
     RepositoryModelUnload: unary<RepositoryModel>('RepositoryModelUnloadRequest', 'RepositoryModelUnloadResponse', limit, async (r, call) => {
@@ -118,4 +136,11 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
       return {};
     }),
   };
+}
+
+/** Text metadata as headers (graphs route on them); binary (`-bin`) values are left out. */
+function metadataHeaders(map: Record<string, string | Buffer>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(map)) if (typeof value === 'string') headers[key] = value;
+  return headers;
 }

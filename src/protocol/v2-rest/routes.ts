@@ -1,14 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ferryError } from '../../errors/index.ts';
-import type { DataPlane, ReadinessReport } from '../../dataplane/index.ts';
+import { CLASS_LABELS_FILE, type DataPlane, type ReadinessReport } from '../../dataplane/index.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
 import { arrivalOf, clientGoneSignal } from '../http/request-options.ts';
 import { answerInfer } from './answer-infer.ts';
+import { tritonModelConfig } from '../triton/model-config.ts';
+import { loadOptionsFrom, type LoadParameter } from '../triton/load-parameters.ts';
 import type { ProtocolLimits } from '../http/limits.ts';
 
 export interface V2RestOptions {
   readonly dataplane: DataPlane;
   readonly bodyLimit: number;
+  /** `repository.upload_max_bytes`: model files a load may upload. */
+  readonly uploadMaxBytes: number;
   readonly limits: ProtocolLimits;
   /** Guards the repository extension's load/unload (management endpoints). */
   readonly authorizeManagement: (request: FastifyRequest) => void;
@@ -35,6 +39,12 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
   app.get('/v2/models/:model', metadata);
   app.get('/v2/models/:model/versions/:version', metadata);
 
+  // Model configuration extension: Triton's ModelConfig as JSON.
+  const config = async (req: FastifyRequest<{ Params: ModelParams }>) =>
+    tritonModelConfig(dataplane.modelMetadata(req.params.model, { version: req.params.version }), dataplane.classLabelFile(req.params.model));
+  app.get('/v2/models/:model/config', config);
+  app.get('/v2/models/:model/versions/:version/config', config);
+
   const ready = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     const isReady = dataplane.modelReady(req.params.model, { version: req.params.version });
     return reply.code(isReady ? 200 : 503).send({ name: req.params.model, ...(req.params.version ? { version: req.params.version } : {}), ready: isReady });
@@ -50,14 +60,34 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
   app.post('/v2/models/:model/infer', infer);
   app.post('/v2/models/:model/versions/:version/infer', infer);
 
+  // Feedback on an answer (a graph credits the arms that answered it; bandits learn from the reward).
+  app.post('/v2/models/:model/feedback', async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>) => {
+    const body = parseOptionalJson(req.body);
+    if (body === undefined) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'feedback is a JSON object {request_id, reward, truth}' });
+    const { request_id: requestId, reward, truth, route } = body;
+    if (typeof reward !== 'number' || !Number.isFinite(reward)) throw ferryError('FERRY_ERR_INVALID_REQUEST', { detail: "'reward' must be a number" });
+    if (requestId !== undefined && typeof requestId !== 'string') throw ferryError('FERRY_ERR_INVALID_REQUEST', { detail: "'request_id' must be a string" });
+    if (route !== undefined && typeof route !== 'string') throw ferryError('FERRY_ERR_INVALID_REQUEST', { detail: "'route' must be the answer's ferry_route string (router=arm,...)" });
+    const routing = route === undefined ? undefined : routeOf(route);
+    const credited = await dataplane.feedback(req.params.model, { requestId, reward, truth, routing });
+    return { model_name: req.params.model, ...(requestId !== undefined ? { request_id: requestId } : {}), routing: credited.routing };
+  });
+
   // Repository extension.
   app.post('/v2/repository/index', async (req) => {
     const body = parseOptionalJson(req.body);
     return dataplane.repositoryIndex(body?.['ready'] === true);
   });
-  app.post('/v2/repository/models/:model/load', async (req: FastifyRequest<{ Params: ModelParams }>, reply) => {
+  // Files come base64 in the JSON body: the route takes a body as large as the upload limit allows.
+  const loadBodyLimit = Math.max(options.bodyLimit, Math.ceil(options.uploadMaxBytes / 3) * 4 + 1024 * 1024);
+  app.post('/v2/repository/models/:model/load', { bodyLimit: loadBodyLimit }, async (req: FastifyRequest<{ Params: ModelParams }>, reply) => {
     options.authorizeManagement(req);
-    await dataplane.loadModel(req.params.model);
+    const parameters = parseOptionalJson(req.body)?.['parameters'];
+    if (parameters !== undefined && (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters))) {
+      throw ferryError('FERRY_ERR_INVALID_REQUEST', { detail: "'parameters' must be an object" });
+    }
+    const load = parameters === undefined ? {} : loadOptionsFrom(req.params.model, parameters as Record<string, LoadParameter>, CLASS_LABELS_FILE);
+    await dataplane.loadModel(req.params.model, load);
     return reply.code(200).send({});
   });
   app.post('/v2/repository/models/:model/unload', async (req: FastifyRequest<{ Params: ModelParams }>, reply) => {
@@ -93,4 +123,14 @@ function parseOptionalJson(body: unknown): Record<string, unknown> | undefined {
   } catch (error) {
     throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: (error as Error).message });
   }
+}
+
+/** `router=arm` pairs, comma-separated, as a graph's answer carries them in `parameters.ferry_route`. */
+function routeOf(text: string): Record<string, string> {
+  const route: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) route[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return route;
 }

@@ -22,8 +22,10 @@ let n = 0;
 
 async function call(method: string, url: string, token: string | undefined, body?: unknown) {
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${ferry.url}${url}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  // Bytes go as an upload does (raw), anything else as JSON.
+  const raw = body instanceof Uint8Array;
+  if (body !== undefined) headers['content-type'] = raw ? 'application/octet-stream' : 'application/json';
+  const response = await fetch(`${ferry.url}${url}`, { method, headers, ...(body !== undefined ? { body: raw ? body : JSON.stringify(body) } : {}) });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
 }
@@ -58,6 +60,10 @@ const CASES: Case[] = [
   { method: 'DELETE', route: '/api/v1/models/{model}/tags/{key}', scope: 'write', prepare: fixed('/api/v1/models/fraud/tags/team') },
   { method: 'GET', route: '/api/v1/models/{model}/versions', scope: 'read', prepare: fixed('/api/v1/models/fraud/versions') },
   { method: 'POST', route: '/api/v1/models/{model}/versions', scope: 'write', prepare: async () => ({ url: '/api/v1/models/fraud/versions', body: { source: source(), digest: DIGEST } }) },
+  {
+    method: 'PUT', route: '/api/v1/artifacts/{digest}/files/{*}', scope: 'write',
+    prepare: async () => ({ url: `/api/v1/artifacts/sha256:${'e'.repeat(64)}/files/part-${n++}`, body: new Uint8Array([1, 2, 3]) }),
+  },
   { method: 'GET', route: '/api/v1/models/{model}/versions/{version}', scope: 'read', prepare: fixed('/api/v1/models/fraud/versions/1') },
   { method: 'PATCH', route: '/api/v1/models/{model}/versions/{version}', scope: 'write', prepare: fixed('/api/v1/models/fraud/versions/1', { description: 'first' }) },
   {

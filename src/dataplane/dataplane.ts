@@ -300,11 +300,27 @@ export class DataPlane {
     try {
       return trace === undefined ? decode() : trace.phase('decode', decode);
     } catch (error) {
-      const failure = asFerryError(error);
-      this.#observer.onInfer({ model: this.#metricName(model), version: '', protocol, status: failure.http, seconds: 0 });
-      if (this.#exchanges !== undefined) this.#logExchange(this.#metricName(model), undefined, protocol, undefined, undefined, failure, performance.now(), 0);
-      throw failure;
+      throw this.#decodeFailed(model, protocol, error);
     }
+  }
+
+  /** decode() for a decoder that yields to the event loop between chunks of a large body (CSV). */
+  async decodeAsync<T>(model: string, protocol: string, decode: () => Promise<T>, trace?: RequestTrace): Promise<T> {
+    const started = performance.now();
+    try {
+      return await decode();
+    } catch (error) {
+      throw this.#decodeFailed(model, protocol, error);
+    } finally {
+      trace?.record('decode', started, performance.now());
+    }
+  }
+
+  #decodeFailed(model: string, protocol: string, error: unknown): FerryError {
+    const failure = asFerryError(error);
+    this.#observer.onInfer({ model: this.#metricName(model), version: '', protocol, status: failure.http, seconds: 0 });
+    if (this.#exchanges !== undefined) this.#logExchange(this.#metricName(model), undefined, protocol, undefined, undefined, failure, performance.now(), 0);
+    return failure;
   }
 
   repositoryIndex(readyOnly = false): RepositoryEntry[] {

@@ -5,6 +5,7 @@ import { setUpProtocolScope } from '../http/scope.ts';
 import { holdsUnsafeNumber, takesWideIntegers } from '../http/exact-json.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { chooseModel } from '../http/model-choice.ts';
+import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
 import { decodeMessage, type DecodedMessage } from './message-request.ts';
 import { encodeMessage, responseMeta } from './message-response.ts';
@@ -40,7 +41,8 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
       signal: clientGoneSignal(reply.raw),
       trace,
     });
-    return reply.header('content-type', 'application/json').send(dataplane.encode(trace, () => encodeMessage(response, decoded.kind, decoded.meta)));
+    return reply.header('content-type', 'application/json').header(MODEL_VERSION_HEADER, response.modelVersion)
+      .send(dataplane.encode(trace, () => encodeMessage(response, decoded.kind, decoded.meta)));
   };
   app.post('/api/v1.0/predictions', predict);
   app.post('/seldon/:model/api/v1.0/predictions', predict);

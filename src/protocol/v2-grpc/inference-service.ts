@@ -2,6 +2,7 @@ import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grp
 import { Metadata } from '@grpc/grpc-js';
 import type { DataPlane, RequestTrace } from '../../dataplane/index.ts';
 import { asFerryError } from '../../errors/index.ts';
+import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { asGuardedRequest, deadlineOf } from './call-context.ts';
 import { decodeInferRequest } from './decode-request.ts';
 import { encodeInferResponse } from './encode-response.ts';
@@ -46,26 +47,33 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
 
   /** One ModelInfer request, shared by the unary and the streaming method. */
   const infer = async (wire: WireInferRequest, call: UnaryCall | ServerDuplexStream<Buffer, Buffer>, signal: AbortSignal, trace?: RequestTrace) => {
-    const { model, version, request } = dataplane.decode(wire.model_name, PROTOCOL, () => decodeInferRequest(wire), trace);
+    const { model, version, request } = dataplane.decode(wire.model_name, PROTOCOL, () => decodeInferRequest(wire), trace, { version: versionOf(wire.model_version) });
     const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline: deadlineOf(call, request.parameters), signal, trace });
     return dataplane.encode(trace, () => encodeInferResponse(response));
   };
 
-  /** A unary ModelInfer, traced when tracing is on: W3C trace context from the call's metadata, `traceparent` back in its initial metadata. */
-  const tracedInfer = (wire: WireInferRequest, call: UnaryCall, signal: AbortSignal) => {
+  /**
+   * A unary ModelInfer: the version that answered goes back in the initial metadata (`ferry-model-version`, beside
+   * the response's own model_version), and when the call is traced, `traceparent` too (W3C trace context from the
+   * call's metadata).
+   */
+  const unaryInfer = (wire: WireInferRequest, call: UnaryCall, signal: AbortSignal) => {
     const trace = dataplane.startTrace(TRACE_NAME, PROTOCOL, metadataText(call, 'traceparent'), metadataText(call, 'tracestate'), performance.now());
-    if (trace === undefined) return infer(wire, call, signal);
     const metadata = new Metadata();
-    metadata.set('traceparent', trace.traceparent);
-    call.sendMetadata(metadata);
+    if (trace !== undefined) metadata.set('traceparent', trace.traceparent);
     return infer(wire, call, signal, trace).then(
       (answer) => {
-        trace.end(200);
+        metadata.set(MODEL_VERSION_HEADER, answer.model_version);
+        call.sendMetadata(metadata);
+        trace?.end(200);
         return answer;
       },
       (error: unknown) => {
         const failure = asFerryError(error);
-        trace.end(failure.http, failure.message);
+        if (trace !== undefined) {
+          call.sendMetadata(metadata);
+          trace.end(failure.http, failure.message);
+        }
         throw failure;
       },
     );
@@ -79,7 +87,7 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
     })),
     ServerMetadata: unary('ServerMetadataRequest', 'ServerMetadataResponse', limit, () => dataplane.serverMetadata()),
     ModelMetadata: unary<NameVersion>('ModelMetadataRequest', 'ModelMetadataResponse', limit, (r) => dataplane.modelMetadata(r.name, { version: versionOf(r.version) })),
-    ModelInfer: unary<WireInferRequest>('ModelInferRequest', 'ModelInferResponse', limit, tracedInfer),
+    ModelInfer: unary<WireInferRequest>('ModelInferRequest', 'ModelInferResponse', limit, unaryInfer),
     ModelStreamInfer: (call: ServerDuplexStream<Buffer, Buffer>) => streamInfer(call, limit, (wire, signal) => infer(wire, call, signal)),
     ModelConfig: unary<NameVersion>('ModelConfigRequest', 'ModelConfigResponse', limit, (r) => ({
       config: modelConfig(dataplane.modelMetadata(r.name, { version: versionOf(r.version) })),

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ferryError, type FerryError } from '../../errors/index.ts';
 import type { DataPlane } from '../../dataplane/index.ts';
 import { toFerryError } from '../http/fastify-errors.ts';
+import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { clientGoneSignal } from '../http/request-options.ts';
 import { answerInfer, PROTOCOL } from './answer-infer.ts';
 import { declaredHeaderLength, joinBody } from './join-body.ts';
@@ -57,13 +58,13 @@ export function createInferFastPath(options: FastPathOptions): InferFastPath {
   /** What refuses a request before its body is read: a declared length over the limit, or a full queue. */
   function refusalBeforeBody(req: IncomingMessage, target: InferTarget): { failure: FerryError; close: boolean } | undefined {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > bodyLimit) return { failure: tooLarge(declared), close: true };
     try {
-      // Shed before reading the body: a full queue answers 429 at once.
+      // An unknown model is 404 whatever the body holds; then shed before reading the body: a full queue answers 429 at once.
       dataplane.refuseIfSaturated(target.model, { version: target.version }, PROTOCOL);
     } catch (error) {
-      return { failure: toFerryError(error, { bodyLimit }), close: options.stopping() };
+      return { failure: toFerryError(error, { bodyLimit }), close: options.stopping() || declared > bodyLimit };
     }
+    if (declared > bodyLimit) return { failure: tooLarge(declared), close: true };
     return undefined;
   }
 
@@ -100,7 +101,9 @@ export function createInferFastPath(options: FastPathOptions): InferFastPath {
       const body = joinBody(chunks, size, declaredHeaderLength(req.headers['inference-header-content-length']));
       answerInfer(dataplane, target.model, target.version, body, req.headers, signal, arrivedAt, trace).then(
         (answer) => {
-          const headers: Record<string, string | number> = { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body) };
+          const headers: Record<string, string | number> = {
+            'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body), [MODEL_VERSION_HEADER]: answer.version,
+          };
           if (answer.headerLength !== undefined) headers['inference-header-content-length'] = answer.headerLength;
           if (options.stopping()) headers['connection'] = 'close';
           if (trace !== undefined) headers['traceparent'] = trace.traceparent;

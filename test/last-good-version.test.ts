@@ -1,6 +1,8 @@
-import { cp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, inferScale, managementApi, scaleArtifact, waitUntil } from './helpers/registry.ts';
 import { jsonOf, postJson, scratchRepository, startFerry, type RunningFerry } from './helpers/server.ts';
 
 /**
@@ -39,7 +41,7 @@ describe('last good version', () => {
     expect(status.versions.map((v) => [v.version, v.state])).toEqual([['2', 'ERROR'], ['1', 'AVAILABLE']]);
     expect(status.versions[0]!.reason).toMatch(/^failed to load model 'half_plus_two': /);
     expect(status.versions[0]!.reason!.match(/failed to load model/g)).toHaveLength(1);
-    expect(status.versions[1]!.reason).toBe('last good version: serving in place of version 2, which failed to load');
+    expect(status.versions[1]!.reason).toBe('last good version: serving in place of version 2, which could not be loaded');
     // TF Serving's status lists both, the failed one with its error.
     expect((await tfStatus()).map((v: { version: string; state: string }) => [v.version, v.state])).toEqual([['2', 'END'], ['1', 'AVAILABLE']]);
     const index = (await postJson(`${ferry.url}/v2/repository/index`, {})).body;
@@ -81,4 +83,50 @@ describe('last good version', () => {
     expect(lines.filter((l) => l.startsWith('ferry_model_fallback{'))).toEqual([]);
     expect(ferry.server.dataplane.modelStatus('half_plus_two').versions.find((v) => v.version === '2')).toEqual({ version: '2', state: 'AVAILABLE' });
   }, 30_000);
+});
+
+/** Through the registry's source: a reference that moves to a broken version falls back to the one it named before. */
+describe('last good version of a model that follows a registry alias', () => {
+  let dataDir: string;
+  let repository: string;
+  let ferry: RunningFerry;
+  let api: ReturnType<typeof managementApi>;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'ferry-fallback-'));
+    repository = await mkdtemp(path.join(tmpdir(), 'ferry-empty-repo-'));
+    ferry = await startFerry({
+      data_dir: dataDir, model_repository: repository,
+      auth: { tokens: [{ name: 'release-bot', token: ADMIN_TOKEN, scopes: ['admin'] }] },
+      registry: { poll_seconds: 0.1 },
+      models: { scale: 'models:/scale@champion' },
+    });
+    api = managementApi(ferry.url);
+  });
+  afterAll(async () => {
+    await ferry?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(repository, { recursive: true, force: true });
+  });
+
+  it('keeps the earlier version serving, and brings it back after an unload and load', async () => {
+    expect((await api.register('scale', await scaleArtifact(path.join(dataDir, 'artifacts', 'a'), 1))).status).toBe(201);
+    await api.setAlias('scale', 'champion', 1);
+    await waitUntil(async () => (await inferScale(ferry.url)).version === '1', 10_000, 'version 1 serving');
+    const broken = await scaleArtifact(path.join(dataDir, 'artifacts', 'b'), 2);
+    await writeFile(path.join(broken, 'model.onnx'), 'not an onnx model');
+    expect((await api.register('scale', broken)).status).toBe(201);
+    await api.setAlias('scale', 'champion', 2);
+    const versions = async () => (await api.serving()).body.models.find((m: { name: string }) => m.name === 'scale').versions;
+    await waitUntil(async () => (await versions()).some((v: { state: string }) => v.state === 'ERROR'), 10_000, 'version 2 refused');
+    expect(await inferScale(ferry.url)).toEqual({ status: 200, version: '1', y: [1, 2, 3, 4] });
+
+    const unload = await fetch(`${ferry.url}/v2/repository/models/scale/unload`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(unload.status).toBe(200);
+    expect((await inferScale(ferry.url)).status).toBe(503);
+    const load = await fetch(`${ferry.url}/v2/repository/models/scale/load`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(load.status).toBe(400);
+    expect((await jsonOf(load)).error).toMatch(/^failed to load model 'scale': version 2: .+; version 1 serves instead \(last good version\)$/);
+    expect(await inferScale(ferry.url)).toEqual({ status: 200, version: '1', y: [1, 2, 3, 4] });
+    expect((await versions()).map((v: { version: number; state: string }) => [v.version, v.state])).toEqual([[2, 'ERROR'], [1, 'AVAILABLE']]);
+  }, 60_000);
 });

@@ -330,7 +330,9 @@ export class ModelManager {
     for (const served of [...model.versions.values()]) {
       if (desired.includes(served.version)) continue;
       if (served.available && desiredServing) await this.#unloadVersion(served, 'no longer selected by the version policy');
-      if (!served.available && !repoModel.versions.has(served.version) && !repoModel.versionErrors.has(served.version)) model.versions.delete(served.version);
+      // A source that selects its own versions lists the others for the fallback only: once unloaded, they leave status.
+      const listed = repoModel.selected === undefined && (repoModel.versions.has(served.version) || repoModel.versionErrors.has(served.version));
+      if (!served.available && !listed) model.versions.delete(served.version);
       else if (served.state === 'ERROR') model.versions.delete(served.version);
     }
   }
@@ -364,7 +366,7 @@ export class ModelManager {
     const fallback = model.fallback();
     if (fallback === undefined) return;
     const failed = model.selected.filter((v) => model.versions.get(v)?.state === 'ERROR');
-    const reason = `last good version: serving in place of version ${failed.join(', ') || model.selected.join(', ')}, which failed to load`;
+    const reason = `last good version: serving in place of version ${failed.join(', ') || model.selected.join(', ')}, which could not be loaded`;
     if (fallback.reason !== reason) this.#options.logger.warn({ model: model.name, version: fallback.version, failed }, 'selected version failed to load; serving the last good version');
     fallback.reason = reason;
   }

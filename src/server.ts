@@ -8,10 +8,13 @@ import { ModelManager, type ExecutorFactory } from './models/index.ts';
 import { createLogger, type Logger } from './observe/logger.ts';
 import { FerryMetrics } from './observe/metrics.ts';
 import { acceptSocketCount, assertPortFree, closeServers, openExtraAcceptors } from './protocol/http/accept-sockets.ts';
+import { inferenceGuard } from './protocol/http/inference-auth.ts';
 import { createAuthorizer, tokensFromConfig } from './protocol/http/management-auth.ts';
 import { managementRoutes } from './management/routes.ts';
 import { mlflowRegistryRoutes } from './management/mlflow-registry.ts';
 import { registerOpenApi } from './management/openapi.ts';
+import type { GraphService } from './graph/index.ts';
+import { serverGraphs } from './server-graphs.ts';
 import { serverRegistry } from './server-registry.ts';
 import { createInferFastPath, v2RestRoutes } from './protocol/v2-rest/index.ts';
 import { tfServingRestRoutes } from './protocol/tfserving-rest/index.ts';
@@ -43,6 +46,8 @@ export interface FerryServer {
   readonly dataplane: DataPlane;
   readonly manager: ModelManager;
   readonly metrics: FerryMetrics;
+  /** The inference graphs served beside the models. */
+  readonly graphs: GraphService;
   readonly http: FastifyInstance;
   /** Scans the repository, loads models, and listens; resolves with the bound ports. */
   start(): Promise<{ httpPort: number; grpcPort?: number }>;
@@ -92,11 +97,17 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     exchanges: observe.payloadLog, tracer: observe.tracer,
     readiness: { require: config.readiness.require, minReady: config.readiness.min_ready },
   });
+  const graphs = serverGraphs(config, dataplane, manager, metrics, logger.child({ component: 'graph' }));
   const authorize = createAuthorizer({ tokens: tokensFromConfig(config.auth), allowLoopbackWithoutToken: config.auth.allow_loopback_without_token });
   // Repository load/unload change what serves: the same rule as the registry's writes.
   const authorizeManagement = (request: Parameters<typeof authorize>[0]) => {
     authorize(request, 'write');
   };
+
+  // With `auth.inference: token`, data-plane calls need the `infer` scope; probes and metrics stay open.
+  const inferenceAuth = config.auth.inference === 'token';
+  const guardInference = inferenceAuth ? inferenceGuard(authorize) : undefined;
+  const authorizeInference = inferenceAuth ? (request: Parameters<typeof authorize>[0]) => void authorize(request, 'infer') : undefined;
 
   let stopping: Promise<void> | undefined;
   const inferFastPath = createInferFastPath({ dataplane, bodyLimit: config.http.body_limit_bytes, stopping: () => stopping !== undefined });
@@ -107,12 +118,14 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     const { httpAccess } = observe;
     const server = createHttpServer((req, res) => {
       if (httpAccess !== undefined) httpAccess(req, res);
+      if (guardInference !== undefined && !guardInference(req, res)) return;
       if (!inferFastPath.handle(req, res)) handler(req, res);
     });
     // `Expect: 100-continue`: a request that would be refused before its body is read (queue full, too large) is
     // answered at once and its body is never sent; any other gets `100 Continue`, as Node answers by default.
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
       if (httpAccess !== undefined) httpAccess(req, res);
+      if (guardInference !== undefined && !guardInference(req, res)) return;
       if (inferFastPath.handle(req, res, true)) return;
       res.writeContinue();
       handler(req, res);
@@ -179,7 +192,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   const grpc = config.grpc.enabled
     ? createGrpcServer({
       dataplane, host: config.http.host, port: config.grpc.port, maxMessageBytes: config.grpc.max_message_bytes,
-      authorizeManagement, shutdownGraceMs: config.shutdown_grace_seconds * 1000,
+      authorizeManagement, ...(authorizeInference ? { authorizeInference } : {}), shutdownGraceMs: config.shutdown_grace_seconds * 1000,
       ...(observe.grpcAccess ? { onCallEnd: observe.grpcAccess } : {}),
     })
     : undefined;
@@ -190,11 +203,12 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     done(null, payload);
   });
   return {
-    config, dataplane, manager, metrics, http,
+    config, dataplane, manager, metrics, http, graphs: graphs.service,
     async start() {
       await registry.open((models) => manager.refresh(models));
       try {
         await manager.sync();
+        await graphs.load();
       } catch (error) {
         await registry.close();
         throw error;
@@ -238,6 +252,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
         } finally {
           clearInterval(sweep);
         }
+        await graphs.close();
         await manager.close();
         await sandbox.close();
         await executors.close();

@@ -129,15 +129,35 @@ describe('Open Inference Protocol over REST', () => {
   });
 
   it('keeps statistics per model version and Prometheus metrics per model, version, protocol and status', async () => {
-    const stats = await getJson(`${ferry.url}/v2/models/simple/versions/1/stats`);
-    expect(stats.status).toBe(200);
-    const s = stats.body.model_stats[0];
-    expect(s).toMatchObject({ name: 'simple', version: '1' });
-    expect(s.inference_stats.success.count).toBeGreaterThanOrEqual(4);
-    expect(s.inference_stats.success.ns).toBeGreaterThan(0);
-    expect(s.inference_stats.queue.count).toBeGreaterThan(0);
-    expect(s.execution_count).toBeGreaterThan(0);
-    expect((await getJson(`${ferry.url}/v2/models/stats`)).body.model_stats.length).toBeGreaterThanOrEqual(3);
+    // Its own requests, counted as differences: the test passes alone or after any other.
+    const statsOf = async () => {
+      const stats = await getJson(`${ferry.url}/v2/models/simple/versions/1/stats`);
+      expect(stats.status).toBe(200);
+      expect(stats.body.model_stats).toHaveLength(1);
+      return stats.body.model_stats[0];
+    };
+    const before = await statsOf();
+    expect(before).toMatchObject({ name: 'simple', version: '1' });
+    const row = Array.from({ length: 16 }, (_, i) => i);
+    for (let i = 0; i < 3; i++) {
+      const answer = await postJson(`${ferry.url}/v2/models/simple/versions/1/infer`, {
+        inputs: [{ name: 'INPUT0', datatype: 'INT32', shape: [1, 16], data: row }, { name: 'INPUT1', datatype: 'INT32', shape: [1, 16], data: row }],
+      });
+      expect(answer.status).toBe(200);
+    }
+    const failed = await postJson(`${ferry.url}/v2/models/simple/versions/1/infer`, { inputs: [{ name: 'INPUT0', datatype: 'INT32', shape: [1, 16], data: row }] });
+    expect(failed.status).toBe(400);
+    const after = await statsOf();
+    expect(after.inference_stats.success.count - before.inference_stats.success.count).toBe(3);
+    expect(after.inference_stats.success.ns).toBeGreaterThan(before.inference_stats.success.ns);
+    expect(after.inference_stats.queue.count - before.inference_stats.queue.count).toBe(3);
+    expect(after.inference_count - before.inference_count).toBe(3);
+    expect(after.inference_stats.fail.count - before.inference_stats.fail.count).toBe(1);
+    // Sequential requests may still share a batch only if they overlap: at least one execution, at most three.
+    expect(after.execution_count - before.execution_count).toBeGreaterThanOrEqual(1);
+    expect(after.execution_count - before.execution_count).toBeLessThanOrEqual(3);
+    const all = (await getJson(`${ferry.url}/v2/models/stats`)).body.model_stats as { name: string; version: string }[];
+    expect(all.map((m) => `${m.name}/${m.version}`)).toContain('simple/1');
     for (const name of ['no-such-model-1', 'no-such-model-2']) await postJson(`${ferry.url}/v2/models/${name}/infer`, { inputs: [] });
     const metrics = await (await fetch(`${ferry.url}/metrics`)).text();
     // Unknown names clients send are counted under one label, never as series of their own.

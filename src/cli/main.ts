@@ -6,6 +6,7 @@ import { registerRegistry } from './registry.ts';
 import { registerBuild } from './build.ts';
 import { registerDeploy } from './deploy.ts';
 import { registerServe } from './serve.ts';
+import { registerValidate } from './validate.ts';
 
 const program = new Command('ferry')
   .description('Ferry: fast, safe, observable model serving')
@@ -13,6 +14,7 @@ const program = new Command('ferry')
 registerServe(program);
 registerRegistry(program);
 registerModels(program);
+registerValidate(program);
 registerBuild(program);
 registerDeploy(program);
 

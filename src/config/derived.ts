@@ -16,3 +16,11 @@ export function registryPaths(config: Readonly<FerryConfig>): RegistryPaths {
     cacheDir: path.resolve(config.registry.artifacts.cache_dir ?? path.join(dataDir, 'artifact-cache')),
   };
 }
+
+/** Where deployment files are read from and, without a registry store, where graph state is kept. */
+export function graphPaths(config: Readonly<FerryConfig>): { readonly dir: string; readonly stateFile: string } {
+  return {
+    dir: path.resolve(config.graphs.dir ?? path.join(path.dirname(path.resolve(config.model_repository)), 'deployments')),
+    stateFile: path.resolve(config.graphs.state_file ?? path.join(path.resolve(config.data_dir), 'graph-state.json')),
+  };
+}

@@ -1,3 +1,3 @@
 export { loadConfig, type ConfigSources } from './load-config.ts';
 export { configSchema, type FerryConfig, type FerryConfigInput } from './schema.ts';
-export { registryPaths, type RegistryPaths } from './derived.ts';
+export { graphPaths, registryPaths, type RegistryPaths } from './derived.ts';

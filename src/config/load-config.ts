@@ -25,6 +25,7 @@ const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'numb
   FERRY_AUTH_TOKEN: { path: ['auth', 'token'], type: 'string' },
   FERRY_AUTH_TOKENS: { path: ['auth', 'tokens'], type: 'tokens' },
   FERRY_AUTH_ALLOW_LOOPBACK_WITHOUT_TOKEN: { path: ['auth', 'allow_loopback_without_token'], type: 'boolean' },
+  FERRY_AUTH_INFERENCE: { path: ['auth', 'inference'], type: 'string' },
   FERRY_DATA_DIR: { path: ['data_dir'], type: 'string' },
   FERRY_REGISTRY_ENABLED: { path: ['registry', 'enabled'], type: 'boolean' },
   FERRY_REGISTRY_STORE: { path: ['registry', 'store'], type: 'string' },

@@ -46,8 +46,10 @@ export const configSchema = z.strictObject({
     tokens: z.array(z.strictObject({
       name: z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/),
       token: z.string().min(16),
-      scopes: z.array(z.enum(['read', 'write', 'admin'])).min(1),
+      scopes: z.array(z.enum(['read', 'write', 'admin', 'infer'])).min(1),
     })).default([]),
+    /** `token`: inference on every protocol needs a token with the `infer` scope (probes and /metrics stay open). */
+    inference: z.enum(['open', 'token']).default('open'),
     /** Management from 127.0.0.1/::1 without a token (as actor `loopback`, every scope): only when set. */
     allow_loopback_without_token: z.boolean().default(false),
   }).prefault({}),
@@ -82,6 +84,17 @@ export const configSchema = z.strictObject({
   }).prefault({}),
   /** Models served from a registry: served name → `models:/name@alias`, `models:/name/Stage` or `models:/name/3`. */
   models: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/), z.string().regex(/^models:\/./)).default({}),
+  /** Inference graphs: deployment files beside the repository and entries here, served as models. */
+  graphs: z.strictObject({
+    /** Folder of deployment files (`<name>.yaml`, Ferry graphs or SeldonDeployments); default: `deployments` beside model_repository. */
+    dir: z.string().min(1).optional(),
+    /** Graphs declared here: name → the same document a deployment file holds. */
+    deployments: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/), z.record(z.string(), z.unknown())).default({}),
+    /** Bandit state and runtime traffic changes without a registry store; default `<data_dir>/graph-state.json`. */
+    state_file: z.string().min(1).optional(),
+    /** How often what bandits learnt is written to the shared state and read back (replicas share PostgreSQL). */
+    sync_seconds: z.number().min(0.05).max(3600).default(1),
+  }).prefault({}),
   cache: z.strictObject({
     url: z.string().optional(),
   }).prefault({}),

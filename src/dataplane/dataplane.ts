@@ -5,6 +5,7 @@ import type { InferRequest, InferResponse, Tensor } from '../tensor/index.ts';
 import type { ExecuteResult } from '../runtimes/runtime.ts';
 import type { ExchangeObserver } from '../observe/payload-log/exchange.ts';
 import type { RequestTrace, RequestTracer } from '../observe/tracing/request-trace.ts';
+import type { Feedback, GraphHost } from './graph-host.ts';
 import { ModelChecks } from './model-checks.ts';
 import { NO_OBSERVER, type DataPlaneObserver } from './observer.ts';
 import { evaluateReadiness, STRICT_READINESS, type ModelReadinessInput, type ReadinessPolicy, type ReadinessReport } from './readiness.ts';
@@ -46,6 +47,7 @@ export class DataPlane {
   #started = false;
   #stopping = false;
   readonly #degraded = new Map<string, Readonly<Record<string, unknown>>>();
+  #graphs: GraphHost | undefined;
 
   constructor(manager: ModelManager, options: DataPlaneOptions) {
     this.#manager = manager;
@@ -79,6 +81,15 @@ export class DataPlane {
   /** Runs an adapter's encoding of an answer, as the `encode` span of its trace when it has one. */
   encode<T>(trace: RequestTrace | undefined, encode: () => T): T {
     return trace === undefined ? encode() : trace.phase('encode', encode);
+  }
+
+  /** Serves inference graphs beside the models (set once the graphs, which call this data plane, exist). */
+  setGraphs(graphs: GraphHost | undefined): void {
+    this.#graphs = graphs;
+  }
+
+  #graph(name: string): GraphHost | undefined {
+    return this.#graphs !== undefined && this.#graphs.has(name) ? this.#graphs : undefined;
   }
 
   /** Marks the end of start-up: the first repository scan has finished (what the startup probe reports). */
@@ -124,6 +135,8 @@ export class DataPlane {
    */
   async readiness(): Promise<ReadinessReport> {
     const models = await Promise.all(this.#manager.models().map((model) => this.#modelReadiness(model)));
+    const graphs = this.#graphs;
+    if (graphs !== undefined) for (const name of graphs.names()) models.push({ name, expected: true, unavailable: graphs.unavailable(name) });
     return evaluateReadiness({ started: this.#started, stopping: this.#stopping, models }, this.#readiness);
   }
 
@@ -139,6 +152,8 @@ export class DataPlane {
   }
 
   modelMetadata(name: string, ref: { version?: string | undefined; label?: string | undefined } = {}): ModelMetadata {
+    const graph = this.#graph(name);
+    if (graph !== undefined) return graph.metadata(name);
     const served = this.#resolve(name, ref);
     const model = this.#manager.model(name);
     const signature = served.instance!.signature;
@@ -148,6 +163,8 @@ export class DataPlane {
 
   /** True when the named version (or, with none named, any version) is AVAILABLE; unknown names throw 404. */
   modelReady(name: string, ref: { version?: string | undefined; label?: string | undefined } = {}): boolean {
+    const graph = this.#graph(name);
+    if (graph !== undefined) return graph.unavailable(name) === undefined;
     try {
       this.#resolve(name, ref);
       return true;
@@ -158,6 +175,11 @@ export class DataPlane {
   }
 
   modelStatus(name: string): ModelStatus {
+    const graph = this.#graph(name);
+    if (graph !== undefined) {
+      const why = graph.unavailable(name);
+      return { name, versions: [{ version: '1', state: why === undefined ? 'AVAILABLE' : 'LOADING', ...(why ? { reason: why } : {}) }], labels: {} };
+    }
     assertModelName(name);
     const model = this.#manager.model(name);
     const versions = [...model.versions.values()]
@@ -168,6 +190,8 @@ export class DataPlane {
   }
 
   async infer(name: string, request: InferRequest, ctx: InferContext): Promise<InferResponse> {
+    const graph = this.#graph(name);
+    if (graph !== undefined) return this.#inferGraph(graph, name, request, ctx);
     const started = performance.now();
     let served: ServedVersion | undefined;
     try {
@@ -199,6 +223,34 @@ export class DataPlane {
       if (this.#exchanges !== undefined) this.#logExchange(name, served, ctx.protocol, request, undefined, failure, started, elapsed);
       throw failure;
     }
+  }
+
+  async #inferGraph(graph: GraphHost, name: string, request: InferRequest, ctx: InferContext): Promise<InferResponse> {
+    const started = performance.now();
+    try {
+      if (this.#stopping) throw ferryError('FERRY_ERR_SHUTTING_DOWN');
+      if (ctx.trace !== undefined) ctx.trace.annotate({ 'ferry.model': name, 'ferry.graph': name });
+      const response = await graph.infer(name, request, ctx);
+      const elapsed = this.#finish(undefined, name, ctx.protocol, 200, started, 0);
+      if (this.#exchanges !== undefined) this.#logExchange(name, undefined, ctx.protocol, request, response, undefined, started, elapsed);
+      return response;
+    } catch (error) {
+      const failure = asFerryError(error);
+      const elapsed = this.#finish(undefined, name, ctx.protocol, failure.http, started, 0);
+      if (this.#exchanges !== undefined) this.#logExchange(name, undefined, ctx.protocol, request, undefined, failure, started, elapsed);
+      throw failure;
+    }
+  }
+
+  /**
+   * Feedback on an answer: a graph credits the arms that answered (bandits learn from it); a plain model only has
+   * to exist. Returns the routing the feedback was credited to.
+   */
+  async feedback(name: string, feedback: Feedback): Promise<{ readonly routing: Readonly<Record<string, string>> }> {
+    const graph = this.#graph(name);
+    if (graph !== undefined) return graph.feedback(name, feedback);
+    this.modelStatus(name);
+    return { routing: {} };
   }
 
   #logExchange(
@@ -260,13 +312,18 @@ export class DataPlane {
 
   /** 404 for an unknown model, version or label; a request without a model name is left to its decoder to refuse. */
   #checkTarget(name: string, ref: { version?: string | undefined; label?: string | undefined }): void {
-    if (name === '') return;
+    if (name === '' || this.#graph(name) !== undefined) return;
     assertModelName(name);
     this.#manager.checkTarget(name, ref);
   }
 
   repositoryIndex(readyOnly = false): RepositoryEntry[] {
     const entries: RepositoryEntry[] = [];
+    for (const name of this.#graphs?.names() ?? []) {
+      const why = this.#graphs!.unavailable(name);
+      if (why === undefined) entries.push({ name, version: '1', state: 'READY' });
+      else if (!readyOnly) entries.push({ name, version: '1', state: 'UNAVAILABLE', reason: why });
+    }
     for (const model of this.#manager.models()) {
       if (model.versions.size === 0) {
         if (!readyOnly) entries.push({ name: model.name, state: 'UNAVAILABLE', reason: model.configError ?? (model.explicitlyUnloaded ? 'unloaded' : 'no version loaded') });
@@ -326,7 +383,7 @@ export class DataPlane {
 
   /** Names clients make up (unknown models) are counted under one label, so they cannot grow the metric series. */
   #metricName(model: string): string {
-    return this.#manager.has(model) ? model : UNKNOWN_MODEL_LABEL;
+    return this.#manager.has(model) || this.#graph(model) !== undefined ? model : UNKNOWN_MODEL_LABEL;
   }
 
   /** Counts one answer in the version's statistics and the observer's metrics; returns its latency in ms. */

@@ -4,3 +4,4 @@ export { validateRequest } from './validate.ts';
 export type { DataPlaneObserver, InferEvent } from './observer.ts';
 export type * from './views.ts';
 export type { RequestTrace } from '../observe/tracing/request-trace.ts';
+export type { Feedback, GraphHost } from './graph-host.ts';

@@ -67,4 +67,6 @@ export interface InferContext {
   readonly signal?: AbortSignal | undefined;
   /** The request's trace, when it is traced (DataPlane.startTrace). */
   readonly trace?: RequestTrace | undefined;
+  /** Request headers (lower-case names), for graphs that route on a header or keep a user on one arm. */
+  readonly headers?: Readonly<Record<string, string | string[] | undefined>> | undefined;
 }

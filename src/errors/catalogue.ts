@@ -120,6 +120,19 @@ export const ERRORS = {
   FERRY_ERR_SHUTTING_DOWN: { message: 'server is shutting down', http: 503, grpc: 'UNAVAILABLE' },
   FERRY_ERR_CANCELLED: { message: 'request cancelled by the client', http: 499, grpc: 'CANCELLED' },
   FERRY_ERR_EXECUTION_FAILED: { message: "model '{model}' failed to execute: {detail}", http: 500, grpc: 'INTERNAL' },
+  FERRY_ERR_GRAPH_INVALID: { message: "graph '{graph}' node '{node}': {detail}", http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_GRAPH_NOT_FOUND: { message: "graph '{graph}' not found", http: 404, grpc: 'NOT_FOUND' },
+  FERRY_ERR_REMOTE_FAILED: {
+    message: "remote node '{node}' ({url}) failed after {attempts} attempt(s): {detail}",
+    http: 502,
+    grpc: 'UNAVAILABLE',
+  },
+  FERRY_ERR_FEEDBACK_ROUTE_UNKNOWN: {
+    message: "graph '{graph}' has no route for request '{request_id}' (give the route the answer carried, or send feedback sooner)",
+    http: 404,
+    grpc: 'NOT_FOUND',
+  },
+  FERRY_ERR_SELDON_UNSUPPORTED: { message: 'SeldonDeployment {where}: {detail}', http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_CONFIG_INVALID: { message: 'invalid configuration: {detail}', http: 500, grpc: 'FAILED_PRECONDITION' },
   FERRY_ERR_INTERNAL: { message: 'internal error: {detail}', http: 500, grpc: 'INTERNAL' },
 } as const satisfies Record<string, ErrorDefinition>;

@@ -33,6 +33,16 @@ describe('model.yaml', () => {
     expect(selectVersions({ kind: 'specific', versions: [1, 4] }, [1, 2, 3])).toEqual([1]);
   });
 
+  it('orders versions as numbers: of 9, 10 and 100 the latest is 100', () => {
+    expect(selectVersions({ kind: 'latest', count: 1 }, [9, 10, 100])).toEqual([100]);
+    expect(selectVersions({ kind: 'latest', count: 2 }, [100, 9, 10])).toEqual([100, 10]);
+    expect(selectVersions({ kind: 'all' }, [10, 9, 100])).toEqual([100, 10, 9]);
+    expect(selectVersions({ kind: 'specific', versions: [9, 100] }, [9, 10, 100])).toEqual([100, 9]);
+    // A count past what is present selects everything; nothing present selects nothing.
+    expect(selectVersions({ kind: 'latest', count: 5 }, [9, 10])).toEqual([10, 9]);
+    expect(selectVersions({ kind: 'latest', count: 1 }, [])).toEqual([]);
+  });
+
   it('accepts only safe model names', () => {
     for (const good of ['simple', 'resnet-50', 'a.b_c', 'M1']) expect(isValidModelName(good)).toBe(true);
     for (const bad of ['', '..', '../etc', 'a/b', '.hidden', 'a..b', 'x'.repeat(200), 'a b']) expect(isValidModelName(bad)).toBe(false);

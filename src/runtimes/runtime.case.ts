@@ -15,7 +15,18 @@ export interface RuntimeConformanceOptions {
   readonly options?: Readonly<Record<string, unknown>>;
   /** A valid request with at least two rows along dimension 0 (when the model batches). */
   readonly sample: InferRequest;
+  /**
+   * What `sample` must answer, computed independently of this runtime (by the library that trained the model,
+   * numpy, or by hand from the model's definition): output name → its elements in row-major order. It names
+   * every output of the signature.
+   */
+  readonly reference: Readonly<Record<string, readonly ReferenceValue[]>>;
+  /** Relative tolerance for numbers (default 1e-6; float32 models compare at float32 precision). */
+  readonly tolerance?: number;
 }
+
+/** One reference element: a number (NaN matches NaN), an exact 64-bit integer, a boolean, or BYTES as text. */
+export type ReferenceValue = number | bigint | boolean | string;
 
 export const silentContext: RuntimeContext = {
   logger: { debug() {}, info() {}, warn() {}, error() {} },
@@ -66,6 +77,8 @@ export function runRuntimeConformance(opts: RuntimeConformanceOptions): void {
       expect(results).toHaveLength(2);
       const outputNames = instance.signature.outputs.map((o) => o.name);
       for (const result of results) {
+        // Every output the signature promises is there, once.
+        expect(result.outputs.map((t) => t.name).sort()).toEqual([...outputNames].sort());
         for (const tensor of result.outputs) {
           expect(outputNames).toContain(tensor.name);
           expect(tensor.data.length).toBe(elementCount(tensor.shape));
@@ -75,6 +88,17 @@ export function runRuntimeConformance(opts: RuntimeConformanceOptions): void {
         }
       }
       expect(plain(results[1]!.outputs)).toEqual(plain(results[0]!.outputs));
+    });
+
+    it('answers the sample with the reference the runtime\'s own test provides, for every output', async () => {
+      const outputNames = instance.signature.outputs.map((o) => o.name);
+      expect(Object.keys(opts.reference).sort()).toEqual([...outputNames].sort());
+      const [result] = await instance.execute([opts.sample], new AbortController().signal);
+      for (const [name, expected] of Object.entries(opts.reference)) {
+        const tensor = result!.outputs.find((t) => t.name === name);
+        expect(tensor, `output ${name}`).toBeDefined();
+        expectReference(name, tensor!, expected, opts.tolerance ?? 1e-6);
+      }
     });
 
     it('leaves the caller its inputs unless told they are movable', async () => {
@@ -101,6 +125,20 @@ export function runRuntimeConformance(opts: RuntimeConformanceOptions): void {
       const second = await runtime.load({ name: 'conformance', version: '2', dir: opts.loadable, options: opts.options ?? {} }, silentContext);
       await expect(second.unload()).resolves.toBeUndefined();
     });
+  });
+}
+
+function expectReference(name: string, tensor: Tensor, expected: readonly ReferenceValue[], tolerance: number): void {
+  const actual = Array.from(tensor.data as ArrayLike<unknown>, (v) => (v instanceof Uint8Array ? new TextDecoder().decode(v) : v));
+  expect(actual.length, `${name}: element count`).toBe(expected.length);
+  expected.forEach((want, i) => {
+    const got = actual[i];
+    if (typeof want === 'number' && typeof got === 'number') {
+      if (Number.isNaN(want)) expect(got, `${name}[${i}]`).toBeNaN();
+      else if (Math.abs(got - want) > tolerance * Math.abs(want) + 1e-12) expect.fail(`${name}[${i}]: ${got}, the reference ${want}`);
+    } else {
+      expect(got, `${name}[${i}]`).toEqual(want);
+    }
   });
 }
 

@@ -17,6 +17,11 @@ runRuntimeConformance({
       { name: 'city', datatype: 'BYTES', shape: [-1] }, { name: 'colour', datatype: 'BYTES', shape: [-1] }],
     sampleColumns,
   ),
+  // scikit-learn's answers for the same four rows.
+  reference: {
+    predict: sampleExpected.predict!.slice(0, 4).map((label) => BigInt(label)),
+    predict_proba: sampleExpected.predict_proba!.slice(0, 4).flat(),
+  },
 });
 
 /** One test per fixture (one per estimator): served predictions against scikit-learn's own. */

@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { ferryError } from '../../errors/index.ts';
 
-export type Scope = 'read' | 'write' | 'admin';
+/** read < write < admin for management; infer for the data plane when `auth.inference: token` (admin has it too). */
+export type Scope = 'read' | 'write' | 'admin' | 'infer';
 
 /** Who made a request: the token's name (the actor in the audit log) and what it may do. */
 export interface Principal {
@@ -31,10 +32,10 @@ export type Authorize = (request: RequestLike, scope: Scope) => Principal;
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
-/** admin implies write, write implies read. */
+/** admin implies write and infer, write implies read. */
 function expand(scopes: readonly Scope[]): ReadonlySet<Scope> {
   const out = new Set<Scope>(scopes);
-  if (out.has('admin')) out.add('write');
+  if (out.has('admin')) out.add('write').add('infer');
   if (out.has('write')) out.add('read');
   return out;
 }

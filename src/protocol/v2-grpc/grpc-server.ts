@@ -2,6 +2,7 @@ import { ResponderBuilder, Server, ServerCredentials, ServerInterceptingCall, ty
 import { ReflectionService } from '@grpc/reflection';
 import type { DataPlane } from '../../dataplane/index.ts';
 import { HEALTH_SERVICE, healthService } from './health-service.ts';
+import { guardInference } from './inference-auth.ts';
 import { INFERENCE_SERVICE, inferenceService, type InferenceServiceOptions } from './inference-service.ts';
 import { packageDefinition } from './schema.ts';
 
@@ -13,6 +14,8 @@ export interface GrpcServerOptions {
   /** grpc.max_message_bytes: the largest message received or sent. */
   readonly maxMessageBytes: number;
   readonly authorizeManagement: InferenceServiceOptions['authorizeManagement'];
+  /** With `auth.inference: token`: checks the `infer` scope on every method but the health ones. */
+  readonly authorizeInference?: InferenceServiceOptions['authorizeManagement'];
   /** How long stop() lets in-flight calls finish before cutting them off. */
   readonly shutdownGraceMs?: number;
   /** Told of every call as its status is sent (the access log); absent, calls are not intercepted at all. */
@@ -69,7 +72,8 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const health = healthService({
     readiness: () => options.dataplane.ready(), liveness: () => options.dataplane.live(), startup: () => options.dataplane.started(),
   }, limit);
-  server.addService(INFERENCE_SERVICE, inferenceService({ dataplane: options.dataplane, maxMessageBytes: limit, authorizeManagement: options.authorizeManagement }));
+  const inference = inferenceService({ dataplane: options.dataplane, maxMessageBytes: limit, authorizeManagement: options.authorizeManagement });
+  server.addService(INFERENCE_SERVICE, options.authorizeInference ? guardInference(inference, options.authorizeInference) : inference);
   server.addService(HEALTH_SERVICE, health.implementation);
   new ReflectionService(packageDefinition()).addToServer(server);
 

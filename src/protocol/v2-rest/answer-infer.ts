@@ -30,7 +30,7 @@ export async function answerInfer(
   }, trace, { version });
   const timeoutUs = request.parameters?.['timeout'];
   const deadline = deadlineFrom(headers['ferry-timeout-ms'], arrivedAt, typeof timeoutUs === 'number' && timeoutUs > 0 ? timeoutUs / 1000 : undefined);
-  const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline, signal, trace });
+  const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline, signal, trace, headers });
   const encoded = dataplane.encode(trace, () => encodeInferResponse(response, request));
   return encoded.headerLength === undefined
     ? { contentType: 'application/json', body: encoded.body, version: response.modelVersion }

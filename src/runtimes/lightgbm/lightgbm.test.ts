@@ -175,4 +175,9 @@ runRuntimeConformance({
   loadable,
   foreign: { path: ONNX, files: ['simple.reference.json'] },
   sample: request([[5, 'red', 1], [1, 'green', 0.3], [3, 'purple', 0]]),
+  // Raw scores by hand from the trees above: 0.5 - 0.1, -0.25 + 0.1, 1 + 0.1 (z = 0 is zero: default left).
+  reference: {
+    probabilities: [0.4, -0.15, 1.1].flatMap((score) => [1 - sigmoid(score), sigmoid(score)]),
+    label: [1n, 0n, 1n],
+  },
 });

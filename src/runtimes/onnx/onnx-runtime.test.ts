@@ -8,6 +8,12 @@ import { createOnnxRuntime } from './onnx-runtime.ts';
 const examples = path.resolve(import.meta.dirname, '../../../examples/models');
 const simpleDir = { path: path.join(examples, 'simple/1'), files: ['model.onnx'] };
 const rows = (n: number, offset: number) => Int32Array.from({ length: n * 16 }, (_, i) => i + offset);
+// Triton's 'simple' model adds and subtracts its inputs: with INPUT0[i] = i and INPUT1[i] = i + 100, OUTPUT0[i] = 2i + 100
+// and OUTPUT1[i] = -100.
+const simpleReference = {
+  OUTPUT0: Array.from({ length: 32 }, (_, i) => 2 * i + 100),
+  OUTPUT1: Array.from({ length: 32 }, () => -100),
+};
 
 runRuntimeConformance({
   runtime: createOnnxRuntime,
@@ -19,6 +25,7 @@ runRuntimeConformance({
       { name: 'INPUT1', datatype: 'INT32', shape: [2, 16], data: rows(2, 100) },
     ],
   },
+  reference: simpleReference,
 });
 
 describe('onnx runtime', () => {
@@ -63,6 +70,7 @@ runRuntimeConformance({
       { name: 'INPUT1', datatype: 'INT32', shape: [2, 16], data: rows(2, 100) },
     ],
   },
+  reference: simpleReference,
 });
 
 describe('onnx runtime on a worker thread (options.execution: worker)', () => {

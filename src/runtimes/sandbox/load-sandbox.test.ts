@@ -96,7 +96,9 @@ describe('load sandbox', () => {
   });
 });
 
-const sample = JSON.parse(readFileSync(path.join(XGBOOST, 'case.json'), 'utf8')) as { feature_names: string[]; rows: (number | null)[][] };
+const sample = JSON.parse(readFileSync(path.join(XGBOOST, 'case.json'), 'utf8')) as {
+  feature_names: string[]; rows: (number | null)[][]; expected: { probabilities: number[]; label: number[] };
+};
 const conformanceSandbox = sandbox();
 runRuntimeConformance({
   runtime: () => sandboxed(xgboostRuntime(), conformanceSandbox),
@@ -107,4 +109,6 @@ runRuntimeConformance({
       name, datatype: 'FP64' as const, shape: [4], data: Float64Array.from(sample.rows.slice(0, 4), (r) => r[f] ?? NaN),
     })),
   },
+  // python-xgboost's answers for the same four rows, through the sandbox unchanged.
+  reference: { probabilities: sample.expected.probabilities.slice(0, 8), label: sample.expected.label.slice(0, 4).map(BigInt) },
 });

@@ -187,4 +187,9 @@ runRuntimeConformance({
   loadable: dirOf('binary_logistic'),
   foreign: { path: ONNX, files: readdirSync(ONNX) },
   sample: namedRequest(sample.feature_names!, sample.rows.slice(2, 6)),
+  // python-xgboost's answers for the same rows: two probabilities per row, then the label.
+  reference: {
+    probabilities: sample.expected['probabilities']!.slice(4, 12),
+    label: sample.expected['label']!.slice(2, 6).map(BigInt),
+  },
 });

@@ -10,6 +10,7 @@ import { FerryMetrics } from './observe/metrics.ts';
 import { acceptSocketCount, assertPortFree, closeServers, openExtraAcceptors } from './protocol/http/accept-sockets.ts';
 import { inferenceGuard } from './protocol/http/inference-auth.ts';
 import { createAuthorizer, tokensFromConfig } from './protocol/http/management-auth.ts';
+import type { ProtocolLimits } from './protocol/http/limits.ts';
 import { managementRoutes } from './management/routes.ts';
 import { mlflowRegistryRoutes } from './management/mlflow-registry.ts';
 import { registerOpenApi } from './management/openapi.ts';
@@ -24,6 +25,7 @@ import { createGrpcServer } from './protocol/v2-grpc/index.ts';
 import { builtinRuntimes } from './runtimes/builtin.ts';
 import type { Runtime } from './runtimes/runtime.ts';
 import { LoadSandbox } from './runtimes/sandbox/load-sandbox.ts';
+import { codeSettings } from './server-code.ts';
 import { servingExecutorFactory } from './server-executors.ts';
 import { createObservability } from './server-observe.ts';
 import { FERRY_VERSION } from './version.ts';
@@ -74,7 +76,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     root: path.resolve(config.model_repository),
     allowedPaths: config.repository.allowed_paths.map((p) => path.resolve(p)),
     source: registry.source,
-    runtimes: options.runtimes ?? builtinRuntimes({ sandbox }),
+    runtimes: options.runtimes ?? builtinRuntimes({ sandbox, code: codeSettings(config) }),
     executorFactory: options.executorFactory ?? executors.factory,
     logger,
     threads: { intraOp: config.runtime.intra_op_threads, interOp: config.runtime.inter_op_threads },
@@ -110,7 +112,8 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   const authorizeInference = inferenceAuth ? (request: Parameters<typeof authorize>[0]) => void authorize(request, 'infer') : undefined;
 
   let stopping: Promise<void> | undefined;
-  const inferFastPath = createInferFastPath({ dataplane, bodyLimit: config.http.body_limit_bytes, stopping: () => stopping !== undefined });
+  const limits = protocolLimits(config);
+  const inferFastPath = createInferFastPath({ dataplane, bodyLimit: config.http.body_limit_bytes, limits, stopping: () => stopping !== undefined });
   // V2 infer, the hot route, is answered on Node's server before Fastify routes anything else.
   type Handler = (req: IncomingMessage, res: ServerResponse) => void;
   let routeWithFastify: Handler | undefined;
@@ -176,23 +179,25 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   void http.register(v2RestRoutes, {
     dataplane,
     bodyLimit: config.http.body_limit_bytes,
+    limits,
     authorizeManagement,
   });
-  void http.register(tfServingRestRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes });
+  void http.register(tfServingRestRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes, limits });
   void http.register(seldonRoutes, {
     dataplane,
     bodyLimit: config.http.body_limit_bytes,
+    limits,
     onFeedback: (model, reward) => {
       metrics.serving.feedback.inc({ model });
       if (reward > 0) metrics.serving.feedbackReward.inc({ model }, reward);
     },
   });
-  void http.register(mlflowRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes });
+  void http.register(mlflowRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes, limits });
 
   const grpc = config.grpc.enabled
     ? createGrpcServer({
       dataplane, host: config.http.host, port: config.grpc.port, maxMessageBytes: config.grpc.max_message_bytes,
-      authorizeManagement, ...(authorizeInference ? { authorizeInference } : {}), shutdownGraceMs: config.shutdown_grace_seconds * 1000,
+      authorizeManagement, shapeLimits: limits, ...(authorizeInference ? { authorizeInference } : {}), shutdownGraceMs: config.shutdown_grace_seconds * 1000,
       ...(observe.grpcAccess ? { onCallEnd: observe.grpcAccess } : {}),
     })
     : undefined;
@@ -273,4 +278,16 @@ async function listening<T>(what: string, host: string, port: number, listen: ()
     const setting = what === 'HTTP' ? '--http-port / http.port' : '--grpc-port / grpc.port';
     throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `${what} cannot listen on ${host}:${port} (${setting}): ${(error as Error).message}` }, error);
   }
+}
+
+/** The `limits` config section as the protocol adapters take it. */
+function protocolLimits(config: Readonly<FerryConfig>): ProtocolLimits {
+  const { limits } = config;
+  return {
+    maxRank: limits.max_rank,
+    maxElements: limits.max_elements,
+    maxJsonDepth: limits.max_json_depth,
+    maxStringLength: limits.max_string_length,
+    maxResponseBytes: limits.max_response_bytes,
+  };
 }

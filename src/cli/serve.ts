@@ -17,6 +17,7 @@ interface ServeFlags {
   dataDir?: string;
   registryStore?: string;
   workers?: string;
+  allowCode?: boolean;
 }
 
 export function registerServe(program: Command): void {
@@ -33,6 +34,7 @@ export function registerServe(program: Command): void {
     .option('--model <name=uri>', 'serve a model from the registry, following the reference (repeatable): fraud=models:/fraud@champion', collect, [])
     .option('--data-dir <dir>', 'where the SQLite registry and artifact cache live (default ./ferry-data)')
     .option('--registry-store <url>', 'registry store: sqlite:<file> or postgres://... (default sqlite:<data-dir>/registry.db)')
+    .option('--allow-code', 'load models as code (model.py, model.js, MLflow Python flavors); off by default')
     .option('--workers <n>', 'server processes sharing the ports, each loading the repository; auto = one per core (default 1)')
     .action(async (dir: string | undefined, flags: ServeFlags) => {
       const assignment = workerAssignment();
@@ -47,6 +49,7 @@ export function registerServe(program: Command): void {
           http: { host: flags.host, port: assignment?.httpPort ?? numberFlag(flags.httpPort) },
           grpc: { port: assignment?.grpcPort ?? numberFlag(flags.grpcPort) },
           data_dir: flags.dataDir,
+          runtime: flags.allowCode ? { allow_code: true } : undefined,
           registry: flags.registryStore === undefined ? undefined : { store: flags.registryStore },
           models: modelFlags(flags.model ?? []),
         },

@@ -31,11 +31,43 @@ export const configSchema = z.strictObject({
     port: port.default(8081),
     max_message_bytes: z.number().int().min(1024).default(64 * MiB),
   }).prefault({}),
+  /**
+   * What one request may ask and one answer may hold; each limit is named in the error that enforces it
+   * (docs/security.md). Body sizes are http.body_limit_bytes and grpc.max_message_bytes.
+   */
+  limits: z.strictObject({
+    /** Most dimensions of a request tensor. */
+    max_rank: z.number().int().min(1).max(64).default(32),
+    /** Most elements a request tensor's shape may span, zero dimensions counted as one (bounds every dimension). */
+    max_elements: z.number().int().min(1).max(2 ** 40).default(2 ** 26),
+    /** Deepest nesting of objects and lists in a JSON body (Triton's is 100). */
+    max_json_depth: z.number().int().min(8).max(10_000).default(100),
+    /** Longest string (key or value) in a JSON body, in characters. */
+    max_string_length: z.number().int().min(256).default(16 * MiB),
+    /** Largest answer body; a larger answer is refused with an error naming this setting. */
+    max_response_bytes: z.number().int().min(1024).default(256 * MiB),
+  }).prefault({}),
   runtime: z.strictObject({
     intra_op_threads: z.number().int().min(0).default(0),
     inter_op_threads: z.number().int().min(0).default(0),
     /** V8's heap growing factor, pinned (300 = 4x, V8's own maximum); 0 leaves it to V8 (docs/performance.md). */
     heap_growing_percent: z.number().int().min(0).max(1000).default(300),
+    /** Models as code (model.py, model.js/.mjs/.ts, MLflow Python flavors) load only when this is true (`--allow-code`). */
+    allow_code: z.boolean().default(false),
+    /** Interpreter for Python models whose model.yaml names none. */
+    python: z.string().min(1).default('python3'),
+    /** Supervision of model workers (model.yaml `options:` may override each key for one model). */
+    code: z.strictObject({
+      load_timeout_seconds: z.number().positive().default(120),
+      request_timeout_seconds: z.number().positive().default(60),
+      /** How often an idle worker is pinged; 0 = never. */
+      ping_interval_seconds: z.number().min(0).default(10),
+      ping_timeout_seconds: z.number().positive().default(10),
+      /** Replacements in a row, without an answered request between them, before the version goes to ERROR. */
+      max_restarts: z.number().int().min(0).default(5),
+      /** First wait before a crashed worker is replaced; doubles with each further crash in a row (30 s at most). */
+      restart_backoff_ms: z.number().int().min(0).default(200),
+    }).prefault({}),
   }).prefault({}),
   /** Where Ferry keeps its own state: the SQLite registry, registered artifacts, the artifact cache. */
   data_dir: z.string().min(1).default('./ferry-data'),

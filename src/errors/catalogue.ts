@@ -32,6 +32,7 @@ export const ERRORS = {
     http: 413,
     grpc: 'RESOURCE_EXHAUSTED',
   },
+  FERRY_ERR_LIMIT_EXCEEDED: { message: '{what} exceeds the limit of {limit} (setting: {setting})', http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_RESPONSE_TOO_LARGE: {
     message: 'response of {size} bytes exceeds the limit of {limit} bytes (setting: {setting})',
     http: 500,
@@ -120,6 +121,16 @@ export const ERRORS = {
   FERRY_ERR_SHUTTING_DOWN: { message: 'server is shutting down', http: 503, grpc: 'UNAVAILABLE' },
   FERRY_ERR_CANCELLED: { message: 'request cancelled by the client', http: 499, grpc: 'CANCELLED' },
   FERRY_ERR_EXECUTION_FAILED: { message: "model '{model}' failed to execute: {detail}", http: 500, grpc: 'INTERNAL' },
+  FERRY_ERR_WORKER_CRASHED: {
+    message: "model '{model}' worker stopped while running the request ({detail}); it is being replaced",
+    http: 503,
+    grpc: 'UNAVAILABLE',
+  },
+  FERRY_ERR_WORKER_TIMEOUT: {
+    message: "model '{model}' did not answer within {timeout_ms} ms (setting: {setting}); its worker is being replaced",
+    http: 504,
+    grpc: 'DEADLINE_EXCEEDED',
+  },
   FERRY_ERR_GRAPH_INVALID: { message: "graph '{graph}' node '{node}': {detail}", http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_GRAPH_NOT_FOUND: { message: "graph '{graph}' not found", http: 404, grpc: 'NOT_FOUND' },
   FERRY_ERR_REMOTE_FAILED: {

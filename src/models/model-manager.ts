@@ -387,7 +387,7 @@ export class ModelManager {
     try {
       const dir = repoModel.materialize ? await repoModel.materialize(version) : repoModel.versions.get(version)!;
       const runtime = await selectRuntime(model.name, this.#options.runtimes, dir, model.config.runtime);
-      for (let i = 0; i < (model.config.instances ?? 1); i++) loaded.push(await this.#loadInstance(model, version, runtime, dir));
+      for (let i = 0; i < (model.config.instances ?? 1); i++) loaded.push(await this.#loadInstance(model, served, runtime, dir));
       served.instances = loaded;
       served.instance = loaded[0];
       served.executor = executorFactory(loaded, { model: model.name, version: String(version), config: model.config, recorder: recorderFor(served.stats) });
@@ -429,15 +429,43 @@ export class ModelManager {
     return redactSecrets(repositoryRelative(text, roots, allowed));
   }
 
-  async #loadInstance(model: ManagedModel, version: number, runtime: Runtime, dir: ModelDir): Promise<ModelInstance> {
+  async #loadInstance(model: ManagedModel, served: ServedVersion, runtime: Runtime, dir: ModelDir): Promise<ModelInstance> {
     const { logger, threads } = this.#options;
-    const raw = await runtime.load({ name: model.name, version: String(version), dir, options: model.config.options ?? {} }, { logger, threads });
+    const { config } = model;
+    // The models-as-code keys of model.yaml are also read where runtimes read their options.
+    const options = {
+      ...(config.python === undefined ? {} : { python: config.python }),
+      ...(config.allow_pickle === undefined ? {} : { allow_pickle: config.allow_pickle }),
+      ...(config.env_manager === undefined ? {} : { env_manager: config.env_manager }),
+      ...config.options,
+    };
+    const failed = (reason: string) => this.#failed(served, reason);
+    const raw = await runtime.load(
+      { name: model.name, version: String(served.version), dir, options, declared: { inputs: config.inputs, outputs: config.outputs } },
+      { logger, threads, failed },
+    );
     try {
       return applySignatureOverrides(model.name, raw, model.config.inputs, model.config.outputs);
     } catch (error) {
       await raw.unload();
       throw error;
     }
+  }
+
+  /** An instance gave up after it was loaded (its workers keep crashing): the version goes to ERROR with why. */
+  #failed(served: ServedVersion, reason: string): void {
+    if (served.state !== 'AVAILABLE' && served.state !== 'LOADING') return;
+    const instances = served.instances;
+    const executor = served.executor;
+    served.transition('ERROR', reason);
+    served.instance = undefined;
+    served.instances = [];
+    served.executor = undefined;
+    this.#options.logger.error({ model: served.model, version: served.version, reason }, 'model version failed while serving');
+    void (async () => {
+      await executor?.drain().catch(() => undefined);
+      await Promise.allSettled(instances.map((instance) => instance.unload()));
+    })();
   }
 
   async #unloadVersion(served: ServedVersion, why: string): Promise<void> {

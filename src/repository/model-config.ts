@@ -52,6 +52,12 @@ export const modelConfigSchema = z.strictObject({
   slo_ms: z.number().positive().optional(),
   cache: z.strictObject({ max_bytes: z.number().int().min(1).optional(), ttl_s: z.number().positive().optional() }).optional(),
   default_output: z.record(z.string(), z.unknown()).optional(),
+  /** Models as code: the interpreter (relative to the model's folder, or a name on PATH); same as `options.python`. */
+  python: z.string().min(1).optional(),
+  /** Pickle, joblib and cloudpickle files of this model may be loaded (MLflow sklearn, python_model); same as `options.allow_pickle`. */
+  allow_pickle: z.boolean().optional(),
+  /** MLflow `env_manager`: `local` (the interpreter above) or `virtualenv` (built from the version's requirements); same as `options.env_manager`. */
+  env_manager: z.enum(['local', 'virtualenv']).optional(),
 });
 
 /** Cross-field rules zod's object schema cannot state: `default_label` names a label that exists. */

@@ -1,6 +1,7 @@
 import { lightgbmRuntime } from './lightgbm/index.ts';
 import { createOnnxRuntime } from './onnx/onnx-runtime.ts';
 import { pmmlRuntime } from './pmml/index.ts';
+import { createPythonRuntime, type CodeRuntimeSettings } from './python/index.ts';
 import type { Runtime } from './runtime.ts';
 import type { LoadSandbox } from './sandbox/load-sandbox.ts';
 import { sandboxed } from './sandbox/sandboxed-runtime.ts';
@@ -13,6 +14,8 @@ export interface BuiltinRuntimeOptions {
    * limits, before the server loads them. ONNX files are parsed by onnxruntime's own C++ loader, in the server.
    */
   readonly sandbox?: LoadSandbox;
+  /** Models as code: whether they may load, the default interpreter, how their workers are supervised. */
+  readonly code?: CodeRuntimeSettings;
 }
 
 /**
@@ -21,6 +24,17 @@ export interface BuiltinRuntimeOptions {
  */
 export function builtinRuntimes(options: BuiltinRuntimeOptions = {}): Runtime[] {
   const { sandbox } = options;
-  const runtimes = [createOnnxRuntime(), createSklearnRuntime(), xgboostRuntime(), lightgbmRuntime(), pmmlRuntime()];
-  return sandbox ? runtimes.map((runtime) => sandboxed(runtime, sandbox)) : runtimes;
+  const data = [createOnnxRuntime(), createSklearnRuntime(), xgboostRuntime(), lightgbmRuntime(), pmmlRuntime()];
+  const formats = sandbox ? data.map((runtime) => sandboxed(runtime, sandbox)) : data;
+  // Code runs in its own workers, never in the load sandbox; a folder with model.py is a Python model even when
+  // it also holds the data files that code reads.
+  const code = options.code ?? DEFAULT_CODE_SETTINGS;
+  return [createPythonRuntime(code), ...formats];
 }
+
+/** Code refused (as `runtime.allow_code` defaults), for callers that build runtimes without configuration. */
+const DEFAULT_CODE_SETTINGS: CodeRuntimeSettings = {
+  allowCode: false,
+  python: 'python3',
+  supervision: { loadTimeoutMs: 120_000, requestTimeoutMs: 60_000, pingIntervalMs: 10_000, pingTimeoutMs: 10_000, maxRestarts: 5, restartBackoffMs: 200 },
+};

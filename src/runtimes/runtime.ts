@@ -32,6 +32,19 @@ export interface ModelSpec {
   readonly dir: ModelDir;
   /** Runtime-specific options from model.yaml `options:`; the runtime validates what it reads. */
   readonly options: Readonly<Record<string, unknown>>;
+  /**
+   * model.yaml `inputs:`/`outputs:` as written. Runtimes that read a signature from the model file ignore them (the
+   * manager applies them as overrides); a model as code that does not describe itself takes its signature here.
+   */
+  readonly declared?: { readonly inputs?: readonly DeclaredTensor[] | undefined; readonly outputs?: readonly DeclaredTensor[] | undefined };
+}
+
+/** A tensor as model.yaml declares it; datatype and shape may be left to the model. */
+export interface DeclaredTensor {
+  readonly name: string;
+  readonly source?: string | undefined;
+  readonly datatype?: TensorMetadata['datatype'] | undefined;
+  readonly shape?: readonly number[] | undefined;
 }
 
 export interface RuntimeLogger {
@@ -45,6 +58,11 @@ export interface RuntimeContext {
   readonly logger: RuntimeLogger;
   /** Threads a runtime may use inside one execution and across parallel operators (0 = runtime default). */
   readonly threads: { readonly intraOp: number; readonly interOp: number };
+  /**
+   * Called by an instance that can no longer serve after it was loaded (a model as code whose worker keeps
+   * crashing): the model manager moves the version to ERROR with the reason. Runtimes that cannot fail so ignore it.
+   */
+  readonly failed?: (reason: string) => void;
 }
 
 export interface ModelSignature {

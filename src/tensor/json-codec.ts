@@ -7,8 +7,8 @@ import { bfloat16BitsToFloat, float32ToBfloat16Bits, float32ToHalfBits, halfBits
 import { utf8Text } from './bytes-text.ts';
 
 const utf8 = new TextEncoder();
-/** Tensors have at most 32 dimensions; deeper nesting is malformed, and recursion must stay bounded. */
-const MAX_NESTING = 33;
+/** Tensors have at most 64 dimensions (the most limits.max_rank allows); deeper nesting is malformed, and recursion must stay bounded. */
+const MAX_NESTING = 65;
 
 /**
  * Decodes JSON tensor data (flat or nested, row-major) straight into typed storage.

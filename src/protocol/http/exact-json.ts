@@ -1,4 +1,5 @@
 import { isBigIntType, type TensorMetadata } from '../../tensor/index.ts';
+import { checkJsonText, DEFAULT_LIMITS, type ProtocolLimits } from './limits.ts';
 
 /**
  * JSON.parse turns every number into a double, so 4611686018427387905 (2^62 + 1) would arrive as
@@ -12,8 +13,11 @@ import { isBigIntType, type TensorMetadata } from '../../tensor/index.ts';
  *
  * Only a body with a run of 16 or more digits (2^53 has 16) after a delimiter can hold such a literal; any other
  * takes JSON.parse's path without a reviver.
+ *
+ * Nesting depth and string lengths are checked against `limits` first (a catalogue error names the limit).
  */
-export function parseJson(text: string, exactIntegers: boolean): unknown {
+export function parseJson(text: string, exactIntegers: boolean, limits: ProtocolLimits = DEFAULT_LIMITS): unknown {
+  checkJsonText(text, limits);
   if (!exactIntegers || !LONG_INTEGER.test(text)) return JSON.parse(text);
   return JSON.parse(text, keepLongIntegers as Reviver);
 }

@@ -1,11 +1,11 @@
 import { ferryError } from '../../errors/index.ts';
 import { isJsonObject } from './request-shape.ts';
 import {
-  decodeJsonData, elementCount, encodeJsonData, outputText, type Datatype, type Tensor, type TensorData,
+  checkSpan, DEFAULT_SHAPE_LIMITS, decodeJsonData, elementCount, encodeJsonData, outputText, shapeSpan,
+  type Datatype, type ShapeLimits, type Tensor, type TensorData,
 } from '../../tensor/index.ts';
 import { jsonText } from './exact-json.ts';
 
-const MAX_DIMS = 32;
 const utf8 = new TextEncoder();
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
 
@@ -25,14 +25,17 @@ export function isNamedObject(value: unknown): value is Record<string, unknown> 
  * The shape of a dense nested JSON list (a scalar has shape []): taken from the first element at each level,
  * then every list is checked against it, so ragged data is an error rather than silently flattened.
  */
-export function denseShape(name: string, value: unknown): number[] {
+export function denseShape(name: string, value: unknown, limits: ShapeLimits = DEFAULT_SHAPE_LIMITS): number[] {
   const shape: number[] = [];
   let probe = value;
   while (Array.isArray(probe)) {
     shape.push(probe.length);
-    if (shape.length > MAX_DIMS) throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: name, shape: `nested deeper than ${MAX_DIMS} levels` });
+    if (shape.length > limits.maxRank) {
+      throw ferryError('FERRY_ERR_LIMIT_EXCEEDED', { what: `tensor '${name}' nests deeper than ${limits.maxRank} lists, which`, limit: `${limits.maxRank} dimensions`, setting: 'limits.max_rank' });
+    }
     probe = probe[0];
   }
+  checkSpan(name, shape, shapeSpan(shape), limits);
   const check = (node: unknown, level: number, path: string): void => {
     if (!Array.isArray(node)) {
       if (level !== shape.length) ragged(name, shape, `${path} is a value where a list of ${shape[level]} was expected`);
@@ -51,9 +54,8 @@ function ragged(name: string, shape: readonly number[], detail: string): never {
 }
 
 /** A tensor from a nested JSON value; the datatype comes from the model's signature, never from the JSON. */
-export function tensorFromNested(name: string, datatype: Datatype, value: unknown): Tensor {
-  const shape = denseShape(name, value);
-  if (elementCount(shape) > 2 ** 31) throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: name, shape: `[${shape.join(',')}]` });
+export function tensorFromNested(name: string, datatype: Datatype, value: unknown, limits: ShapeLimits = DEFAULT_SHAPE_LIMITS): Tensor {
+  const shape = denseShape(name, value, limits);
   return { name, datatype, shape, data: decodeValues(name, datatype, shape, value) };
 }
 

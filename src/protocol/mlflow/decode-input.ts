@@ -1,5 +1,5 @@
 import { ferryError } from '../../errors/index.ts';
-import type { InferRequest, Parameters, Tensor, TensorMetadata } from '../../tensor/index.ts';
+import { DEFAULT_SHAPE_LIMITS, type InferRequest, type Parameters, type ShapeLimits, type Tensor, type TensorMetadata } from '../../tensor/index.ts';
 import { isNamedObject, tensorFromNested } from '../http/nested-json.ts';
 import { tableToInputs, type Table } from '../http/table-inputs.ts';
 import { decodeParameters } from '../v2-rest/index.ts';
@@ -21,7 +21,7 @@ const REQUIRED = `the input must be a JSON object with exactly one of the fields
  * inputs, see tableToInputs). `instances` and `inputs` are tensors: a value or list for a single-input model, an
  * object (or list of objects) keyed by input name for named inputs; keys that are not input names make a table.
  */
-export function decodeJsonInput(model: string, body: unknown, inputs: readonly TensorMetadata[]): DecodedInput {
+export function decodeJsonInput(model: string, body: unknown, inputs: readonly TensorMetadata[], limits: ShapeLimits = DEFAULT_SHAPE_LIMITS): DecodedInput {
   if (!isJsonObject(body)) throw invalidRequest(`${REQUIRED}; received ${Array.isArray(body) ? 'a list' : typeof body}`);
   const present = FORMATS.filter((key) => body[key] !== undefined);
   if (present.length !== 1) throw invalidRequest(`${REQUIRED}; received the fields ${Object.keys(body).slice(0, 10).join(', ') || '(none)'}`);
@@ -36,9 +36,9 @@ export function decodeJsonInput(model: string, body: unknown, inputs: readonly T
       return { style: 'frame', request: withParameters({ inputs: tableToInputs(model, inputs, recordsTable(value, 'dataframe_records')) }) };
     case 'instances':
       if (!Array.isArray(value) || value.length === 0) throw invalidRequest("'instances' must be a non-empty list");
-      return withStyle(instancesInputs(model, value, inputs), withParameters);
+      return withStyle(instancesInputs(model, value, inputs, limits), withParameters);
     default:
-      return withStyle(inputsInputs(model, value, inputs), withParameters);
+      return withStyle(inputsInputs(model, value, inputs, limits), withParameters);
   }
 }
 
@@ -76,27 +76,27 @@ function recordsTable(value: unknown, field: string): Table {
   return { columns, rows };
 }
 
-function instancesInputs(model: string, instances: unknown[], inputs: readonly TensorMetadata[]): { style: InputStyle; inputs: Tensor[] } {
+function instancesInputs(model: string, instances: unknown[], inputs: readonly TensorMetadata[], limits: ShapeLimits): { style: InputStyle; inputs: Tensor[] } {
   if (isNamedObject(instances[0])) {
     const table = recordsTable(instances, 'instances');
     if (matchesInputs(table.columns!, inputs)) {
-      return { style: 'tensor', inputs: inputs.map((input) => tensorFromNested(input.name, input.datatype, instances.map((row) => (row as Record<string, unknown>)[input.name]))) };
+      return { style: 'tensor', inputs: inputs.map((input) => tensorFromNested(input.name, input.datatype, instances.map((row) => (row as Record<string, unknown>)[input.name]), limits)) };
     }
     return { style: 'frame', inputs: tableToInputs(model, inputs, table) };
   }
-  if (inputs.length === 1) return { style: 'tensor', inputs: [tensorFromNested(inputs[0]!.name, inputs[0]!.datatype, instances)] };
+  if (inputs.length === 1) return { style: 'tensor', inputs: [tensorFromNested(inputs[0]!.name, inputs[0]!.datatype, instances, limits)] };
   return { style: 'frame', inputs: tableToInputs(model, inputs, { columns: undefined, rows: instances.map((row) => (Array.isArray(row) ? row : [row])) }) };
 }
 
-function inputsInputs(model: string, value: unknown, inputs: readonly TensorMetadata[]): { style: InputStyle; inputs: Tensor[] } {
+function inputsInputs(model: string, value: unknown, inputs: readonly TensorMetadata[], limits: ShapeLimits): { style: InputStyle; inputs: Tensor[] } {
   if (!isNamedObject(value)) {
-    if (Array.isArray(value)) return instancesInputs(model, value, inputs);
-    if (inputs.length === 1) return { style: 'tensor', inputs: [tensorFromNested(inputs[0]!.name, inputs[0]!.datatype, value)] };
+    if (Array.isArray(value)) return instancesInputs(model, value, inputs, limits);
+    if (inputs.length === 1) return { style: 'tensor', inputs: [tensorFromNested(inputs[0]!.name, inputs[0]!.datatype, value, limits)] };
     throw invalidRequest(`'inputs' must be an object keyed by input name (${inputs.map((i) => i.name).join(', ')})`);
   }
   const keys = Object.keys(value);
   if (matchesInputs(keys, inputs)) {
-    return { style: 'tensor', inputs: inputs.map((input) => tensorFromNested(input.name, input.datatype, value[input.name])) };
+    return { style: 'tensor', inputs: inputs.map((input) => tensorFromNested(input.name, input.datatype, value[input.name], limits)) };
   }
   // A dict of equally long columns is a dataframe whose column names are not the input names.
   const columns = keys.map((k) => value[k]);

@@ -4,6 +4,7 @@ import type { DataPlane } from '../../dataplane/index.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
 import { takesWideIntegers } from '../http/exact-json.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
+import { DEFAULT_LIMITS, type ProtocolLimits } from '../http/limits.ts';
 import { chooseModel } from '../http/model-choice.ts';
 import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
@@ -16,6 +17,7 @@ import { encodePredictions } from './predictions.ts';
 export interface MlflowOptions {
   readonly dataplane: DataPlane;
   readonly bodyLimit: number;
+  readonly limits?: ProtocolLimits;
 }
 
 const PROTOCOL = 'mlflow';
@@ -25,6 +27,7 @@ type InvocationRequest = FastifyRequest<{ Params: { model?: string }; Body: Buff
 /** MLflow's scoring server protocol: /invocations (JSON or CSV), /ping, /health and /version. */
 export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions): Promise<void> {
   const { dataplane } = options;
+  const limits = options.limits ?? DEFAULT_LIMITS;
 
   setUpProtocolScope(app, options.bodyLimit, (failure) => mlflowErrorText(failure));
 
@@ -37,7 +40,7 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions)
   const invocations = async (req: InvocationRequest, reply: FastifyReply) => {
     const model = chooseModel(dataplane, req.params.model, req.headers['ferry-model'], HOW_TO_NAME);
     const trace = dataplane.traceOf(req.raw);
-    const decoded: DecodedInput = dataplane.decode(model, PROTOCOL, () => decodeBody(model, req, dataplane.modelMetadata(model).inputs), trace);
+    const decoded: DecodedInput = dataplane.decode(model, PROTOCOL, () => decodeBody(model, req, dataplane.modelMetadata(model).inputs, limits), trace);
     const response = await dataplane.infer(model, decoded.request, {
       protocol: PROTOCOL,
       deadline: deadlineFrom(req.headers['ferry-timeout-ms'], arrivalOf(reply)),
@@ -52,7 +55,7 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions)
 }
 
 /** JSON or CSV by Content-Type (UTF-8 only, as MLflow); a body without a type is read as JSON. */
-function decodeBody(model: string, req: InvocationRequest, inputs: Parameters<typeof tableToInputs>[1]): DecodedInput {
+function decodeBody(model: string, req: InvocationRequest, inputs: Parameters<typeof tableToInputs>[1], limits: ProtocolLimits): DecodedInput {
   const header = req.headers['content-type'] ?? 'application/json';
   const [type, ...params] = header.split(';').map((part) => part.trim());
   const mime = type!.toLowerCase();
@@ -65,5 +68,5 @@ function decodeBody(model: string, req: InvocationRequest, inputs: Parameters<ty
   if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'empty body' });
   const text = body.toString('utf8');
   if (mime === 'text/csv') return { style: 'frame', request: { inputs: tableToInputs(model, inputs, parseCsv(text)) } };
-  return decodeJsonInput(model, parseLenientJson(text, takesWideIntegers(inputs)), inputs);
+  return decodeJsonInput(model, parseLenientJson(text, takesWideIntegers(inputs), limits), inputs, limits);
 }

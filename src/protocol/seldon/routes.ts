@@ -4,6 +4,7 @@ import type { DataPlane } from '../../dataplane/index.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
 import { holdsUnsafeNumber, takesWideIntegers } from '../http/exact-json.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
+import { DEFAULT_LIMITS, type ProtocolLimits } from '../http/limits.ts';
 import { chooseModel } from '../http/model-choice.ts';
 import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
@@ -14,6 +15,7 @@ import { invalidRequest, isJsonObject } from '../http/request-shape.ts';
 export interface SeldonOptions {
   readonly dataplane: DataPlane;
   readonly bodyLimit: number;
+  readonly limits?: ProtocolLimits;
   /** Called for each accepted feedback message (the reward is 0 when the message has none). */
   readonly onFeedback?: (model: string, reward: number) => void;
 }
@@ -25,6 +27,7 @@ type SeldonRequest = FastifyRequest<{ Params: { model?: string }; Body: Buffer |
 /** Seldon Core v1 prediction and feedback endpoints, for one model (bare paths) or any (/seldon/{model}/...). */
 export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions): Promise<void> {
   const { dataplane } = options;
+  const limits = options.limits ?? DEFAULT_LIMITS;
 
   setUpProtocolScope(app, options.bodyLimit, (failure) => JSON.stringify(seldonError(failure)));
 
@@ -33,7 +36,7 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
     const trace = dataplane.traceOf(req.raw);
     const decoded: DecodedMessage = dataplane.decode(model, PROTOCOL, () => {
       const { inputs } = dataplane.modelMetadata(model);
-      return decodeMessage(model, readMessage(req, takesWideIntegers(inputs)), inputs);
+      return decodeMessage(model, readMessage(req, limits, takesWideIntegers(inputs)), inputs, limits);
     }, trace);
     const response = await dataplane.infer(model, decoded.request, {
       protocol: PROTOCOL,
@@ -50,7 +53,7 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
   const feedback = async (req: SeldonRequest, reply: FastifyReply) => {
     const model = chooseModel(dataplane, req.params.model, req.headers['ferry-model'], HOW_TO_NAME);
     const status = dataplane.modelStatus(model);
-    const message = readMessage(req);
+    const message = readMessage(req, limits);
     if (!isJsonObject(message)) throw invalidRequest('a Feedback message must be a JSON object');
     const given = message['reward'] ?? 0;
     const reward = typeof given === 'bigint' ? Number(given) : given; // a long integer literal (exact JSON parsing)
@@ -65,11 +68,11 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
 }
 
 /** JSON, or the form field `json=` that Seldon's Python client and wrappers send. */
-function readMessage(req: SeldonRequest, exactIntegers = false): unknown {
+function readMessage(req: SeldonRequest, limits: ProtocolLimits, exactIntegers = false): unknown {
   const text = messageText(req);
-  const message = parseLenientJson(text, exactIntegers);
+  const message = parseLenientJson(text, exactIntegers, limits);
   // `meta` comes back in the answer: a long integer in its tags is read again exactly rather than echoed rounded.
-  if (!exactIntegers && isJsonObject(message) && holdsUnsafeNumber(message['meta'])) return parseLenientJson(text, true);
+  if (!exactIntegers && isJsonObject(message) && holdsUnsafeNumber(message['meta'])) return parseLenientJson(text, true, limits);
   return message;
 }
 

@@ -1,5 +1,5 @@
 import { ferryError } from '../../errors/index.ts';
-import type { InferRequest, TensorMetadata } from '../../tensor/index.ts';
+import { DEFAULT_SHAPE_LIMITS, type InferRequest, type ShapeLimits, type TensorMetadata } from '../../tensor/index.ts';
 import { tensorFromNested } from '../http/nested-json.ts';
 import { checkSignatureName } from './predict-request.ts';
 import type { TfVerb } from './model-path.ts';
@@ -11,7 +11,7 @@ import { isJsonObject, invalidRequest } from '../http/request-shape.ts';
  * a list of F values for an input of shape [-1, F]. Context features are added to every example and must not
  * also appear in one. Datatypes come from the signature, as for predict.
  */
-export function decodeExamples(model: string, verb: Exclude<TfVerb, 'predict'>, body: unknown, inputs: readonly TensorMetadata[]): InferRequest {
+export function decodeExamples(model: string, verb: Exclude<TfVerb, 'predict'>, body: unknown, inputs: readonly TensorMetadata[], limits: ShapeLimits = DEFAULT_SHAPE_LIMITS): InferRequest {
   if (!isJsonObject(body)) throw invalidRequest('the body must be a JSON object');
   checkSignatureName(model, body['signature_name'], ['', verb, `tensorflow/serving/${verb}`]);
   const context = body['context'];
@@ -36,7 +36,7 @@ export function decodeExamples(model: string, verb: Exclude<TfVerb, 'predict'>, 
       columns.get(input.name)!.push(featureValue(model, input, features[input.name], e));
     }
   });
-  return { inputs: inputs.map((input) => tensorFromNested(input.name, input.datatype, columns.get(input.name))) };
+  return { inputs: inputs.map((input) => tensorFromNested(input.name, input.datatype, columns.get(input.name), limits)) };
 }
 
 /** A feature's value shaped as one row of its input. */

@@ -5,6 +5,7 @@ import type { InferRequest } from '../../tensor/index.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
 import { takesWideIntegers } from '../http/exact-json.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
+import { DEFAULT_LIMITS, type ProtocolLimits } from '../http/limits.ts';
 import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
 import { decodeExamples } from './examples.ts';
@@ -18,6 +19,7 @@ import { encodeStatus } from './status.ts';
 export interface TfServingRestOptions {
   readonly dataplane: DataPlane;
   readonly bodyLimit: number;
+  readonly limits?: ProtocolLimits;
 }
 
 const PROTOCOL = 'tfserving';
@@ -26,6 +28,7 @@ type WildcardRequest = FastifyRequest<{ Params: { '*': string }; Body: Buffer | 
 /** TensorFlow Serving's REST API: predict, classify, regress, model status and model metadata under /v1/models. */
 export async function tfServingRestRoutes(app: FastifyInstance, options: TfServingRestOptions): Promise<void> {
   const { dataplane } = options;
+  const limits = options.limits ?? DEFAULT_LIMITS;
 
   // TF Serving reads every body as JSON whatever its Content-Type says.
 
@@ -43,15 +46,15 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
     const trace = dataplane.traceOf(req.raw);
     const { request, encode } = dataplane.decode(path.model, PROTOCOL, (): { request: InferRequest; encode: (outputs: Parameters<typeof encodePredict>[1]) => string } => {
       const signature = dataplane.modelMetadata(path.model, path);
-      const body = parseBody(req.body, takesWideIntegers(signature.inputs));
+      const body = parseBody(req.body, takesWideIntegers(signature.inputs), limits);
       if (path.verb === 'predict') {
-        const decoded = decodePredict(path.model, body, signature.inputs);
+        const decoded = decodePredict(path.model, body, signature.inputs, limits);
         return { request: decoded.request, encode: (outputs) => encodePredict(path.model, outputs, decoded.format) };
       }
       const verb = path.verb!;
       const plan = planResults(path.model, verb, signature.outputs);
       return {
-        request: { ...decodeExamples(path.model, verb, body, signature.inputs), outputs: requestedOutputs(plan) },
+        request: { ...decodeExamples(path.model, verb, body, signature.inputs, limits), outputs: requestedOutputs(plan) },
         encode: (outputs) => encodeResults(plan, outputs),
       };
     }, trace, path);
@@ -68,9 +71,9 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
   });
 }
 
-function parseBody(body: Buffer | undefined, exactIntegers: boolean): unknown {
+function parseBody(body: Buffer | undefined, exactIntegers: boolean, limits: ProtocolLimits): unknown {
   if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'the document is empty' });
-  return parseLenientJson(body.toString('utf8'), exactIntegers);
+  return parseLenientJson(body.toString('utf8'), exactIntegers, limits);
 }
 
 /** Metadata of the version a path names (the newest available one when it names none). */

@@ -1,14 +1,12 @@
 import { ferryError } from '../../errors/index.ts';
 import {
-  decodeRawData, elementCount, isDatatype, type InferRequest, type RequestedOutput, type Tensor,
+  checkShape, DEFAULT_SHAPE_LIMITS, decodeRawData, elementCount, isDatatype, type InferRequest, type RequestedOutput, type ShapeLimits, type Tensor,
 } from '../../tensor/index.ts';
 import { decodeContents, hasContents } from './contents.ts';
 import { int64ToNumber } from './int64.ts';
 import type { Int64, WireInferRequest } from './messages.ts';
 import { decodeParameters } from './parameters.ts';
 import { invalidRequest } from '../http/request-shape.ts';
-
-const MAX_DIMS = 32;
 
 export interface DecodedInfer {
   readonly model: string;
@@ -18,7 +16,7 @@ export interface DecodedInfer {
 }
 
 /** ModelInferRequest → the protocol-neutral InferRequest, from typed contents or raw_input_contents. */
-export function decodeInferRequest(wire: WireInferRequest): DecodedInfer {
+export function decodeInferRequest(wire: WireInferRequest, limits: ShapeLimits = DEFAULT_SHAPE_LIMITS): DecodedInfer {
   if (wire.model_name === '') throw invalidRequest('model_name is required');
   const { inputs } = wire;
   if (inputs.length === 0) throw invalidRequest('inputs must not be empty');
@@ -36,7 +34,7 @@ export function decodeInferRequest(wire: WireInferRequest): DecodedInfer {
       if (datatype === '') throw invalidRequest(`inputs[${i}].datatype must not be empty`);
       throw ferryError('FERRY_ERR_DATATYPE_UNKNOWN', { datatype: datatype.slice(0, 32) });
     }
-    const shape = decodeShape(name, input.shape);
+    const shape = checkShape(name, wireShape(input.shape), limits);
     let data;
     if (raw) {
       if (hasContents(input.contents)) throw invalidRequest(`input '${name}' has contents while the request uses raw_input_contents`);
@@ -61,16 +59,7 @@ export function decodeInferRequest(wire: WireInferRequest): DecodedInfer {
   return { model: wire.model_name, version: wire.model_version === '' ? undefined : wire.model_version, request };
 }
 
-function decodeShape(name: string, wire: readonly Int64[]): number[] {
-  const text = () => `[${wire.map(String).join(',').slice(0, 64)}]`;
-  if (wire.length > MAX_DIMS) throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: name, shape: text() });
-  const shape: number[] = new Array(wire.length);
-  for (let i = 0; i < wire.length; i++) {
-    const dim = int64ToNumber(wire[i]!);
-    if (dim === undefined || dim < 0) throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: name, shape: text() });
-    shape[i] = dim;
-  }
-  if (elementCount(shape) > 2 ** 31) throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: name, shape: text() });
-  return shape;
+/** int64 dimensions as numbers; one beyond 2^53 stays its digits, which checkShape refuses as invalid. */
+function wireShape(wire: readonly Int64[]): unknown[] {
+  return wire.map((dim) => int64ToNumber(dim) ?? String(dim));
 }
-

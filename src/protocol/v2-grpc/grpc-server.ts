@@ -1,6 +1,7 @@
 import { ResponderBuilder, Server, ServerCredentials, ServerInterceptingCall, type ServerInterceptor } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import type { DataPlane } from '../../dataplane/index.ts';
+import type { ShapeLimits } from '../../tensor/index.ts';
 import { HEALTH_SERVICE, healthService } from './health-service.ts';
 import { guardInference } from './inference-auth.ts';
 import { INFERENCE_SERVICE, inferenceService, type InferenceServiceOptions } from './inference-service.ts';
@@ -14,6 +15,8 @@ export interface GrpcServerOptions {
   /** grpc.max_message_bytes: the largest message received or sent. */
   readonly maxMessageBytes: number;
   readonly authorizeManagement: InferenceServiceOptions['authorizeManagement'];
+  /** limits.max_rank and limits.max_elements for request tensors. */
+  readonly shapeLimits?: ShapeLimits;
   /** With `auth.inference: token`: checks the `infer` scope on every method but the health ones. */
   readonly authorizeInference?: InferenceServiceOptions['authorizeManagement'];
   /** How long stop() lets in-flight calls finish before cutting them off. */
@@ -72,7 +75,10 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const health = healthService({
     readiness: () => options.dataplane.ready(), liveness: () => options.dataplane.live(), startup: () => options.dataplane.started(),
   }, limit);
-  const inference = inferenceService({ dataplane: options.dataplane, maxMessageBytes: limit, authorizeManagement: options.authorizeManagement });
+  const inference = inferenceService({
+    dataplane: options.dataplane, maxMessageBytes: limit, authorizeManagement: options.authorizeManagement,
+    ...(options.shapeLimits ? { shapeLimits: options.shapeLimits } : {}),
+  });
   server.addService(INFERENCE_SERVICE, options.authorizeInference ? guardInference(inference, options.authorizeInference) : inference);
   server.addService(HEALTH_SERVICE, health.implementation);
   new ReflectionService(packageDefinition()).addToServer(server);

@@ -1,6 +1,7 @@
 import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { Metadata } from '@grpc/grpc-js';
 import type { DataPlane, RequestTrace } from '../../dataplane/index.ts';
+import { DEFAULT_SHAPE_LIMITS, type ShapeLimits } from '../../tensor/index.ts';
 import { asFerryError } from '../../errors/index.ts';
 import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { asGuardedRequest, deadlineOf } from './call-context.ts';
@@ -34,6 +35,8 @@ export interface InferenceServiceOptions {
   readonly maxMessageBytes: number;
   /** Guards RepositoryModelLoad/Unload as the REST management endpoints are guarded. */
   readonly authorizeManagement: (request: ReturnType<typeof asGuardedRequest>) => void;
+  /** limits.max_rank and limits.max_elements for request tensors. */
+  readonly shapeLimits?: ShapeLimits;
 }
 
 interface NameVersion { readonly name: string; readonly version: string }
@@ -44,10 +47,11 @@ const versionOf = (v: string) => (v === '' ? undefined : v);
 /** GRPCInferenceService: each method decodes, calls the data plane, encodes. Nothing here decides. */
 export function inferenceService(options: InferenceServiceOptions): UntypedServiceImplementation {
   const { dataplane, maxMessageBytes: limit } = options;
+  const shapeLimits = options.shapeLimits ?? DEFAULT_SHAPE_LIMITS;
 
   /** One ModelInfer request, shared by the unary and the streaming method. */
   const infer = async (wire: WireInferRequest, call: UnaryCall | ServerDuplexStream<Buffer, Buffer>, signal: AbortSignal, trace?: RequestTrace) => {
-    const { model, version, request } = dataplane.decode(wire.model_name, PROTOCOL, () => decodeInferRequest(wire), trace, { version: versionOf(wire.model_version) });
+    const { model, version, request } = dataplane.decode(wire.model_name, PROTOCOL, () => decodeInferRequest(wire, shapeLimits), trace, { version: versionOf(wire.model_version) });
     const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline: deadlineOf(call, request.parameters), signal, trace });
     return dataplane.encode(trace, () => encodeInferResponse(response));
   };

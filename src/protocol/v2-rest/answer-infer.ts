@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { ferryError } from '../../errors/index.ts';
 import type { DataPlane, RequestTrace } from '../../dataplane/index.ts';
 import { deadlineFrom } from '../http/request-options.ts';
+import type { ProtocolLimits } from '../http/limits.ts';
 import { decodeInferRequest, parseHeaderLength } from './decode-request.ts';
 import { encodeInferResponse } from './encode-response.ts';
 
@@ -22,11 +23,11 @@ export interface InferAnswer {
  */
 export async function answerInfer(
   dataplane: DataPlane, model: string, version: string | undefined, body: Buffer | undefined, headers: IncomingHttpHeaders, signal: AbortSignal, arrivedAt: number,
-  trace?: RequestTrace,
+  limits: ProtocolLimits, trace?: RequestTrace,
 ): Promise<InferAnswer> {
   const request = dataplane.decode(model, PROTOCOL, () => {
     if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'empty body' });
-    return decodeInferRequest(body, parseHeaderLength(headers['inference-header-content-length']));
+    return decodeInferRequest(body, parseHeaderLength(headers['inference-header-content-length']), limits);
   }, trace, { version });
   const timeoutUs = request.parameters?.['timeout'];
   const deadline = deadlineFrom(headers['ferry-timeout-ms'], arrivedAt, typeof timeoutUs === 'number' && timeoutUs > 0 ? timeoutUs / 1000 : undefined);

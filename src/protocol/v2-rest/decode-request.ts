@@ -1,18 +1,17 @@
-import { ferryError } from '../../errors/index.ts';
+import { ferryError, isFerryError } from '../../errors/index.ts';
 import {
-  decodeJsonData, decodeRawData, elementCount, isDatatype,
+  checkShape, decodeJsonData, decodeRawData, elementCount, isDatatype, type ShapeLimits,
   type InferRequest, type Parameters, type RequestedOutput, type Tensor,
 } from '../../tensor/index.ts';
 import { isJsonObject, invalidRequest } from '../http/request-shape.ts';
-import { jsonText, parseJson } from '../http/exact-json.ts';
-
-const MAX_DIMS = 32;
+import { parseJson } from '../http/exact-json.ts';
+import { DEFAULT_LIMITS, type ProtocolLimits } from '../http/limits.ts';
 
 /**
  * Decodes a V2 inference request body: JSON, or with the binary tensor extension a JSON header of
  * `headerLength` bytes followed by the raw tensors named by `binary_data_size`.
  */
-export function decodeInferRequest(body: Buffer, headerLength: number | undefined): InferRequest {
+export function decodeInferRequest(body: Buffer, headerLength: number | undefined, limits: ProtocolLimits = DEFAULT_LIMITS): InferRequest {
   let jsonPart = body;
   let binary: Buffer | undefined;
   if (headerLength !== undefined) {
@@ -26,11 +25,12 @@ export function decodeInferRequest(body: Buffer, headerLength: number | undefine
   try {
     const text = jsonPart.toString('utf8');
     // 64-bit integer tensors are read exactly; a body that names neither INT64 nor UINT64 has none.
-    parsed = parseJson(text, text.includes('INT64'));
+    parsed = parseJson(text, text.includes('INT64'), limits);
   } catch (error) {
+    if (isFerryError(error)) throw error; // a limit, named
     throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: (error as Error).message });
   }
-  return decodeParsed(parsed, binary, jsonPart.length);
+  return decodeParsed(parsed, binary, jsonPart.length, limits);
 }
 
 /** Inference-Header-Content-Length's form: a plain byte count of at most 12 digits. */
@@ -45,7 +45,7 @@ export function parseHeaderLength(value: string | string[] | undefined): number 
   return Number(text);
 }
 
-function decodeParsed(parsed: unknown, binary: Buffer | undefined, jsonBytes: number): InferRequest {
+function decodeParsed(parsed: unknown, binary: Buffer | undefined, jsonBytes: number, limits: ShapeLimits): InferRequest {
   if (!isJsonObject(parsed)) throw invalidRequest('the body must be a JSON object');
   const { id, parameters, inputs, outputs } = parsed;
   if (id !== undefined && typeof id !== 'string') throw invalidRequest("'id' must be a string");
@@ -61,7 +61,7 @@ function decodeParsed(parsed: unknown, binary: Buffer | undefined, jsonBytes: nu
       if (typeof datatype === 'string') throw ferryError('FERRY_ERR_DATATYPE_UNKNOWN', { datatype: datatype.slice(0, 32) });
       throw invalidRequest(`inputs[${i}].datatype must be a string`);
     }
-    const dims = decodeShape(name, shape);
+    const dims = checkShape(name, shape, limits);
     const inputParameters = decodeParameters(raw.parameters, `inputs[${i}].parameters`);
     const binarySize = inputParameters?.['binary_data_size'];
     let data;
@@ -93,15 +93,6 @@ function decodeParsed(parsed: unknown, binary: Buffer | undefined, jsonBytes: nu
   if (decodedParameters) request.parameters = decodedParameters;
   if (outputs !== undefined) request.outputs = decodeOutputs(outputs);
   return request;
-}
-
-function decodeShape(name: string, shape: unknown): number[] {
-  if (!Array.isArray(shape) || shape.length > MAX_DIMS) throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: name, shape: jsonText(shape).slice(0, 64) });
-  for (const dim of shape) {
-    if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 0) throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: name, shape: jsonText(shape).slice(0, 64) });
-  }
-  if (elementCount(shape) > 2 ** 31) throw ferryError('FERRY_ERR_SHAPE_INVALID', { input: name, shape: jsonText(shape) });
-  return shape as number[];
 }
 
 function decodeOutputs(outputs: unknown): RequestedOutput[] {

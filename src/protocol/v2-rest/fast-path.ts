@@ -4,6 +4,7 @@ import type { DataPlane } from '../../dataplane/index.ts';
 import { toFerryError } from '../http/fastify-errors.ts';
 import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { clientGoneSignal } from '../http/request-options.ts';
+import type { ProtocolLimits } from '../http/limits.ts';
 import { answerInfer, PROTOCOL } from './answer-infer.ts';
 import { declaredHeaderLength, joinBody } from './join-body.ts';
 
@@ -14,6 +15,7 @@ const INFER_PATH = /^\/v2\/models\/([^/?#]+)(?:\/versions\/([^/?#]+))?\/infer(?:
 export interface FastPathOptions {
   readonly dataplane: DataPlane;
   readonly bodyLimit: number;
+  readonly limits: ProtocolLimits;
   /** True while the server drains: answers then close their connection. */
   readonly stopping: () => boolean;
 }
@@ -99,7 +101,7 @@ export function createInferFastPath(options: FastPathOptions): InferFastPath {
       if (overLimit) return;
       const signal = clientGoneSignal(res);
       const body = joinBody(chunks, size, declaredHeaderLength(req.headers['inference-header-content-length']));
-      answerInfer(dataplane, target.model, target.version, body, req.headers, signal, arrivedAt, trace).then(
+      answerInfer(dataplane, target.model, target.version, body, req.headers, signal, arrivedAt, options.limits, trace).then(
         (answer) => {
           const headers: Record<string, string | number> = {
             'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body), [MODEL_VERSION_HEADER]: answer.version,

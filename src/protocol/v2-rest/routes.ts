@@ -5,10 +5,12 @@ import { setUpProtocolScope } from '../http/scope.ts';
 import { arrivalOf, clientGoneSignal } from '../http/request-options.ts';
 import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { answerInfer } from './answer-infer.ts';
+import type { ProtocolLimits } from '../http/limits.ts';
 
 export interface V2RestOptions {
   readonly dataplane: DataPlane;
   readonly bodyLimit: number;
+  readonly limits: ProtocolLimits;
   /** Guards the repository extension's load/unload (management endpoints). */
   readonly authorizeManagement: (request: FastifyRequest) => void;
 }
@@ -42,7 +44,7 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
   app.get('/v2/models/:model/versions/:version/ready', ready);
 
   const infer = async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>, reply: FastifyReply) => {
-    const answer = await answerInfer(dataplane, req.params.model, req.params.version, req.body, req.headers, clientGoneSignal(reply.raw), arrivalOf(reply), dataplane.traceOf(req.raw));
+    const answer = await answerInfer(dataplane, req.params.model, req.params.version, req.body, req.headers, clientGoneSignal(reply.raw), arrivalOf(reply), options.limits, dataplane.traceOf(req.raw));
     if (answer.headerLength !== undefined) reply.header('inference-header-content-length', answer.headerLength);
     return reply.header('content-type', answer.contentType).header(MODEL_VERSION_HEADER, answer.version).send(answer.body);
   };

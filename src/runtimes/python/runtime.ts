@@ -1,0 +1,27 @@
+import type { Runtime } from '../runtime.ts';
+import { supervisionFor } from '../code/supervision.ts';
+import { interpreterFor, requireCodeAllowed, type CodeRuntimeSettings } from './code-settings.ts';
+import { loadPythonModel } from './python-model.ts';
+
+/**
+ * Models as Python code: a version folder with `model.py`, run in supervised worker processes (one per instance)
+ * that Ferry talks to over the frame protocol. Loads only where the operator allowed code.
+ */
+export function createPythonRuntime(settings: CodeRuntimeSettings): Runtime {
+  return {
+    name: 'python',
+    async canLoad(dir) {
+      return dir.files.includes('model.py');
+    },
+    async load(spec, ctx) {
+      requireCodeAllowed(settings, spec.name, 'model.py');
+      return loadPythonModel({
+        spec, ctx,
+        python: interpreterFor(settings, spec.dir.path, spec.options, spec.name),
+        supervision: supervisionFor(spec.name, settings.supervision, spec.options),
+        load: { kind: 'model_py' },
+        platform: 'python',
+      });
+    },
+  };
+}

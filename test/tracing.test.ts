@@ -198,6 +198,47 @@ describe('tracing (OpenTelemetry, OTLP)', () => {
     expect(answeredTraceparent).toBe(`00-${incoming.traceId}-${server.spanId}-01`);
   });
 
+  it('traces each request of a gRPC ModelStreamInfer stream as its own trace under the stream\'s traceparent', async () => {
+    const incoming = newTraceparent();
+    const client = new Client(`127.0.0.1:${ferry.ports.grpcPort}`, credentials.createInsecure());
+    const message = (seed: number) => encodeMessage('ModelInferRequest', {
+      model_name: 'simple',
+      id: `stream-${seed}`,
+      inputs: [
+        { name: 'INPUT0', datatype: 'INT32', shape: [1, 16], contents: { int_contents: row(seed) } },
+        { name: 'INPUT1', datatype: 'INT32', shape: [1, 16], contents: { int_contents: row(0) } },
+      ],
+    }, 1 << 20);
+    const metadata = new Metadata();
+    metadata.set('traceparent', incoming.header);
+    try {
+      const answers = await new Promise<Buffer[]>((resolve, reject) => {
+        const got: Buffer[] = [];
+        const call = client.makeBidiStreamRequest('/inference.GRPCInferenceService/ModelStreamInfer', (b: Buffer) => b, (b: Buffer) => b, metadata, {});
+        call.on('data', (b: Buffer) => got.push(b));
+        call.on('error', reject);
+        call.on('end', () => resolve(got));
+        call.write(message(1));
+        call.write(message(2));
+        call.end();
+      });
+      const ids = answers.map((b) => decodeMessage<{ infer_response: { id: string } }>('ModelStreamInferResponse', b, 1 << 20).infer_response.id);
+      expect(ids).toEqual(['stream-1', 'stream-2']);
+    } finally {
+      client.close();
+    }
+    const name = 'inference.GRPCInferenceService/ModelStreamInfer';
+    const deadline = Date.now() + 10_000;
+    const servers = () => traceOf(incoming.traceId).filter((s) => s.kind === SERVER_KIND && s.name === name);
+    while (servers().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    expect(servers()).toHaveLength(2);
+    for (const server of servers()) {
+      expect(server.parentSpanId).toBe(incoming.spanId);
+      const children = traceOf(incoming.traceId).filter((s) => s.parentSpanId === server.spanId).map((s) => s.name);
+      expect(children).toEqual(expect.arrayContaining(['decode', 'queue wait', 'encode']));
+    }
+  });
+
   it('traces the other REST protocols through their routes (TF Serving here)', async () => {
     const incoming = newTraceparent();
     const response = await fetch(`${ferry.url}/v1/models/simple:predict`, {

@@ -15,9 +15,10 @@ import { unary, type UnaryCall } from './unary.ts';
 
 export const PROTOCOL = 'v2-grpc';
 const TRACE_NAME = 'inference.GRPCInferenceService/ModelInfer';
+const STREAM_TRACE_NAME = 'inference.GRPCInferenceService/ModelStreamInfer';
 
 /** A metadata value as text (the first, when it is repeated). */
-function metadataText(call: UnaryCall, key: string): string | undefined {
+function metadataText(call: Pick<UnaryCall, 'metadata'>, key: string): string | undefined {
   const value = call.metadata.get(key)[0];
   return value === undefined ? undefined : typeof value === 'string' ? value : value.toString('utf8');
 }
@@ -56,6 +57,19 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
     return dataplane.encode(trace, () => encodeInferResponse(response));
   };
 
+  /** Ends a request's trace with the answer's status, passing the answer or the failure on. */
+  const endTrace = (trace: RequestTrace, answer: Promise<Awaited<ReturnType<typeof infer>>>) => answer.then(
+    (value) => {
+      trace.end(200);
+      return value;
+    },
+    (error: unknown) => {
+      const failure = asFerryError(error);
+      trace.end(failure.http, failure.message);
+      throw failure;
+    },
+  );
+
   /**
    * A unary ModelInfer: the version that answered goes back in the initial metadata (`ferry-model-version`, beside
    * the response's own model_version), and when the call is traced, `traceparent` too (W3C trace context from the
@@ -65,22 +79,27 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
     const trace = dataplane.startTrace(TRACE_NAME, PROTOCOL, metadataText(call, 'traceparent'), metadataText(call, 'tracestate'), performance.now());
     const metadata = new Metadata();
     if (trace !== undefined) metadata.set('traceparent', trace.traceparent);
-    return infer(wire, call, signal, trace).then(
+    const answered = infer(wire, call, signal, trace).then(
       (answer) => {
         metadata.set(MODEL_VERSION_HEADER, answer.model_version);
         call.sendMetadata(metadata);
-        trace?.end(200);
         return answer;
       },
       (error: unknown) => {
-        const failure = asFerryError(error);
-        if (trace !== undefined) {
-          call.sendMetadata(metadata);
-          trace.end(failure.http, failure.message);
-        }
-        throw failure;
+        if (trace !== undefined) call.sendMetadata(metadata);
+        throw error;
       },
     );
+    return trace === undefined ? answered : endTrace(trace, answered);
+  };
+
+  /**
+   * Each request on a ModelStreamInfer stream is its own trace, a child of the trace context the stream opened
+   * with: one stream may carry thousands of requests, and each is decoded, queued and batched on its own.
+   */
+  const tracedStreamInfer = (call: ServerDuplexStream<Buffer, Buffer>) => (wire: WireInferRequest, signal: AbortSignal) => {
+    const trace = dataplane.startTrace(STREAM_TRACE_NAME, PROTOCOL, metadataText(call, 'traceparent'), metadataText(call, 'tracestate'), performance.now());
+    return trace === undefined ? infer(wire, call, signal) : endTrace(trace, infer(wire, call, signal, trace));
   };
 
   return {
@@ -92,7 +111,7 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
     ServerMetadata: unary('ServerMetadataRequest', 'ServerMetadataResponse', limit, () => dataplane.serverMetadata()),
     ModelMetadata: unary<NameVersion>('ModelMetadataRequest', 'ModelMetadataResponse', limit, (r) => dataplane.modelMetadata(r.name, { version: versionOf(r.version) })),
     ModelInfer: unary<WireInferRequest>('ModelInferRequest', 'ModelInferResponse', limit, unaryInfer),
-    ModelStreamInfer: (call: ServerDuplexStream<Buffer, Buffer>) => streamInfer(call, limit, (wire, signal) => infer(wire, call, signal)),
+    ModelStreamInfer: (call: ServerDuplexStream<Buffer, Buffer>) => streamInfer(call, limit, tracedStreamInfer(call)),
     ModelConfig: unary<NameVersion>('ModelConfigRequest', 'ModelConfigResponse', limit, (r) => ({
       config: modelConfig(dataplane.modelMetadata(r.name, { version: versionOf(r.version) })),
     })),

@@ -75,6 +75,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   const manager = new ModelManager({
     root: path.resolve(config.model_repository),
     allowedPaths: config.repository.allowed_paths.map((p) => path.resolve(p)),
+    uploadMaxBytes: config.repository.upload_max_bytes,
     source: registry.source,
     runtimes: options.runtimes ?? builtinRuntimes({ sandbox, code: codeSettings(config) }),
     executorFactory: options.executorFactory ?? executors.factory,
@@ -179,6 +180,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   void http.register(v2RestRoutes, {
     dataplane,
     bodyLimit: config.http.body_limit_bytes,
+    uploadMaxBytes: config.repository.upload_max_bytes,
     limits,
     authorizeManagement,
   });

@@ -92,6 +92,31 @@ describe('JSON input formats', () => {
     const quoted = await invoke('half_plus_two', '"x"\n"2.0"\n4\n', 'text/csv');
     expect(quoted.json).toEqual({ predictions: [3, 4] });
   });
+
+  it('text/csv as DataFrame.to_csv() writes it, index column first under an empty header, scores without the index', async () => {
+    // pandas: DataFrame(rows, columns=feature_names).to_csv() → ",f0,f1,...\n0,v,v,...\n1,..." (NaN as an empty cell).
+    const lines = [`,${regression.feature_names.join(',')}`, ...regression.rows.map((row, i) => [String(i), ...row.map((v) => (v === null ? '' : String(v)))].join(','))];
+    const r = await invoke('regression', `${lines.join('\n')}\n`, 'text/csv');
+    expect(r.status).toBe(200);
+    expect(expectClose(r.json.predictions, regression.expected['predict']!, 1e-12)).toEqual([]);
+    // A named first column is data, not an index: with one column too many the request is refused, not cut.
+    const named = [`idx,${regression.feature_names.join(',')}`, ...regression.rows.map((row, i) => [String(i), ...row.map((v) => String(v ?? ''))].join(','))];
+    expect((await invoke('regression', `${named.join('\n')}\n`, 'text/csv')).status).toBe(400);
+  });
+});
+
+describe('content types', () => {
+  it('a body without a Content-Type is a 415 that names the types taken, as MLflow answers', async () => {
+    // A byte body: fetch then sends no Content-Type at all.
+    const response = await fetch(`${ferry.url}/mlflow/half_plus_two/invocations`, { method: 'POST', body: new TextEncoder().encode('{"inputs": [1]}') });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toEqual({ error_code: 'BAD_REQUEST', message: 'the request has no Content-Type: this endpoint takes application/json or text/csv' });
+  });
+
+  it('a dataframe_split with an index as long as its data scores', async () => {
+    const r = await invoke('half_plus_two', '{"dataframe_split": {"columns": ["x"], "index": [7, 9], "data": [[2], [4]]}}');
+    expect(r.json).toEqual({ predictions: [3, 4] });
+  });
 });
 
 describe('health, version and model choice', () => {
@@ -136,6 +161,8 @@ describe('errors come back as {"error_code", "message"}', () => {
     ['a CSV cell that is not a number', 'half_plus_two', 'x\nabc\n', 'text/csv', 400, 'BAD_REQUEST', /"abc" is not a number/],
     ['an unclosed CSV quote', 'half_plus_two', 'x\n"1\n', 'text/csv', 400, 'BAD_REQUEST', /quoted CSV field is not closed/],
     ['an empty body', 'half_plus_two', '', 'application/json', 400, 'BAD_REQUEST', /empty body/],
+    ['a dataframe_split whose index is shorter than its data', 'half_plus_two', '{"dataframe_split": {"columns": ["x"], "index": [0], "data": [[1], [2]]}}', 'application/json', 400, 'BAD_REQUEST', /'dataframe_split.index' has 1 labels, 'data' has 2 rows/],
+    ['a dataframe_split whose index is longer than its data', 'half_plus_two', '{"dataframe_split": {"columns": ["x"], "index": [0, 1, 2], "data": [[1], [2]]}}', 'application/json', 400, 'BAD_REQUEST', /has 3 labels, 'data' has 2 rows/],
   ];
   for (const [what, model, body, type, status, code, message] of cases) {
     it(what, async () => {

@@ -178,7 +178,7 @@ describe('classify and regress', () => {
 
 describe('model status and metadata', () => {
   it('status lists versions with TF Serving states', async () => {
-    const expected = { model_version_status: [{ version: '1', state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } }] };
+    const expected = { name: 'half_plus_two', ready: true, model_version_status: [{ version: '1', state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } }] };
     for (const p of ['/v1/models/half_plus_two', '/v1/models/half_plus_two/versions/1', '/v1/models/half_plus_two/labels/stable']) {
       const r = await send(url(p));
       expect(r.status, p).toBe(200);

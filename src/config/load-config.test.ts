@@ -18,7 +18,7 @@ describe('configuration', () => {
     expect(config.runtime.heap_growing_percent).toBe(300);
     expect(config.poll_seconds).toBe(5);
     expect(config.model_repository).toBe('./models');
-    expect(config.repository).toEqual({ allowed_paths: [], load_memory_mb: 2048, load_timeout_seconds: 120 });
+    expect(config.repository).toEqual({ allowed_paths: [], load_memory_mb: 2048, load_timeout_seconds: 120, upload_max_bytes: 64 * 1024 * 1024 });
   });
 
   it('names the line and column of a YAML syntax error but never quotes the file: the line may hold the token', () => {
@@ -39,7 +39,7 @@ describe('configuration', () => {
   it('reads repository.allowed_paths from ferry.yaml, or from FERRY_REPOSITORY_ALLOWED_PATHS separated like PATH', () => {
     expect(loadConfig({ env: {}, file: yamlFile('repository:\n  allowed_paths: [/mnt/models, /srv/shared]\n') }).repository.allowed_paths).toEqual(['/mnt/models', '/srv/shared']);
     expect(loadConfig({ env: { FERRY_REPOSITORY_ALLOWED_PATHS: '/mnt/models:/srv/shared:' } }).repository.allowed_paths).toEqual(['/mnt/models', '/srv/shared']);
-    expect(loadConfig({ env: { FERRY_REPOSITORY_LOAD_MEMORY_MB: '512', FERRY_REPOSITORY_LOAD_TIMEOUT_SECONDS: '30' } }).repository).toMatchObject({ load_memory_mb: 512, load_timeout_seconds: 30 });
+    expect(loadConfig({ env: { FERRY_REPOSITORY_LOAD_MEMORY_MB: '512', FERRY_REPOSITORY_LOAD_TIMEOUT_SECONDS: '30', FERRY_REPOSITORY_UPLOAD_MAX_BYTES: '2048' } }).repository).toMatchObject({ load_memory_mb: 512, load_timeout_seconds: 30, upload_max_bytes: 2048 });
     expect(() => loadConfig({ env: { FERRY_REPOSITORY_LOAD_MEMORY_MB: '8' } })).toThrow(/repository.load_memory_mb/);
   });
 

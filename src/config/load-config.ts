@@ -11,6 +11,7 @@ const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'numb
   FERRY_REPOSITORY_ALLOWED_PATHS: { path: ['repository', 'allowed_paths'], type: 'paths' },
   FERRY_REPOSITORY_LOAD_MEMORY_MB: { path: ['repository', 'load_memory_mb'], type: 'number' },
   FERRY_REPOSITORY_LOAD_TIMEOUT_SECONDS: { path: ['repository', 'load_timeout_seconds'], type: 'number' },
+  FERRY_REPOSITORY_UPLOAD_MAX_BYTES: { path: ['repository', 'upload_max_bytes'], type: 'number' },
   FERRY_LOG_LEVEL: { path: ['log_level'], type: 'string' },
   FERRY_HOST: { path: ['http', 'host'], type: 'string' },
   FERRY_HTTP_PORT: { path: ['http', 'port'], type: 'number' },

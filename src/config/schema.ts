@@ -17,6 +17,8 @@ export const configSchema = z.strictObject({
     load_memory_mb: z.number().int().min(16).default(2048),
     /** Time one model file may take to load in the load sandbox. */
     load_timeout_seconds: z.number().positive().default(120),
+    /** Bytes of model files one repository load request may upload (`file:` parameters, decoded). */
+    upload_max_bytes: z.number().int().min(1024).default(64 * MiB),
   }).prefault({}),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   http: z.strictObject({

@@ -1,11 +1,12 @@
 import { asFerryError, ferryError, isFerryError, type FerryError } from '../errors/index.ts';
-import { assertModelName } from '../repository/index.ts';
-import type { ManagedModel, ModelManager, ServedVersion } from '../models/index.ts';
+import { assertModelName, CLASS_LABELS_FILE } from '../repository/index.ts';
+import type { LoadOptions, ManagedModel, ModelManager, ServedVersion } from '../models/index.ts';
 import type { InferRequest, InferResponse, Tensor } from '../tensor/index.ts';
 import type { ExecuteResult } from '../runtimes/runtime.ts';
 import type { ExchangeObserver } from '../observe/payload-log/exchange.ts';
 import type { RequestTrace, RequestTracer } from '../observe/tracing/request-trace.ts';
 import type { Feedback, GraphHost } from './graph-host.ts';
+import { applyClassification } from './classification.ts';
 import { ModelChecks } from './model-checks.ts';
 import { NO_OBSERVER, type DataPlaneObserver } from './observer.ts';
 import { evaluateReadiness, STRICT_READINESS, type ModelReadinessInput, type ReadinessPolicy, type ReadinessReport } from './readiness.ts';
@@ -15,7 +16,7 @@ import type {
 } from './views.ts';
 
 const UNKNOWN_MODEL_LABEL = '_unknown';
-const SERVER_EXTENSIONS = ['binary_tensor_data', 'model_repository', 'statistics', 'schedule_policy'];
+const SERVER_EXTENSIONS = ['binary_tensor_data', 'model_repository', 'statistics', 'schedule_policy', 'model_configuration', 'classification'];
 const DEFAULT_CHECK_TIMEOUT_MS = 500;
 
 export interface DataPlaneOptions {
@@ -161,6 +162,11 @@ export class DataPlane {
     return { name, versions, platform: signature.platform, inputs: signature.inputs, outputs: signature.outputs };
   }
 
+  /** The name of the model's class labels file when it has one (Triton's label_filename), else undefined. */
+  classLabelFile(name: string): string | undefined {
+    return this.#manager.model(assertModelName(name)).classLabels === undefined ? undefined : CLASS_LABELS_FILE;
+  }
+
   /** True when the named version (or, with none named, any version) is AVAILABLE; unknown names throw 404. */
   modelReady(name: string, ref: { version?: string | undefined; label?: string | undefined } = {}): boolean {
     const graph = this.#graph(name);
@@ -212,7 +218,7 @@ export class DataPlane {
         modelVersion: String(served.version),
         ...(request.id !== undefined ? { id: request.id } : {}),
         ...(result.parameters ? { parameters: result.parameters } : {}),
-        outputs: selectOutputs(result.outputs, request),
+        outputs: applyClassification(selectOutputs(result.outputs, request), request, instance.signature.outputs, this.#manager.model(name).classLabels),
       };
       const elapsed = this.#finish(served, name, ctx.protocol, 200, started, rowsOf(request, instance.maxBatchSize));
       if (this.#exchanges !== undefined) this.#logExchange(name, served, ctx.protocol, request, response, undefined, started, elapsed);
@@ -339,9 +345,10 @@ export class DataPlane {
     return entries.sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async loadModel(name: string): Promise<void> {
+  /** Repository load: with a configuration standing for model.yaml and/or uploaded version files (LoadOptions). */
+  async loadModel(name: string, options: LoadOptions = {}): Promise<void> {
     assertModelName(name);
-    await this.#manager.load(name);
+    await this.#manager.load(name, options);
   }
 
   async unloadModel(name: string): Promise<void> {

@@ -27,6 +27,20 @@ export const ERRORS = {
   FERRY_ERR_MALFORMED_BODY: { message: 'malformed request body: {detail}', http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_INVALID_REQUEST: { message: 'invalid request: {detail}', http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_UNSUPPORTED_MEDIA_TYPE: { message: "unsupported content type '{type}'", http: 415, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_CONTENT_ENCODING_UNSUPPORTED: {
+    message: "unsupported Content-Encoding '{encoding}': request bodies may be gzip, deflate or identity",
+    http: 415,
+    grpc: 'INVALID_ARGUMENT',
+  },
+  FERRY_ERR_CONTENT_ENCODING_INVALID: { message: 'the request body is not valid {encoding} data: {detail}', http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_UPLOAD_INVALID: { message: "upload of model '{model}' refused: {detail}", http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_UPLOAD_TOO_LARGE: {
+    message: "upload of model '{model}' is {size} bytes, more than the limit of {limit} bytes (setting: repository.upload_max_bytes / FERRY_REPOSITORY_UPLOAD_MAX_BYTES)",
+    http: 413,
+    grpc: 'RESOURCE_EXHAUSTED',
+  },
+  FERRY_ERR_CONFIG_OVERRIDE_INVALID: { message: "model configuration for '{model}' refused: {detail}", http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_CONTENT_TYPE_MISSING: { message: 'the request has no Content-Type: this endpoint takes {accepted}', http: 415, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_BODY_TOO_LARGE: {
     message: 'request of {size} bytes exceeds the limit of {limit} bytes (setting: {setting})',
     http: 413,

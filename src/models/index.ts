@@ -1,4 +1,4 @@
-export { ModelManager, ManagedModel, type ModelManagerOptions, type VersionRef } from './model-manager.ts';
+export { ModelManager, ManagedModel, type LoadOptions, type ModelManagerOptions, type VersionRef } from './model-manager.ts';
 export { ServedVersion } from './served-version.ts';
 export type { VersionState } from './lifecycle.ts';
 export type { Executor, ExecutorFactory, ExecutorContext, EnqueueOptions } from './executor.ts';

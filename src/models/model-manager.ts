@@ -1,8 +1,8 @@
 import { realpathSync } from 'node:fs';
 import { ferryError, isFerryError, redactSecrets } from '../errors/index.ts';
 import {
-  DEFAULT_VERSION_POLICY, describeIoError, parseModelConfig, repositoryRelative, ScanRefusal, selectVersions,
-  type ModelConfig,
+  DEFAULT_VERSION_POLICY, describeIoError, parseModelConfig, placeUpload, repositoryRelative, ScanRefusal, selectVersions,
+  type ModelConfig, type ModelConfigInput, type PlacedUpload, type UploadedFiles,
 } from '../repository/index.ts';
 import type { ModelDir, ModelInstance, Runtime, RuntimeContext, RuntimeLogger } from '../runtimes/runtime.ts';
 import type { InferRequest } from '../tensor/index.ts';
@@ -25,7 +25,17 @@ export interface ModelManagerOptions {
   readonly allowedPaths?: readonly string[];
   /** Told of every failed version load (for the load-failure metric). */
   readonly onLoadFailure?: (model: string, version: number) => void;
+  /** `repository.upload_max_bytes`: bytes of model files one load may upload. */
+  readonly uploadMaxBytes?: number;
 }
+
+/** What a repository load may bring: a model configuration standing for model.yaml, and version folders' files. */
+export interface LoadOptions {
+  readonly config?: ModelConfigInput;
+  readonly files?: UploadedFiles;
+}
+
+const DEFAULT_UPLOAD_MAX_BYTES = 64 * 1024 * 1024;
 
 /** A repository folder the last scan left out, and why. */
 export interface SkippedEntry {
@@ -53,6 +63,8 @@ export class ManagedModel {
   selected: readonly number[] = [];
   /** Fallback versions that failed to load, with the stamp they failed with: not tried again until it changes. */
   readonly failedFallbacks = new Map<number, string>();
+  /** Class labels from the model folder's labels file (classification extension); undefined without one. */
+  classLabels: readonly string[] | undefined;
 
   constructor(name: string) {
     this.name = name;
@@ -91,6 +103,8 @@ export class ModelManager {
   #poller: NodeJS.Timeout | undefined;
   #closed = false;
   #skipped: readonly SkippedEntry[] = [];
+  /** model.yaml text given with a repository load, by model: it stands for the model's own until a load without one. */
+  readonly #overrides = new Map<string, string>();
 
   constructor(options: ModelManagerOptions) {
     this.#options = options;
@@ -195,35 +209,82 @@ export class ModelManager {
     });
   }
 
-  /** Repository extension: load (or reload) one model, clearing an explicit unload. */
-  load(name: string): Promise<void> {
+  /**
+   * Repository extension: load (or reload) one model, clearing an explicit unload. `config` (model.yaml as an
+   * object) replaces the model's own model.yaml until a load without one; `files` are version folders placed in the
+   * repository first. Either way the model is then read through the source like any other, and a load that fails
+   * leaves the configuration and the files as they were.
+   */
+  load(name: string, options: LoadOptions = {}): Promise<void> {
     return this.#exclusive(async () => {
-      let repoModel: SourcedModel | undefined;
+      const previous = this.#overrides.get(name);
+      if (options.config !== undefined) this.#overrides.set(name, JSON.stringify(options.config));
+      else this.#overrides.delete(name);
+      const upload = options.files === undefined ? undefined : await this.#place(name, options.files, previous);
       try {
-        repoModel = await this.#source.get(name);
+        await this.#loadNow(name, options.config !== undefined || options.files !== undefined);
+        await upload?.settle();
       } catch (error) {
-        if (error instanceof ScanRefusal) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: error.message });
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ENOTDIR') throw ferryError('FERRY_ERR_MODEL_NOT_FOUND', { model: name });
-        if (isFerryError(error)) throw error;
-        throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: this.#relative(describeIoError(error)) });
-      }
-      if (!repoModel) throw ferryError('FERRY_ERR_MODEL_NOT_FOUND', { model: name });
-      const model = this.#models.get(name);
-      if (model) model.explicitlyUnloaded = false;
-      await this.#syncModel(repoModel);
-      const managed = this.model(name);
-      if (managed.configError) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: managed.configError });
-      const fallback = managed.fallback();
-      if (!managed.latestAvailable() || fallback) {
-        // The load asked for the selected version: its failure is the answer, even when the last good version serves.
-        const failed = managed.selected.map((v) => managed.versions.get(v)).find((v) => v?.state === 'ERROR')
-          ?? [...managed.versions.values()].find((v) => v.state === 'ERROR');
-        const why = failed ? `version ${failed.version}: ${withoutPrefix(name, failed.reason ?? 'failed')}` : 'no version to load';
-        const detail = fallback ? `${why}; version ${fallback.version} serves instead (last good version)` : why;
-        throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail });
+        if (previous === undefined) this.#overrides.delete(name);
+        else this.#overrides.set(name, previous);
+        if (upload) await upload.rollback();
+        if (upload || options.config !== undefined) await this.#resync(name);
+        throw error;
       }
     });
+  }
+
+  async #place(name: string, files: UploadedFiles, previous: string | undefined): Promise<PlacedUpload> {
+    try {
+      return await placeUpload(this.#options.root, name, files, this.#options.uploadMaxBytes ?? DEFAULT_UPLOAD_MAX_BYTES);
+    } catch (error) {
+      if (previous === undefined) this.#overrides.delete(name);
+      else this.#overrides.set(name, previous);
+      throw error;
+    }
+  }
+
+  /** After a failed load: serve again what the source has now (the files and configuration put back). */
+  async #resync(name: string): Promise<void> {
+    try {
+      const sourced = await this.#source.get(name);
+      if (sourced) await this.#syncModel(sourced);
+    } catch (error) {
+      this.#options.logger.error({ model: name, err: error }, 'model could not be restored after a failed load');
+    }
+  }
+
+  async #loadNow(name: string, strict: boolean): Promise<void> {
+    let repoModel: SourcedModel | undefined;
+    try {
+      repoModel = await this.#source.get(name);
+    } catch (error) {
+      if (error instanceof ScanRefusal) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: error.message });
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw ferryError('FERRY_ERR_MODEL_NOT_FOUND', { model: name });
+      if (isFerryError(error)) throw error;
+      throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: this.#relative(describeIoError(error)) });
+    }
+    if (!repoModel) throw ferryError('FERRY_ERR_MODEL_NOT_FOUND', { model: name });
+    const model = this.#models.get(name);
+    if (model) model.explicitlyUnloaded = false;
+    const failures = await this.#syncModel(repoModel);
+    const managed = this.model(name);
+    if (managed.configError) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: managed.configError });
+    // A load that brings a configuration or files is refused when any version fails with them, though an older copy serves.
+    const [failedVersion, failure] = [...failures][0] ?? [];
+    if (strict && failedVersion !== undefined) {
+      throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: `version ${failedVersion}: ${withoutPrefix(name, failure!)}` });
+    }
+    const fallback = managed.fallback();
+    if (!managed.latestAvailable() || fallback) {
+      // The load asked for the selected version: its failure is the answer, even when the last good version serves.
+      const failed = managed.selected.map((v) => managed.versions.get(v)).find((v) => v?.state === 'ERROR')
+        ?? [...managed.versions.values()].find((v) => v.state === 'ERROR');
+      const why = failed ? `version ${failed.version}: ${withoutPrefix(name, failed.reason ?? 'failed')}` : 'no version to load';
+      const detail = fallback ? `${why}; version ${fallback.version} serves instead (last good version)` : why;
+      throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail });
+    }
   }
 
   /**
@@ -271,7 +332,9 @@ export class ModelManager {
     return run;
   }
 
-  async #syncModel(repoModel: SourcedModel): Promise<void> {
+  /** Brings one model in line with what its source has; returns the versions that failed to load this time, with why. */
+  async #syncModel(repoModel: SourcedModel): Promise<Map<number, string>> {
+    const failures = new Map<number, string>();
     let model = this.#models.get(repoModel.name);
     if (!model) {
       model = new ManagedModel(repoModel.name);
@@ -279,21 +342,23 @@ export class ModelManager {
     }
     model.inRepository = true;
     model.origin = repoModel.origin ?? 'repository';
+    model.classLabels = repoModel.labelsText === undefined ? undefined : parseClassLabels(repoModel.labelsText);
     try {
-      model.config = repoModel.configText === undefined ? {} : parseModelConfig(repoModel.name, repoModel.configText);
+      const configText = this.#overrides.get(repoModel.name) ?? repoModel.configText;
+      model.config = configText === undefined ? {} : parseModelConfig(repoModel.name, configText);
       model.configError = undefined;
     } catch (error) {
       this.#rejectConfig(model, this.#relative((error as Error).message));
-      return;
+      return failures;
     }
-    if (model.explicitlyUnloaded) return;
+    if (model.explicitlyUnloaded) return failures;
     const policy = model.config.version_policy ?? DEFAULT_VERSION_POLICY;
     const desired = repoModel.selected ? [...repoModel.selected] : selectVersions(policy, [...repoModel.versions.keys(), ...repoModel.versionErrors.keys()]);
     const brokenLabel = Object.entries(model.labels).find(([, v]) => !repoModel.versions.has(v) && !repoModel.versionErrors.has(v));
     if (brokenLabel) {
       const present = [...repoModel.versions.keys(), ...repoModel.versionErrors.keys()].sort((a, b) => a - b);
       this.#rejectConfig(model, `model.yaml labels.${brokenLabel[0]}: version ${brokenLabel[1]} does not exist (versions: ${present.join(', ') || 'none'})`);
-      return;
+      return failures;
     }
     model.selected = desired;
 
@@ -315,6 +380,7 @@ export class ModelManager {
         && current.state !== 'END' && current.state !== 'UNLOADING' && !current.retryDue();
       if (upToDate) continue;
       const replacement = await this.#loadVersion(model, version, repoModel, current?.state === 'ERROR' ? current.attempts : 0);
+      if (!replacement.available) failures.set(version, replacement.reason ?? 'failed to load');
       if (replacement.available) {
         model.versions.set(version, replacement);
         if (current?.available) await this.#unloadVersion(current, 'replaced by edited files');
@@ -335,6 +401,7 @@ export class ModelManager {
       if (!served.available && !listed) model.versions.delete(served.version);
       else if (served.state === 'ERROR') model.versions.delete(served.version);
     }
+    return failures;
   }
 
   /**
@@ -504,6 +571,13 @@ async function warmUp(served: ServedVersion, request: InferRequest): Promise<voi
 function servingKey(config: ModelConfig): string {
   const { labels: _labels, version_policy: _policy, source: _source, ...rest } = config;
   return JSON.stringify(rest);
+}
+
+/** One label per line (LF or CRLF); a final newline does not add an empty class. */
+function parseClassLabels(text: string): string[] {
+  const lines = text.split(/\r?\n/);
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
 }
 
 function realpathOr(file: string): string {

@@ -5,10 +5,15 @@ import { isValidModelName, isVersionFolder } from './model-name.ts';
 import { isAllowedPlace, repositoryPlaces, ScanRefusal, type RepositoryPlaces } from './places.ts';
 import { scanVersionFolder } from './version-folder.ts';
 
+/** The class labels file a model folder may hold, read by the classification extension (Triton's label_filename). */
+export const CLASS_LABELS_FILE = 'labels.txt';
+
 /** What the repository holds for one model: its model.yaml text (if any) and its version folders. */
 export interface RepositoryModel {
   readonly name: string;
   readonly configText?: string;
+  /** The model folder's class labels file (CLASS_LABELS_FILE), one label per line, line i naming class i. */
+  readonly labelsText?: string;
   readonly versions: ReadonlyMap<number, ModelDir>;
   /** Per version, a stamp of its files' names, sizes and mtimes: a changed stamp means the version was edited. */
   readonly versionStamps: ReadonlyMap<number, string>;
@@ -86,9 +91,12 @@ async function scanModelIn(places: RepositoryPlaces, name: string): Promise<Repo
   const versionStamps = new Map<number, string>();
   const versionErrors = new Map<number, string>();
   let configText: string | undefined;
+  let labelsText: string | undefined;
   for (const entry of await readdir(modelPath, { withFileTypes: true })) {
     if (entry.name === 'model.yaml' || entry.name === 'model.yml') {
       configText = await readConfig(places, path.join(modelPath, entry.name));
+    } else if (entry.name === CLASS_LABELS_FILE) {
+      labelsText = await readConfig(places, path.join(modelPath, entry.name));
     } else if ((entry.isDirectory() || entry.isSymbolicLink()) && isVersionFolder(entry.name)) {
       const version = Number(entry.name);
       try {
@@ -100,10 +108,10 @@ async function scanModelIn(places: RepositoryPlaces, name: string): Promise<Repo
       }
     }
   }
-  return { name, versions, versionStamps, versionErrors, ...(configText === undefined ? {} : { configText }) };
+  return { name, versions, versionStamps, versionErrors, ...(configText === undefined ? {} : { configText }), ...(labelsText === undefined ? {} : { labelsText }) };
 }
 
-/** model.yaml may be a symbolic link too (a ConfigMap key) when it resolves inside the allowed places. */
+/** model.yaml and labels.txt may be symbolic links too (a ConfigMap key) when it resolves inside the allowed places. */
 async function readConfig(places: RepositoryPlaces, file: string): Promise<string> {
   const real = await realpath(file);
   if (!isAllowedPlace(places, real)) throw new ScanRefusal(`${path.basename(file)} is a symbolic link to a path outside the repository and repository.allowed_paths`);

@@ -5,4 +5,5 @@ export { decodeJsonData, encodeJsonData } from './json-codec.ts';
 export { quoteNonFiniteTokens } from './non-finite-json.ts';
 export { decodeRawData, encodeRawData, rawByteLength } from './raw-codec.ts';
 export { outputText, unreadableBytes, utf8Text, type BytesReading } from './bytes-text.ts';
+export { classify } from './classification.ts';
 export { checkShape, checkSpan, shapeSpan, DEFAULT_SHAPE_LIMITS, type ShapeLimits } from './limits.ts';

@@ -1,15 +1,33 @@
 import type { FastifyInstance } from 'fastify';
 import type { FerryError } from '../../errors/index.ts';
+import { compressBody, COMPRESS_MIN_BYTES, decodeContentEncoding, isEncoded, responseEncoding } from './content-encoding.ts';
 import { toFerryError } from './fastify-errors.ts';
 
 /**
  * Sets up one protocol's fastify scope the way every REST adapter needs it: bodies read as bytes (JSON, binary
- * tensors, CSV, form data, or no Content-Type at all — each adapter decodes its own), and every error rendered
- * by `render` in that protocol's shape with the catalogue's status (and Retry-After when the queue was full).
+ * tensors, CSV, form data, or no Content-Type at all — each adapter decodes its own), a Content-Encoding (gzip,
+ * deflate) undone before the adapter sees the body, answers compressed when Accept-Encoding asks and they are
+ * large enough to gain, and every error rendered by `render` in that protocol's shape with the catalogue's status
+ * (and Retry-After when the queue was full).
  */
 export function setUpProtocolScope(app: FastifyInstance, bodyLimit: number, render: (failure: FerryError) => string): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (req, body, done) => {
+    const encoding = req.headers['content-encoding'];
+    if (!isEncoded(encoding)) {
+      done(null, body);
+      return;
+    }
+    decodeContentEncoding(body as Buffer, encoding, bodyLimit).then((decoded) => done(null, decoded), (error: unknown) => done(error as Error, undefined));
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+    if (Buffer.byteLength(payload) < COMPRESS_MIN_BYTES || reply.hasHeader('content-encoding')) return payload;
+    const coding = responseEncoding(request.headers['accept-encoding']);
+    if (coding === undefined) return payload;
+    reply.header('content-encoding', coding).header('vary', 'accept-encoding').removeHeader('content-length');
+    return compressBody(payload, coding);
+  });
   app.setErrorHandler((error, request, reply) => {
     const failure = toFerryError(error, { bodyLimit, contentLength: request.headers['content-length'], contentType: request.headers['content-type'] });
     if (failure.http >= 500) request.log.error({ err: error }, 'request failed');

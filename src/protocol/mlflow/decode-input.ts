@@ -46,14 +46,21 @@ function withStyle(decoded: { style: InputStyle; inputs: Tensor[] }, wrap: (r: I
   return { style: decoded.style, request: wrap({ inputs: decoded.inputs }) };
 }
 
-/** pandas' split orient: `{"columns": [...], "data": [[...], ...], "index": [...]}` (index ignored). */
+/**
+ * pandas' split orient: `{"columns": [...], "data": [[...], ...], "index": [...]}`. The index labels rows and is
+ * not scored, but pandas refuses a frame whose index and data differ in length, and so does MLflow: a 400.
+ */
 function splitTable(value: unknown): Table {
   if (!isJsonObject(value)) throw invalidRequest("'dataframe_split' must be an object with 'columns' and 'data'");
-  const { columns, data } = value;
+  const { columns, data, index } = value;
   if (columns !== undefined && (!Array.isArray(columns) || !columns.every((c) => typeof c === 'string'))) {
     throw invalidRequest("'dataframe_split.columns' must be a list of column names");
   }
   if (!Array.isArray(data)) throw invalidRequest("'dataframe_split.data' must be a list of rows");
+  if (index !== undefined && index !== null) {
+    if (!Array.isArray(index)) throw invalidRequest("'dataframe_split.index' must be a list of row labels");
+    if (index.length !== data.length) throw invalidRequest(`'dataframe_split.index' has ${index.length} labels, 'data' has ${data.length} rows`);
+  }
   const rows = data.map((row: unknown) => (Array.isArray(row) ? row : [row]));
   return { columns: columns as string[] | undefined, rows };
 }

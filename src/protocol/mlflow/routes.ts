@@ -8,7 +8,7 @@ import { DEFAULT_LIMITS, type ProtocolLimits } from '../http/limits.ts';
 import { chooseModel } from '../http/model-choice.ts';
 import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
-import { tableToInputs } from '../http/table-inputs.ts';
+import { tableToInputs, type Table } from '../http/table-inputs.ts';
 import { parseCsv } from './csv.ts';
 import { decodeJsonInput, type DecodedInput } from './decode-input.ts';
 import { mlflowErrorText } from './errors.ts';
@@ -54,9 +54,10 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions)
   app.post('/mlflow/:model/invocations', invocations);
 }
 
-/** JSON or CSV by Content-Type (UTF-8 only, as MLflow); a body without a type is read as JSON. */
+/** JSON or CSV by Content-Type (UTF-8 only); a body without a type is a 415, as MLflow answers it. */
 function decodeBody(model: string, req: InvocationRequest, inputs: Parameters<typeof tableToInputs>[1], limits: ProtocolLimits): DecodedInput {
-  const header = req.headers['content-type'] ?? 'application/json';
+  const header = req.headers['content-type'];
+  if (header === undefined || header.trim() === '') throw ferryError('FERRY_ERR_CONTENT_TYPE_MISSING', { accepted: 'application/json or text/csv' });
   const [type, ...params] = header.split(';').map((part) => part.trim());
   const mime = type!.toLowerCase();
   for (const param of params) {
@@ -67,6 +68,15 @@ function decodeBody(model: string, req: InvocationRequest, inputs: Parameters<ty
   const body = req.body;
   if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'empty body' });
   const text = body.toString('utf8');
-  if (mime === 'text/csv') return { style: 'frame', request: { inputs: tableToInputs(model, inputs, parseCsv(text)) } };
+  if (mime === 'text/csv') return { style: 'frame', request: { inputs: tableToInputs(model, inputs, withoutUnnamedIndex(parseCsv(text))) } };
   return decodeJsonInput(model, parseLenientJson(text, takesWideIntegers(inputs), limits), inputs, limits);
+}
+
+/**
+ * `DataFrame.to_csv()` writes the index as a first column whose header is empty; pandas reads it back as an extra
+ * column ('Unnamed: 0') that a model's signature does not name, and MLflow scores without it. So does Ferry.
+ */
+function withoutUnnamedIndex(table: Table): Table {
+  if (table.columns === undefined || table.columns.length < 2 || table.columns[0] !== '') return table;
+  return { ...table, columns: table.columns.slice(1), rows: table.rows.map((row) => row.slice(1)) };
 }

@@ -34,6 +34,10 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
 
   setUpProtocolScope(app, options.bodyLimit, (failure) => JSON.stringify({ error: failure.message }));
 
+  // KServe's v1 protocol: liveness at the root, and the list of models.
+  app.get('/', async () => ({ status: 'alive' }));
+  app.get('/v1/models', async () => ({ models: dataplane.repositoryIndex().filter((e) => e.version !== undefined).map((e) => e.name).filter((n, i, all) => all.indexOf(n) === i) }));
+
   // The verb follows a colon (`/v1/models/m:predict`), which the router reads as a parameter: route by wildcard.
   app.get('/v1/models/*', async (req: WildcardRequest, reply) => {
     const path = parseModelPath('GET', req.params['*'], req.url);

@@ -2,7 +2,11 @@ import { ERRORS, ferryError } from '../../errors/index.ts';
 import type { ModelStatus, VersionStatus } from '../../dataplane/index.ts';
 import type { TfModelPath } from './model-path.ts';
 
-/** GetModelStatusResponse as TF Serving renders it: every version (or the one named) with its state. */
+/**
+ * GetModelStatusResponse as TF Serving renders it: every version (or the one named) with its state. KServe's v1
+ * protocol shares the path and reads `{name, ready}` from it, so those stand beside `model_version_status`: ready
+ * when a version the path names (any, when it names none) is AVAILABLE.
+ */
 export function encodeStatus(status: ModelStatus, path: TfModelPath): string {
   let versions = status.versions;
   if (path.label !== undefined) {
@@ -13,7 +17,8 @@ export function encodeStatus(status: ModelStatus, path: TfModelPath): string {
     versions = versions.filter((v) => v.version === path.version);
     if (versions.length === 0) throw ferryError('FERRY_ERR_VERSION_NOT_FOUND', { model: status.name, version: path.version });
   }
-  return JSON.stringify({ model_version_status: versions.map(versionStatus) });
+  const ready = versions.some((v) => v.state === 'AVAILABLE');
+  return JSON.stringify({ name: status.name, ready, model_version_status: versions.map(versionStatus) });
 }
 
 /** TF Serving has no ERROR state: a version that failed to load is END with the failure in its status. */

@@ -1,9 +1,10 @@
 import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { Metadata } from '@grpc/grpc-js';
-import type { DataPlane, RequestTrace } from '../../dataplane/index.ts';
+import { CLASS_LABELS_FILE, type DataPlane, type RequestTrace } from '../../dataplane/index.ts';
 import { DEFAULT_SHAPE_LIMITS, type ShapeLimits } from '../../tensor/index.ts';
-import { asFerryError } from '../../errors/index.ts';
+import { asFerryError, ferryError } from '../../errors/index.ts';
 import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
+import { loadOptionsFrom, type LoadParameter } from '../triton/load-parameters.ts';
 import { asGuardedRequest, deadlineOf } from './call-context.ts';
 import { decodeInferRequest } from './decode-request.ts';
 import { encodeInferResponse } from './encode-response.ts';
@@ -42,6 +43,22 @@ export interface InferenceServiceOptions {
 
 interface NameVersion { readonly name: string; readonly version: string }
 interface RepositoryModel { readonly model_name: string }
+type WireLoadParameter = { readonly parameter_choice?: string } & Readonly<Record<string, unknown>>;
+interface RepositoryLoad extends RepositoryModel { readonly parameters?: Readonly<Record<string, WireLoadParameter>> }
+
+/** ModelRepositoryParameter map → the values Triton's load parameters carry (bytes_param for files, string_param for config). */
+function loadParameters(wire: RepositoryLoad['parameters']): Record<string, LoadParameter> {
+  const out: Record<string, LoadParameter> = {};
+  for (const [key, p] of Object.entries(wire ?? {})) {
+    const choice = p.parameter_choice;
+    const value = choice === undefined ? undefined : p[choice];
+    if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
+      throw ferryError('FERRY_ERR_INVALID_REQUEST', { detail: `load parameter '${key.slice(0, 64)}' must be a string_param or a bytes_param` });
+    }
+    out[key] = value;
+  }
+  return out;
+}
 
 const versionOf = (v: string) => (v === '' ? undefined : v);
 
@@ -113,7 +130,7 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
     ModelInfer: unary<WireInferRequest>('ModelInferRequest', 'ModelInferResponse', limit, unaryInfer),
     ModelStreamInfer: (call: ServerDuplexStream<Buffer, Buffer>) => streamInfer(call, limit, tracedStreamInfer(call)),
     ModelConfig: unary<NameVersion>('ModelConfigRequest', 'ModelConfigResponse', limit, (r) => ({
-      config: modelConfig(dataplane.modelMetadata(r.name, { version: versionOf(r.version) })),
+      config: modelConfig(dataplane.modelMetadata(r.name, { version: versionOf(r.version) }), dataplane.classLabelFile(r.name)),
     })),
     ModelStatistics: unary<NameVersion>('ModelStatisticsRequest', 'ModelStatisticsResponse', limit, (r) => ({
       model_stats: dataplane.statistics(r.name === '' ? undefined : r.name, versionOf(r.version)),
@@ -121,9 +138,9 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
     RepositoryIndex: unary<{ ready: boolean }>('RepositoryIndexRequest', 'RepositoryIndexResponse', limit, (r) => ({
       models: dataplane.repositoryIndex(r.ready),
     })),
-    RepositoryModelLoad: unary<RepositoryModel>('RepositoryModelLoadRequest', 'RepositoryModelLoadResponse', limit, async (r, call) => {
+    RepositoryModelLoad: unary<RepositoryLoad>('RepositoryModelLoadRequest', 'RepositoryModelLoadResponse', limit, async (r, call) => {
       options.authorizeManagement(asGuardedRequest(call));
-      await dataplane.loadModel(r.model_name);
+      await dataplane.loadModel(r.model_name, loadOptionsFrom(r.model_name, loadParameters(r.parameters), CLASS_LABELS_FILE));
       return {};
     }),
     RepositoryModelUnload: unary<RepositoryModel>('RepositoryModelUnloadRequest', 'RepositoryModelUnloadResponse', limit, async (r, call) => {

@@ -5,6 +5,7 @@ import { deadlineFrom } from '../http/request-options.ts';
 import type { ProtocolLimits } from '../http/limits.ts';
 import { decodeInferRequest, parseHeaderLength } from './decode-request.ts';
 import { encodeInferResponse } from './encode-response.ts';
+import { decodeRawRequest } from './raw-request.ts';
 
 export const PROTOCOL = 'v2-rest';
 
@@ -25,9 +26,12 @@ export async function answerInfer(
   dataplane: DataPlane, model: string, version: string | undefined, body: Buffer | undefined, headers: IncomingHttpHeaders, signal: AbortSignal, arrivedAt: number,
   limits: ProtocolLimits, trace?: RequestTrace,
 ): Promise<InferAnswer> {
+  const headerLength = parseHeaderLength(headers['inference-header-content-length']);
   const request = dataplane.decode(model, PROTOCOL, () => {
     if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'empty body' });
-    return decodeInferRequest(body, parseHeaderLength(headers['inference-header-content-length']), limits);
+    return headerLength === 0
+      ? decodeRawRequest(model, dataplane.modelMetadata(model, { version }).inputs, body)
+      : decodeInferRequest(body, headerLength, limits);
   }, trace, { version });
   const timeoutUs = request.parameters?.['timeout'];
   const deadline = deadlineFrom(headers['ferry-timeout-ms'], arrivedAt, typeof timeoutUs === 'number' && timeoutUs > 0 ? timeoutUs / 1000 : undefined);

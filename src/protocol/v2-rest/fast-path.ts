@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ferryError, type FerryError } from '../../errors/index.ts';
-import type { DataPlane } from '../../dataplane/index.ts';
+import type { DataPlane, RequestTrace } from '../../dataplane/index.ts';
 import { toFerryError } from '../http/fastify-errors.ts';
 import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { clientGoneSignal } from '../http/request-options.ts';
+import { compressBody, COMPRESS_MIN_BYTES, decodeContentEncoding, isEncoded, responseEncoding } from '../http/content-encoding.ts';
 import type { ProtocolLimits } from '../http/limits.ts';
-import { answerInfer, PROTOCOL } from './answer-infer.ts';
+import { answerInfer, PROTOCOL, type InferAnswer } from './answer-infer.ts';
 import { declaredHeaderLength, joinBody } from './join-body.ts';
 
 /** The server span's name: the route, not the model, so that span names stay few (the model is an attribute). */
@@ -100,29 +101,44 @@ export function createInferFastPath(options: FastPathOptions): InferFastPath {
     req.on('end', () => {
       if (overLimit) return;
       const signal = clientGoneSignal(res);
-      const body = joinBody(chunks, size, declaredHeaderLength(req.headers['inference-header-content-length']));
-      answerInfer(dataplane, target.model, target.version, body, req.headers, signal, arrivedAt, options.limits, trace).then(
-        (answer) => {
-          const headers: Record<string, string | number> = {
-            'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body), [MODEL_VERSION_HEADER]: answer.version,
-          };
-          if (answer.headerLength !== undefined) headers['inference-header-content-length'] = answer.headerLength;
-          if (options.stopping()) headers['connection'] = 'close';
-          if (trace !== undefined) headers['traceparent'] = trace.traceparent;
-          res.writeHead(200, headers).end(answer.body);
-          trace?.end(200);
-        },
-        (error: unknown) => {
-          const failure = toFerryError(error, { bodyLimit });
-          fail(res, failure, options.stopping(), trace?.traceparent);
-          trace?.end(failure.http, failure.message);
-        },
-      );
+      const joined = joinBody(chunks, size, declaredHeaderLength(req.headers['inference-header-content-length']));
+      const failed = (error: unknown) => {
+        const failure = toFerryError(error, { bodyLimit });
+        fail(res, failure, options.stopping(), trace?.traceparent);
+        trace?.end(failure.http, failure.message);
+      };
+      const answer = (body: Buffer) => {
+        answerInfer(dataplane, target.model, target.version, body, req.headers, signal, arrivedAt, options.limits, trace).then(
+          (answered) => send(res, answered, req.headers['accept-encoding'], options.stopping(), trace).then(() => trace?.end(200), failed),
+          failed,
+        );
+      };
+      // Compressed bodies are inflated off the event loop; the binary header length counts the inflated bytes.
+      const encoding = req.headers['content-encoding'];
+      if (isEncoded(encoding)) decodeContentEncoding(joined, encoding, bodyLimit).then(answer, failed);
+      else answer(joined);
     });
     return true;
   }
 
   return { handle };
+}
+
+/** Writes an answer, compressed when the client's Accept-Encoding takes it and it is large enough to gain. */
+async function send(res: ServerResponse, answer: InferAnswer, accept: string | string[] | undefined, stopping: boolean, trace: RequestTrace | undefined): Promise<void> {
+  const headers: Record<string, string | number> = { 'content-type': answer.contentType, [MODEL_VERSION_HEADER]: answer.version };
+  let body = answer.body;
+  const coding = Buffer.byteLength(body) >= COMPRESS_MIN_BYTES ? responseEncoding(accept) : undefined;
+  if (coding !== undefined) {
+    body = await compressBody(body, coding);
+    headers['content-encoding'] = coding;
+    headers['vary'] = 'accept-encoding';
+  }
+  headers['content-length'] = Buffer.byteLength(body);
+  if (answer.headerLength !== undefined) headers['inference-header-content-length'] = answer.headerLength;
+  if (stopping) headers['connection'] = 'close';
+  if (trace !== undefined) headers['traceparent'] = trace.traceparent;
+  res.writeHead(200, headers).end(body);
 }
 
 function fail(res: ServerResponse, failure: FerryError, close: boolean, traceparent?: string): void {

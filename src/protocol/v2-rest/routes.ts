@@ -1,15 +1,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ferryError } from '../../errors/index.ts';
-import type { DataPlane, ReadinessReport } from '../../dataplane/index.ts';
+import { CLASS_LABELS_FILE, type DataPlane, type ReadinessReport } from '../../dataplane/index.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
 import { arrivalOf, clientGoneSignal } from '../http/request-options.ts';
 import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { answerInfer } from './answer-infer.ts';
+import { tritonModelConfig } from '../triton/model-config.ts';
+import { loadOptionsFrom, type LoadParameter } from '../triton/load-parameters.ts';
 import type { ProtocolLimits } from '../http/limits.ts';
 
 export interface V2RestOptions {
   readonly dataplane: DataPlane;
   readonly bodyLimit: number;
+  /** `repository.upload_max_bytes`: model files a load may upload. */
+  readonly uploadMaxBytes: number;
   readonly limits: ProtocolLimits;
   /** Guards the repository extension's load/unload (management endpoints). */
   readonly authorizeManagement: (request: FastifyRequest) => void;
@@ -36,6 +40,12 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
   app.get('/v2/models/:model', metadata);
   app.get('/v2/models/:model/versions/:version', metadata);
 
+  // Model configuration extension: Triton's ModelConfig as JSON.
+  const config = async (req: FastifyRequest<{ Params: ModelParams }>) =>
+    tritonModelConfig(dataplane.modelMetadata(req.params.model, { version: req.params.version }), dataplane.classLabelFile(req.params.model));
+  app.get('/v2/models/:model/config', config);
+  app.get('/v2/models/:model/versions/:version/config', config);
+
   const ready = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     const isReady = dataplane.modelReady(req.params.model, { version: req.params.version });
     return reply.code(isReady ? 200 : 503).send({ name: req.params.model, ...(req.params.version ? { version: req.params.version } : {}), ready: isReady });
@@ -56,9 +66,16 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
     const body = parseOptionalJson(req.body);
     return dataplane.repositoryIndex(body?.['ready'] === true);
   });
-  app.post('/v2/repository/models/:model/load', async (req: FastifyRequest<{ Params: ModelParams }>, reply) => {
+  // Files come base64 in the JSON body: the route takes a body as large as the upload limit allows.
+  const loadBodyLimit = Math.max(options.bodyLimit, Math.ceil(options.uploadMaxBytes / 3) * 4 + 1024 * 1024);
+  app.post('/v2/repository/models/:model/load', { bodyLimit: loadBodyLimit }, async (req: FastifyRequest<{ Params: ModelParams }>, reply) => {
     options.authorizeManagement(req);
-    await dataplane.loadModel(req.params.model);
+    const parameters = parseOptionalJson(req.body)?.['parameters'];
+    if (parameters !== undefined && (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters))) {
+      throw ferryError('FERRY_ERR_INVALID_REQUEST', { detail: "'parameters' must be an object" });
+    }
+    const load = parameters === undefined ? {} : loadOptionsFrom(req.params.model, parameters as Record<string, LoadParameter>, CLASS_LABELS_FILE);
+    await dataplane.loadModel(req.params.model, load);
     return reply.code(200).send({});
   });
   app.post('/v2/repository/models/:model/unload', async (req: FastifyRequest<{ Params: ModelParams }>, reply) => {

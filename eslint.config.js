@@ -37,8 +37,8 @@ export default tseslint.config(
   layer(['src/registry/**'], ['protocol', 'dataplane', 'runtimes', 'scheduler', 'cache', 'management', 'cli', 'config', 'server.ts'],
     'registry/ keeps records, fetches artifacts and drives the model manager: it imports models/, repository/, tensor/, errors/ and observe/'),
   layer(['src/dataplane/**'], ['protocol', 'cli', 'server.ts'], 'the data plane never sees protocols'),
-  layer(['src/graph/**'], ['protocol', 'runtimes', 'scheduler', 'cache', 'models', 'repository', 'management', 'stream', 'cli', 'server.ts'],
-    'graph/ runs graphs through the data plane: it imports dataplane/, registry/ (state and audit), tensor/, errors/, observe/ and config types'),
+  layer(['src/graph/**'], ['runtimes', 'scheduler', 'cache', 'models', 'repository', 'management', 'stream', 'cli', 'server.ts'],
+    'graph/ runs graphs through the data plane: it imports dataplane/, registry/ (state and audit), tensor/, errors/, observe/, and protocol/ clients for remote nodes'),
   layer(['src/observe/**'], ['protocol', 'dataplane', 'models', 'runtimes', 'scheduler', 'cache', 'repository', 'registry', 'graph', 'stream', 'cli', 'server.ts'],
     'observe/ is a leaf service: it imports tensor/, errors/ and config types only'),
   {

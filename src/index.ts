@@ -4,3 +4,4 @@ export { loadConfig, type FerryConfig, type FerryConfigInput } from './config/in
 export { FerryError, ERRORS, type ErrorCode } from './errors/index.ts';
 export type { Runtime, ModelInstance, ModelSignature, ModelSpec, ModelDir, RuntimeContext, ExecuteResult } from './runtimes/runtime.ts';
 export type { Tensor, TensorMetadata, InferRequest, InferResponse, Datatype, Parameters } from './tensor/index.ts';
+export { defineModel, type ModelDefinition, type ModelOutput } from './runtimes/js/index.ts';

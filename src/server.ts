@@ -12,6 +12,7 @@ import { inferenceGuard } from './protocol/http/inference-auth.ts';
 import { createAuthorizer, tokensFromConfig } from './protocol/http/management-auth.ts';
 import type { ProtocolLimits } from './protocol/http/limits.ts';
 import { managementRoutes } from './management/routes.ts';
+import { graphRoutes } from './management/graph-routes.ts';
 import { mlflowRegistryRoutes } from './management/mlflow-registry.ts';
 import { registerOpenApi } from './management/openapi.ts';
 import type { GraphService } from './graph/index.ts';
@@ -100,7 +101,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     exchanges: observe.payloadLog, tracer: observe.tracer,
     readiness: { require: config.readiness.require, minReady: config.readiness.min_ready },
   });
-  const graphs = serverGraphs(config, dataplane, manager, metrics, logger.child({ component: 'graph' }));
+  const graphs = serverGraphs(config, dataplane, manager, metrics, logger.child({ component: 'graph' }), () => registry.service().store);
   const authorize = createAuthorizer({ tokens: tokensFromConfig(config.auth), allowLoopbackWithoutToken: config.auth.allow_loopback_without_token });
   // Repository load/unload change what serves: the same rule as the registry's writes.
   const authorizeManagement = (request: Parameters<typeof authorize>[0]) => {
@@ -177,6 +178,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     }),
   });
   void http.register(mlflowRegistryRoutes, { registry: () => registry.service(), authorize });
+  void http.register(graphRoutes, { graphs: graphs.service, traffic: graphs.traffic, authorize });
   void http.register(v2RestRoutes, {
     dataplane,
     bodyLimit: config.http.body_limit_bytes,

@@ -90,6 +90,12 @@ const CASES: Case[] = [
   { method: 'GET', route: '/api/v1/models/{model}/audit', scope: 'read', prepare: fixed('/api/v1/models/fraud/audit') },
   { method: 'GET', route: '/api/v1/resolve', scope: 'read', prepare: fixed('/api/v1/resolve?uri=models:/fraud@champion') },
   { method: 'GET', route: '/api/v1/serving', scope: 'read', prepare: fixed('/api/v1/serving') },
+  // Inference-graph traffic.
+  { method: 'GET', route: '/api/v1/graphs', scope: 'read', prepare: fixed('/api/v1/graphs') },
+  { method: 'GET', route: '/api/v1/graphs/{graph}', scope: 'read', prepare: fixed('/api/v1/graphs/canary') },
+  { method: 'POST', route: '/api/v1/graphs/{graph}/routers/{router}/weights', scope: 'write', prepare: fixed('/api/v1/graphs/canary/routers/traffic/weights', { weights: { stable: 0.8, canary: 0.2 } }) },
+  { method: 'POST', route: '/api/v1/graphs/{graph}/routers/{router}/promote', scope: 'write', prepare: fixed('/api/v1/graphs/canary/routers/traffic/promote', { arm: 'canary' }) },
+  { method: 'POST', route: '/api/v1/graphs/{graph}/routers/{router}/rollback', scope: 'write', prepare: fixed('/api/v1/graphs/canary/routers/traffic/rollback', {}) },
   // The repository extension's load and unload follow the same rule.
   { method: 'POST', route: '/v2/repository/models/{model}/unload', scope: 'write', prepare: fixed('/v2/repository/models/simple/unload', {}) },
   { method: 'POST', route: '/v2/repository/models/{model}/load', scope: 'write', prepare: fixed('/v2/repository/models/simple/load', {}) },
@@ -151,6 +157,17 @@ beforeAll(async () => {
   ferry = await startFerry({
     data_dir: dataDir,
     auth: { tokens: (['read', 'write', 'admin'] as const).map((scope) => ({ name: `${scope}-bot`, token: TOKENS[scope], scopes: [scope] })) },
+    graphs: {
+      deployments: {
+        canary: {
+          nodes: [
+            { name: 'one', type: 'model', model: 'half_plus_two' },
+            { name: 'two', type: 'model', model: 'half_plus_two' },
+            { name: 'traffic', type: 'router', policy: 'split', arms: [{ name: 'stable', node: 'one', weight: 0.9 }, { name: 'canary', node: 'two', weight: 0.1 }] },
+          ],
+        },
+      },
+    },
   });
   await admin('POST', '/api/v1/models', { name: 'fraud' });
   for (let i = 0; i < 2; i++) await admin('POST', '/api/v1/models/fraud/versions', { source: source(), digest: DIGEST });

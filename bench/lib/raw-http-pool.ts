@@ -2,7 +2,7 @@
  * A load generator's HTTP/1.1 client, as lean as wrk's: each request is one prebuilt buffer (head and body) written
  * on a keep-alive socket, and an answer is read only as far as its status line and `content-length`. On a 2-core
  * machine the generator shares the CPU with the server it measures, so what it spends per request is taken from
- * the server: undici's pool costs ~105-190 µs of CPU per 128 KiB request here, this ~65-80 µs (docs/performance.md, eighth session).
+ * the server: undici's pool costs ~105-190 µs of CPU per 128 KiB request here, this ~65-80 µs (docs/performance.md).
  *
  * One request per socket at a time (no pipelining); a new socket whenever none is idle, so that arrivals never wait
  * for the server's answers (an open loop stays open). Answers must carry `content-length` (every Ferry answer does);

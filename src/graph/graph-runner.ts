@@ -21,6 +21,8 @@ export interface RunnerDeps {
   readonly metrics?: GraphMetrics | undefined;
   readonly remote?: RemoteCaller | undefined;
   readonly random?: () => number;
+  /** Aborts every shadow call still queued (the server is stopping): shadows never hold up a shutdown. */
+  readonly shadowSignal?: AbortSignal;
   /** Called when a shadow call ends (the caller never waits for it); for logs. */
   readonly onShadowError?: (graph: string, node: string, error: unknown) => void;
 }
@@ -35,6 +37,8 @@ interface Run {
 
 const MAX_SHADOWS_IN_FLIGHT = 64;
 const METADATA_TTL_MS = 1000;
+/** A shadow call that has not started by then is dropped: a slow candidate must not build a backlog. */
+const SHADOW_DEADLINE_MS = 30_000;
 
 /**
  * Runs one graph: pulls the output node's value, computing each node it needs once. A router computes only the arm
@@ -205,7 +209,7 @@ export class GraphRunner {
       case 'thompson_sampling':
         return thompsonSampling(state.stats, this.#random);
       case 'shadow':
-        return 0;
+        return primaryArm(state.weights);
     }
   }
 
@@ -216,8 +220,9 @@ export class GraphRunner {
    */
   #mirror(node: RouterSpec, state: RouterState, run: Run, primary: readonly Tensor[]): void {
     const metrics = this.#deps.metrics;
-    node.arms.slice(1).forEach((arm, i) => {
-      const index = i + 1;
+    const primaryIndex = primaryArm(state.weights);
+    node.arms.forEach((arm, index) => {
+      if (index === primaryIndex) return;
       if (node.mirror < 1 && this.#random() >= node.mirror) return;
       if (state.shadowsInFlight >= MAX_SHADOWS_IN_FLIGHT) {
         metrics?.shadowCompared.inc({ graph: this.spec.name, router: node.name, arm: arm.name, outcome: 'skipped' });
@@ -227,7 +232,7 @@ export class GraphRunner {
       metrics?.armRequests.inc({ graph: this.spec.name, router: node.name, arm: arm.name });
       const shadowRun: Run = {
         request: run.request,
-        ctx: { protocol: 'graph-shadow', headers: run.ctx.headers },
+        ctx: { protocol: 'graph-shadow', headers: run.ctx.headers, signal: this.#deps.shadowSignal, deadline: Date.now() + SHADOW_DEADLINE_MS },
         memo: new Map(run.memo),
         route: {},
       };
@@ -250,6 +255,13 @@ export class GraphRunner {
       });
     });
   }
+}
+
+/** A shadow router's primary: the arm with all (the most) traffic; every other arm is mirrored. */
+function primaryArm(weights: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < weights.length; i++) if (weights[i]! > weights[best]!) best = i;
+  return best;
 }
 
 /** `name`, `name@label` and an explicit version, as the data plane takes them. */

@@ -12,6 +12,7 @@ import { typecheck, type Signature } from './typecheck.ts';
 export const GRAPH_PLATFORM = 'ferry_graph';
 
 export interface GraphServiceOptions {
+  readonly shadowSignal?: AbortSignal;
   readonly dataplane: DataPlane;
   readonly metrics?: GraphMetrics | undefined;
   readonly remote?: RemoteCaller | undefined;
@@ -60,6 +61,10 @@ export class GraphService implements GraphHost {
   remove(name: string): boolean {
     this.#failed.delete(name);
     return this.#graphs.delete(name);
+  }
+
+  runners(): GraphRunner[] {
+    return [...this.#graphs.values()].map((g) => g.runner);
   }
 
   runner(name: string): GraphRunner {

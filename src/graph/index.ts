@@ -2,4 +2,11 @@ export { GraphService, GRAPH_PLATFORM, type GraphServiceOptions } from './graph-
 export { GraphRunner, type RemoteCaller } from './graph-runner.ts';
 export { loadDeployments, readDeployment, type DeploymentSet } from './load-deployments.ts';
 export { parseGraph, parseGraphYaml } from './parse.ts';
+export { TrafficControl, type TrafficView } from './traffic.ts';
+export { GateController, judgeWindow } from './gates.ts';
+export { FileGraphState } from './state/file-state.ts';
+export { RegistryGraphState } from './state/registry-state.ts';
+export { syncGraphState } from './state/state-sync.ts';
+export type { GraphStateStore } from './state/state-store.ts';
+export { V2RemoteCaller } from './remote/v2-remote.ts';
 export type { GraphSpec, NodeSpec, RouterSpec } from './spec.ts';

@@ -80,7 +80,17 @@ export type AuditAction =
   | 'model.tag.set' | 'model.tag.delete'
   | 'version.create' | 'version.update' | 'version.delete' | 'version.stage'
   | 'version.tag.set' | 'version.tag.delete'
-  | 'alias.set' | 'alias.delete';
+  | 'alias.set' | 'alias.delete'
+  /** Inference-graph traffic changes (set_weights, promote, rollback, gate_step, auto_rollback); alias is the router. */
+  | `graph.${string}`;
+
+/** What an inference graph's bandit learnt about one arm of a router: pulls and the sum of their rewards. */
+export interface GraphArmStats {
+  readonly router: string;
+  readonly arm: string;
+  readonly pulls: number;
+  readonly reward: number;
+}
 
 /** One change, as it happened: who, when, what, and the record before and after (null when absent). */
 export interface AuditEntry {

@@ -265,5 +265,32 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       }
       expect(errors).toEqual([]);
     });
+
+    it('adds graph arm statistics from every writer and keeps traffic weights, auditing each traffic change', async () => {
+      const store = await open();
+      const twin = options.openTwin ? await options.openTwin(store) : store;
+      if (twin !== store) opened.push(twin);
+      expect(await store.graphArmStats('g')).toEqual([]);
+      await store.addGraphArmStats('g', [{ router: 'r', arm: 'a', pulls: 3, reward: 1 }, { router: 'r', arm: 'b', pulls: 2, reward: 1.5 }]);
+      await Promise.all([
+        twin.addGraphArmStats('g', [{ router: 'r', arm: 'a', pulls: 1, reward: 0.25 }]),
+        store.addGraphArmStats('g', [{ router: 'r', arm: 'a', pulls: 10, reward: 5 }]),
+      ]);
+      await store.addGraphArmStats('other', [{ router: 'r', arm: 'a', pulls: 7, reward: 7 }]);
+      expect(await twin.graphArmStats('g')).toEqual([{ router: 'r', arm: 'a', pulls: 14, reward: 6.25 }, { router: 'r', arm: 'b', pulls: 2, reward: 1.5 }]);
+      const before = await store.lastChangeId();
+      await store.addGraphArmStats('g', [{ router: 'r', arm: 'b', pulls: 1, reward: 1 }]);
+      expect(await store.lastChangeId()).toBe(before); // learning is traffic, not a change of what serves
+
+      expect(await store.graphTraffic('g')).toEqual({});
+      await store.setGraphTraffic('g', 'r', { a: 0.9, b: 0.1 }, 'set_weights', alice);
+      await twin.setGraphTraffic('g', 'r', { a: 1, b: 0 }, 'rollback', bob);
+      expect(await store.graphTraffic('g')).toEqual({ r: { a: 1, b: 0 } });
+      const log = await store.audit({ model: 'g', ascending: true });
+      expect(log.map((e) => [e.action, e.actor, e.alias, e.before, e.after])).toEqual([
+        ['graph.set_weights', 'alice', 'r', null, { a: 0.9, b: 0.1 }],
+        ['graph.rollback', 'bob', 'r', { a: 0.9, b: 0.1 }, { a: 1, b: 0 }],
+      ]);
+    });
   });
 }

@@ -1,5 +1,5 @@
 import type {
-  Actor, AuditEntry, AuditQuery, ModelQuery, ModelVersion, NewModel, NewVersion, RegisteredModel, Stage, Tags, VersionQuery,
+  Actor, AuditEntry, AuditQuery, GraphArmStats, ModelQuery, ModelVersion, NewModel, NewVersion, RegisteredModel, Stage, Tags, VersionQuery,
 } from './entities.ts';
 
 /**
@@ -41,6 +41,17 @@ export interface RegistryStore {
   setAlias(model: string, alias: string, version: number, actor: Actor): Promise<ModelVersion>;
   deleteAlias(model: string, alias: string, actor: Actor): Promise<void>;
   getVersionByAlias(model: string, alias: string): Promise<ModelVersion>;
+
+  /**
+   * Adds to inference-graph arms' bandit statistics. Additive, so that replicas sharing the store learn together;
+   * not audited (it is traffic, not a change of what serves).
+   */
+  addGraphArmStats(graph: string, deltas: readonly GraphArmStats[]): Promise<void>;
+  graphArmStats(graph: string): Promise<GraphArmStats[]>;
+  /** Sets a graph router's traffic weights (arm → weight), audited as `graph.<action>` under the graph's name. */
+  setGraphTraffic(graph: string, router: string, weights: Readonly<Record<string, number>>, action: string, actor: Actor): Promise<void>;
+  /** Every router's weights set at run time: router → arm → weight. */
+  graphTraffic(graph: string): Promise<Record<string, Record<string, number>>>;
 
   /** The audit log, newest first unless `ascending`. */
   audit(query?: AuditQuery): Promise<AuditEntry[]>;

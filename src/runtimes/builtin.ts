@@ -1,6 +1,7 @@
 import { lightgbmRuntime } from './lightgbm/index.ts';
 import { createOnnxRuntime } from './onnx/onnx-runtime.ts';
 import { pmmlRuntime } from './pmml/index.ts';
+import { createJsRuntime } from './js/index.ts';
 import { createPythonRuntime, type CodeRuntimeSettings } from './python/index.ts';
 import type { Runtime } from './runtime.ts';
 import type { LoadSandbox } from './sandbox/load-sandbox.ts';
@@ -29,7 +30,7 @@ export function builtinRuntimes(options: BuiltinRuntimeOptions = {}): Runtime[] 
   // Code runs in its own workers, never in the load sandbox; a folder with model.py is a Python model even when
   // it also holds the data files that code reads.
   const code = options.code ?? DEFAULT_CODE_SETTINGS;
-  return [createPythonRuntime(code), ...formats];
+  return [createPythonRuntime(code), createJsRuntime(code), ...formats];
 }
 
 /** Code refused (as `runtime.allow_code` defaults), for callers that build runtimes without configuration. */

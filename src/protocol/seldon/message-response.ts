@@ -73,8 +73,19 @@ function flat(tensor: Tensor, write: (i: number) => string): string {
 }
 
 /** The request's puid and tags come back; requestPath names the model and the version that answered. */
-export function responseMeta(response: Pick<InferResponse, 'modelName' | 'modelVersion'>, requestMeta: Readonly<Record<string, unknown>>) {
+export function responseMeta(response: Pick<InferResponse, 'modelName' | 'modelVersion' | 'parameters'>, requestMeta: Readonly<Record<string, unknown>>) {
   const puid = typeof requestMeta['puid'] === 'string' && requestMeta['puid'] !== '' ? requestMeta['puid'] : randomUUID();
   const tags = typeof requestMeta['tags'] === 'object' && requestMeta['tags'] !== null ? requestMeta['tags'] : {};
-  return { puid, tags, routing: {}, requestPath: { [response.modelName]: `${response.modelName}:${response.modelVersion}` }, metrics: [] };
+  return { puid, tags, routing: routingOf(response.parameters?.['ferry_route']), requestPath: { [response.modelName]: `${response.modelName}:${response.modelVersion}` }, metrics: [] };
+}
+
+/** A graph's route (`router=arm,...` in `ferry_route`) as Seldon's `meta.routing`: router → the arm that answered. */
+function routingOf(route: unknown): Record<string, string> {
+  const routing: Record<string, string> = {};
+  if (typeof route !== 'string') return routing;
+  for (const pair of route.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) routing[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return routing;
 }

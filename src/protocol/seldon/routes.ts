@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ferryError, type FerryError } from '../../errors/index.ts';
 import type { DataPlane } from '../../dataplane/index.ts';
@@ -38,14 +39,17 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
       const { inputs } = dataplane.modelMetadata(model);
       return decodeMessage(model, readMessage(req, limits, takesWideIntegers(inputs)), inputs, limits);
     }, trace);
-    const response = await dataplane.infer(model, decoded.request, {
+    // The puid is the request's id: feedback that names it reaches the arms of a graph that answered.
+    const puid = typeof decoded.meta['puid'] === 'string' && decoded.meta['puid'] !== '' ? decoded.meta['puid'] : randomUUID();
+    const response = await dataplane.infer(model, { ...decoded.request, id: puid }, {
       protocol: PROTOCOL,
+      headers: req.headers,
       deadline: deadlineFrom(req.headers['ferry-timeout-ms'], arrivalOf(reply)),
       signal: clientGoneSignal(reply.raw),
       trace,
     });
     return reply.header('content-type', 'application/json').header(MODEL_VERSION_HEADER, response.modelVersion)
-      .send(dataplane.encode(trace, () => encodeMessage(response, decoded.kind, decoded.meta)));
+      .send(dataplane.encode(trace, () => encodeMessage(response, decoded.kind, { ...decoded.meta, puid })));
   };
   app.post('/api/v1.0/predictions', predict);
   app.post('/seldon/:model/api/v1.0/predictions', predict);
@@ -58,6 +62,11 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
     const given = message['reward'] ?? 0;
     const reward = typeof given === 'bigint' ? Number(given) : given; // a long integer literal (exact JSON parsing)
     if (typeof reward !== 'number' || !Number.isFinite(reward)) throw invalidRequest("'reward' must be a number");
+    // The answer's meta says which arms answered (routing) and which request it was (puid).
+    const answered = isJsonObject(message['response']) && isJsonObject(message['response']['meta']) ? message['response']['meta'] : {};
+    const routing = isJsonObject(answered['routing']) ? routingOf(answered['routing']) : undefined;
+    const puid = typeof answered['puid'] === 'string' ? answered['puid'] : undefined;
+    await dataplane.feedback(model, { requestId: puid, reward, truth: message['truth'], routing });
     options.onFeedback?.(model, reward);
     const version = status.versions.find((v) => v.state === 'AVAILABLE')?.version ?? '';
     const meta = responseMeta({ modelName: model, modelVersion: version }, {});
@@ -65,6 +74,17 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
   };
   app.post('/api/v1.0/feedback', feedback);
   app.post('/seldon/:model/api/v1.0/feedback', feedback);
+}
+
+/** Seldon's `meta.routing` (router → arm index, or arm name as Ferry's graphs answer it). */
+function routingOf(routing: Record<string, unknown>): Record<string, string | number> | undefined {
+  const out: Record<string, string | number> = {};
+  for (const [router, arm] of Object.entries(routing)) {
+    if (typeof arm === 'string' || (typeof arm === 'number' && Number.isInteger(arm))) out[router] = arm;
+    else if (typeof arm === 'bigint') out[router] = Number(arm);
+    else throw invalidRequest(`meta.routing.${router} must be an arm's index or name`);
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** JSON, or the form field `json=` that Seldon's Python client and wrappers send. */

@@ -70,7 +70,8 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
   /** One ModelInfer request, shared by the unary and the streaming method. */
   const infer = async (wire: WireInferRequest, call: UnaryCall | ServerDuplexStream<Buffer, Buffer>, signal: AbortSignal, trace?: RequestTrace) => {
     const { model, version, request } = dataplane.decode(wire.model_name, PROTOCOL, () => decodeInferRequest(wire, shapeLimits), trace, { version: versionOf(wire.model_version) });
-    const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline: deadlineOf(call, request.parameters), signal, trace });
+    const headers = metadataHeaders(call.metadata.getMap());
+    const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline: deadlineOf(call, request.parameters), signal, trace, headers });
     return dataplane.encode(trace, () => encodeInferResponse(response));
   };
 
@@ -149,4 +150,11 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
       return {};
     }),
   };
+}
+
+/** Text metadata as headers (graphs route on them); binary (`-bin`) values are left out. */
+function metadataHeaders(map: Record<string, string | Buffer>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(map)) if (typeof value === 'string') headers[key] = value;
+  return headers;
 }

@@ -61,6 +61,19 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
   app.post('/v2/models/:model/infer', infer);
   app.post('/v2/models/:model/versions/:version/infer', infer);
 
+  // Feedback on an answer (a graph credits the arms that answered it; bandits learn from the reward).
+  app.post('/v2/models/:model/feedback', async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>) => {
+    const body = parseOptionalJson(req.body);
+    if (body === undefined) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'feedback is a JSON object {request_id, reward, truth}' });
+    const { request_id: requestId, reward, truth, route } = body;
+    if (typeof reward !== 'number' || !Number.isFinite(reward)) throw ferryError('FERRY_ERR_INVALID_REQUEST', { detail: "'reward' must be a number" });
+    if (requestId !== undefined && typeof requestId !== 'string') throw ferryError('FERRY_ERR_INVALID_REQUEST', { detail: "'request_id' must be a string" });
+    if (route !== undefined && typeof route !== 'string') throw ferryError('FERRY_ERR_INVALID_REQUEST', { detail: "'route' must be the answer's ferry_route string (router=arm,...)" });
+    const routing = route === undefined ? undefined : routeOf(route);
+    const credited = await dataplane.feedback(req.params.model, { requestId, reward, truth, routing });
+    return { model_name: req.params.model, ...(requestId !== undefined ? { request_id: requestId } : {}), routing: credited.routing };
+  });
+
   // Repository extension.
   app.post('/v2/repository/index', async (req) => {
     const body = parseOptionalJson(req.body);
@@ -111,4 +124,14 @@ function parseOptionalJson(body: unknown): Record<string, unknown> | undefined {
   } catch (error) {
     throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: (error as Error).message });
   }
+}
+
+/** `router=arm` pairs, comma-separated, as a graph's answer carries them in `parameters.ferry_route`. */
+function routeOf(text: string): Record<string, string> {
+  const route: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) route[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return route;
 }

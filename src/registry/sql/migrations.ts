@@ -71,6 +71,24 @@ export const MIGRATIONS: readonly Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()`,
     ],
   },
+  {
+    version: 2,
+    name: 'inference graph state: bandit statistics per arm, traffic weights per router',
+    sqlite: [
+      `CREATE TABLE graph_arm_stats (
+        graph TEXT NOT NULL, router TEXT NOT NULL, arm TEXT NOT NULL, pulls REAL NOT NULL, reward REAL NOT NULL,
+        PRIMARY KEY (graph, router, arm))`,
+      `CREATE TABLE graph_traffic (
+        graph TEXT NOT NULL, router TEXT NOT NULL, weights TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (graph, router))`,
+    ],
+    postgres: [
+      `CREATE TABLE graph_arm_stats (
+        graph TEXT NOT NULL, router TEXT NOT NULL, arm TEXT NOT NULL, pulls DOUBLE PRECISION NOT NULL, reward DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (graph, router, arm))`,
+      `CREATE TABLE graph_traffic (
+        graph TEXT NOT NULL, router TEXT NOT NULL, weights TEXT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (graph, router))`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

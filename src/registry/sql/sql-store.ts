@@ -1,6 +1,6 @@
 import { ferryError } from '../../errors/index.ts';
 import type {
-  Actor, AuditAction, AuditEntry, AuditQuery, ModelQuery, ModelVersion, NewModel, NewVersion, RegisteredModel, Stage, VersionQuery,
+  Actor, AuditAction, GraphArmStats, AuditEntry, AuditQuery, ModelQuery, ModelVersion, NewModel, NewVersion, RegisteredModel, Stage, VersionQuery,
 } from '../entities.ts';
 import type { RegistryStore } from '../store.ts';
 import {
@@ -272,6 +272,41 @@ export class SqlRegistryStore implements RegistryStore {
     const [row] = await this.#db.query('SELECT version FROM model_aliases WHERE model = ? AND alias = ?', [model, alias]);
     if (!row) throw ferryError('FERRY_ERR_REGISTRY_ALIAS_NOT_FOUND', { model, alias });
     return this.#version(this.#db, model, Number(row['version']));
+  }
+
+  // --- inference-graph state -------------------------------------------------------------------------------
+
+  async addGraphArmStats(graph: string, deltas: readonly GraphArmStats[]): Promise<void> {
+    if (deltas.length === 0) return;
+    await this.#db.transaction(async (tx) => {
+      for (const d of deltas) {
+        await tx.query(
+          `INSERT INTO graph_arm_stats (graph, router, arm, pulls, reward) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (graph, router, arm) DO UPDATE SET pulls = graph_arm_stats.pulls + excluded.pulls, reward = graph_arm_stats.reward + excluded.reward`,
+          [graph, d.router, d.arm, d.pulls, d.reward]);
+      }
+    });
+  }
+
+  async graphArmStats(graph: string): Promise<GraphArmStats[]> {
+    const rows = await this.#db.query('SELECT router, arm, pulls, reward FROM graph_arm_stats WHERE graph = ? ORDER BY router, arm', [graph]);
+    return rows.map((r) => ({ router: String(r['router']), arm: String(r['arm']), pulls: Number(r['pulls']), reward: Number(r['reward']) }));
+  }
+
+  async setGraphTraffic(graph: string, router: string, weights: Readonly<Record<string, number>>, action: string, actor: Actor): Promise<void> {
+    return this.#write(actor, async (tx, now) => {
+      const [current] = await tx.query('SELECT weights FROM graph_traffic WHERE graph = ? AND router = ?', [graph, router]);
+      const before = current ? JSON.parse(String(current['weights'])) as unknown : null;
+      const text = JSON.stringify(weights);
+      if (current) await tx.query('UPDATE graph_traffic SET weights = ?, updated_at = ? WHERE graph = ? AND router = ?', [text, now, graph, router]);
+      else await tx.query('INSERT INTO graph_traffic (graph, router, weights, updated_at) VALUES (?, ?, ?, ?)', [graph, router, text, now]);
+      return { result: undefined, audit: [{ action: `graph.${action}`, model: graph, alias: router, before, after: weights }] };
+    });
+  }
+
+  async graphTraffic(graph: string): Promise<Record<string, Record<string, number>>> {
+    const rows = await this.#db.query('SELECT router, weights FROM graph_traffic WHERE graph = ?', [graph]);
+    return Object.fromEntries(rows.map((r) => [String(r['router']), JSON.parse(String(r['weights'])) as Record<string, number>]));
   }
 
   // --- audit and changes -----------------------------------------------------------------------------------

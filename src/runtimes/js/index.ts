@@ -1,0 +1,2 @@
+export { createJsRuntime } from './runtime.ts';
+export { defineModel, type ModelDefinition, type ModelOutput } from './define-model.ts';

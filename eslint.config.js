@@ -9,7 +9,7 @@ const layer = (files, forbidden, why) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'workers/**', 'test/fixtures/**/*.py'] },
+  { ignores: ['node_modules/**', '.stryker-tmp/**', 'dist/**', 'coverage/**', 'workers/**', 'test/fixtures/**/*.py'] },
   ...tseslint.configs.recommended,
   {
     rules: {

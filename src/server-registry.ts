@@ -4,7 +4,7 @@ import { ferryError, isFerryError } from './errors/index.ts';
 import { repositorySource } from './models/index.ts';
 import type { Logger } from './observe/logger.ts';
 import {
-  describeStoreUrl, MlflowRegistryClient, openRegistryStore, RegistryHealth, RegistryService, RegistrySource, RegistryWatcher,
+  ArtifactUploads, describeStoreUrl, MlflowRegistryClient, openRegistryStore, RegistryHealth, RegistryService, RegistrySource, RegistryWatcher,
   type ModelRef, type ModelVersion, type RegistryHealthState,
 } from './registry/index.ts';
 import {
@@ -14,6 +14,8 @@ import {
 /** The registry as the server holds it: the store (opened and migrated at start), the source, the watcher. */
 export interface ServerRegistry {
   readonly fetcher: ArtifactFetcher;
+  /** Artifacts uploaded through the management API, staged under the artifact root. */
+  readonly uploads: ArtifactUploads;
   readonly health: RegistryHealth;
   /** What the model manager serves: the repository, with registry-backed models following their references. */
   readonly source: RegistrySource;
@@ -85,8 +87,9 @@ export function serverRegistry(config: Readonly<FerryConfig>, logger: Logger, on
     await poller?.start();
   };
 
+  const uploads = new ArtifactUploads(paths.artifactRoot, { maxBytes: config.registry.artifacts.max_bytes, maxFiles: config.registry.artifacts.max_files });
   return {
-    fetcher, health, source,
+    fetcher, health, source, uploads,
     service() {
       if (!service) throw ferryError('FERRY_ERR_REGISTRY_UNAVAILABLE', { detail: config.registry.enabled ? 'the registry store is not open (yet)' : 'registry.enabled is false' });
       return service;

@@ -162,6 +162,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   void registerOpenApi(http, FERRY_VERSION);
   void http.register(managementRoutes, {
     registry: () => registry.service(),
+    uploads: registry.uploads,
     authorize,
     servingStatus: () => ({
       registry: {

@@ -6,9 +6,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceError } from '@grpc/grpc-js';
 import { fastify } from 'fastify';
+import { createServer, loadConfig } from '../src/index.ts';
 import { mlflowRegistryRoutes } from '../src/management/mlflow-registry.ts';
 import { grpcClient } from '../src/protocol/v2-grpc/index.ts';
-import { startFerry, type RunningFerry } from './helpers/server.ts';
+import { EXAMPLE_MODELS, startFerry, type RunningFerry } from './helpers/server.ts';
 
 const TOKENS = { read: 'r'.repeat(24), write: 'w'.repeat(24), admin: 'a'.repeat(24) };
 const WRONG = 'x'.repeat(24);
@@ -21,8 +22,10 @@ let n = 0;
 
 async function call(method: string, url: string, token: string | undefined, body?: unknown) {
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${ferry.url}${url}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  // Bytes go as an upload does (raw), anything else as JSON.
+  const raw = body instanceof Uint8Array;
+  if (body !== undefined) headers['content-type'] = raw ? 'application/octet-stream' : 'application/json';
+  const response = await fetch(`${ferry.url}${url}`, { method, headers, ...(body !== undefined ? { body: raw ? body : JSON.stringify(body) } : {}) });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
 }
@@ -57,6 +60,10 @@ const CASES: Case[] = [
   { method: 'DELETE', route: '/api/v1/models/{model}/tags/{key}', scope: 'write', prepare: fixed('/api/v1/models/fraud/tags/team') },
   { method: 'GET', route: '/api/v1/models/{model}/versions', scope: 'read', prepare: fixed('/api/v1/models/fraud/versions') },
   { method: 'POST', route: '/api/v1/models/{model}/versions', scope: 'write', prepare: async () => ({ url: '/api/v1/models/fraud/versions', body: { source: source(), digest: DIGEST } }) },
+  {
+    method: 'PUT', route: '/api/v1/artifacts/{digest}/files/{*}', scope: 'write',
+    prepare: async () => ({ url: `/api/v1/artifacts/sha256:${'e'.repeat(64)}/files/part-${n++}`, body: new Uint8Array([1, 2, 3]) }),
+  },
   { method: 'GET', route: '/api/v1/models/{model}/versions/{version}', scope: 'read', prepare: fixed('/api/v1/models/fraud/versions/1') },
   { method: 'PATCH', route: '/api/v1/models/{model}/versions/{version}', scope: 'write', prepare: fixed('/api/v1/models/fraud/versions/1', { description: 'first' }) },
   {
@@ -150,6 +157,20 @@ const MLFLOW_CASES: Case[] = [
 ];
 CASES.push(...MLFLOW_CASES);
 
+// Routes any caller may use: probes, metrics, the API documentation and the data plane (which needs a token only
+// with auth.inference: token, checked in inference-auth.test.ts).
+const OPEN_ROUTES: readonly string[] = [
+  'GET /docs', 'GET /docs/json', 'GET /docs/yaml', 'GET /docs/static/*', 'GET /docs/static/index.html', 'GET /docs/static/swagger-initializer.js',
+  'GET /health', 'GET /ping', 'GET /version',
+  'GET /v2', 'GET /v2/health/live', 'GET /v2/health/ready', 'GET /v2/health/startup',
+  'GET /v2/models/:model', 'GET /v2/models/:model/ready', 'GET /v2/models/:model/versions/:version', 'GET /v2/models/:model/versions/:version/ready',
+  'GET /v2/models/stats', 'GET /v2/models/:model/stats', 'GET /v2/models/:model/versions/:version/stats',
+  'POST /v2/models/:model/infer', 'POST /v2/models/:model/versions/:version/infer', 'POST /v2/repository/index',
+  'GET /v1/models/*', 'POST /v1/models/*',
+  'POST /api/v1.0/predictions', 'POST /api/v1.0/feedback', 'POST /seldon/:model/api/v1.0/predictions', 'POST /seldon/:model/api/v1.0/feedback',
+  'POST /invocations', 'POST /mlflow/:model/invocations',
+];
+
 const RANK: Record<Scope, number> = { read: 0, write: 1, admin: 2 };
 
 beforeAll(async () => {
@@ -221,6 +242,37 @@ describe('management auth table', () => {
       }
     });
   }
+
+  it('leaves no HTTP route out: each is in the table or is open, and open ones answer a caller without a token', async () => {
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        model_repository: EXAMPLE_MODELS, data_dir: await mkdtemp(path.join(tmpdir(), 'ferry-auth-routes-')), poll_seconds: 0, log_level: 'silent',
+        http: { port: 0 }, grpc: { port: 0 }, auth: { tokens: [{ name: 'admin-bot', token: TOKENS.admin, scopes: ['admin'] }] },
+      },
+    });
+    const server = createServer({ config });
+    const served: string[] = [];
+    server.http.addHook('onRoute', (r) => {
+      for (const m of [r.method].flat()) if (m !== 'HEAD') served.push(`${m} ${r.url}`);
+    });
+    const { httpPort } = await server.start();
+    try {
+      const tabled = new Set(CASES.map((c) => `${c.method} ${c.route.replace(/\{(\w+)\}/g, ':$1')}`));
+      const open = served.filter((r) => !tabled.has(r)).sort();
+      expect(open).toEqual([...OPEN_ROUTES].sort());
+      for (const route of open) {
+        const [method, pattern] = route.split(' ') as [string, string];
+        const url = pattern.replace(':model', 'simple').replace(':version', '1').replace(/:\w+/g, 'x').replace('*', '');
+        const answer = await fetch(`http://127.0.0.1:${httpPort}${url}`, { method, ...(method === 'POST' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}) });
+        await answer.arrayBuffer();
+        expect([401, 403], `${route}: ${answer.status}`).not.toContain(answer.status);
+      }
+    } finally {
+      await server.stop();
+      await rm(config.data_dir, { recursive: true, force: true });
+    }
+  });
 
   it('records the token\'s name as the actor of each change', async () => {
     const entries = (await admin('GET', '/api/v1/models/fraud/audit?limit=1000')).body.entries as { actor: string; action: string }[];

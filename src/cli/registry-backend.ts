@@ -1,6 +1,10 @@
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
 import { ferryError } from '../errors/index.ts';
 import { auditView, modelView, versionView } from '../management/views.ts';
 import { checkVersion, openRegistryStore, parseModelsUri, RegistryService, type NewVersion } from '../registry/index.ts';
+import { localPath, schemeOf } from '../repository/artifacts/index.ts';
 
 type View = Record<string, unknown>;
 
@@ -40,9 +44,34 @@ export function httpBackend(url: string, token: string | undefined): RegistryBac
     return parsed;
   };
   const enc = encodeURIComponent;
+  /** Sends a local artifact's files to the server, which checks them against the digest when the version registers. */
+  const upload = async (v: NewVersion): Promise<string> => {
+    const digest = v.digest!;
+    const original = localPath(v.source);
+    const files = v.files?.map((f) => ({ relative: f.path, local: path.join(original, ...f.path.split('/')) })) ?? [{ relative: path.basename(original), local: original }];
+    for (const file of files) {
+      let response: Response;
+      try {
+        response = await fetch(`${base}/api/v1/artifacts/${enc(digest)}/files/${file.relative.split('/').map(enc).join('/')}`, {
+          method: 'PUT',
+          headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/octet-stream' },
+          body: Readable.toWeb(createReadStream(file.local)) as ReadableStream,
+          duplex: 'half',
+        } as RequestInit);
+      } catch (error) {
+        throw ferryError('FERRY_ERR_REGISTRY_UNAVAILABLE', { detail: `${base}: ${(error as Error).message}` });
+      }
+      const text = await response.text();
+      if (!response.ok) {
+        const parsed = text ? JSON.parse(text) as { error?: string; code?: string } : undefined;
+        throw new ApiError(response.status, parsed?.code ?? `HTTP_${response.status}`, parsed?.error ?? text);
+      }
+    }
+    return `upload:${digest}`;
+  };
   return {
-    register: (model, v) => call('POST', `/api/v1/models/${enc(model)}/versions`, {
-      source: v.source, create_model: true,
+    register: async (model, v) => call('POST', `/api/v1/models/${enc(model)}/versions`, {
+      source: schemeOf(v.source) === 'file' && v.digest ? await upload(v) : v.source, create_model: true,
       ...(v.digest ? { digest: v.digest } : {}), ...(v.files ? { files: v.files } : {}), ...(v.runtime ? { runtime: v.runtime } : {}),
       ...(v.signature !== undefined ? { signature: v.signature } : {}), ...(v.inputExample !== undefined ? { input_example: v.inputExample } : {}),
       ...(v.metrics ? { metrics: v.metrics } : {}), ...(v.tags ? { tags: v.tags } : {}), ...(v.description ? { description: v.description } : {}),

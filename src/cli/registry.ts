@@ -45,7 +45,8 @@ export function registerRegistry(program: Command): void {
     .option('--input-example <file>', 'V2 JSON inputs that warm each newly loaded copy up')
     .option('--alias <name>', 'also point this alias at the new version'))
     .action(run(async (backend, flags: Common & Record<string, string | string[] | undefined>, model: string, source: string) => {
-      const prepared = await prepareArtifact(model, source, artifactRoot(flags));
+      // Through a server, local files are uploaded to it; into a store, they are copied to its artifact folder.
+      const prepared = await prepareArtifact(model, source, serverUrl(flags) ? undefined : artifactRoot(flags));
       const version = {
         ...prepared.version,
         ...(flags['description'] ? { description: String(flags['description']) } : {}),
@@ -158,8 +159,13 @@ function run<A extends unknown[]>(work: (backend: RegistryBackend, flags: never,
   };
 }
 
+/** The server a command talks to, when it talks to one: `--url`, else FERRY_URL unless `--store` is given. */
+function serverUrl(flags: Common): string | undefined {
+  return flags.url ?? (flags.store ? undefined : process.env['FERRY_URL']);
+}
+
 async function openBackend(flags: Common): Promise<RegistryBackend> {
-  const url = flags.url ?? (flags.store ? undefined : process.env['FERRY_URL']);
+  const url = serverUrl(flags);
   if (url) return httpBackend(url, process.env['FERRY_TOKEN']);
   const config = loadConfig({ file: flags.config, overrides: { data_dir: flags.dataDir } });
   return storeBackend(flags.store ?? registryPaths(config).store, `cli:${userInfo().username}`);

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { asFerryError, ferryError } from '../errors/index.ts';
 import type { Authorize, Principal, Scope } from '../protocol/http/management-auth.ts';
-import { checkVersion, parseModelsUri, type Actor, type RegistryService } from '../registry/index.ts';
+import type { Readable } from 'node:stream';
+import { checkVersion, parseModelsUri, type Actor, type ArtifactUploads, type RegistryService } from '../registry/index.ts';
 import {
   aliasParams, auditSchema, errorSchema, modelParams, modelSchema, newModelBody, newVersionBody, versionParams, versionSchema,
 } from './schemas.ts';
@@ -9,6 +10,8 @@ import { auditView, modelView, versionView } from './views.ts';
 
 export interface ManagementOptions {
   readonly registry: () => RegistryService;
+  /** Where `PUT /api/v1/artifacts/...` gathers uploaded files until a version registers them. */
+  readonly uploads: ArtifactUploads;
   readonly authorize: Authorize;
   /** What this server serves now (models, versions, states, where they come from, registry health). */
   readonly servingStatus: () => unknown;
@@ -114,12 +117,32 @@ export async function managementRoutes(app: FastifyInstance, options: Management
     const limit = limitOf(req);
     return { versions: (await registry().store.listVersions({ model: req.params.model, ...(stage ? { stages: [stage] } : {}), ...(limit ? { limit } : {}), offset: offsetOf(req) })).map(versionView) };
   });
+  // Uploaded files are streamed to disk, never buffered: an artifact may be gigabytes.
+  app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+  route('PUT', '/api/v1/artifacts/:digest/files/*', 'write', {
+    summary: 'Upload one file of an artifact (raw bytes), to register it afterwards with source upload:<digest>',
+    params: { type: 'object', required: ['digest', '*'], properties: { digest: { type: 'string' }, '*': { type: 'string' } } },
+    response: { 200: { type: 'object', properties: { path: { type: 'string' }, bytes: { type: 'integer' } } }, 413: errorSchema, 415: errorSchema },
+  }, async (req) => {
+    const params = req.params as unknown as { digest: string; '*': string };
+    if (!(req.headers['content-type'] ?? '').startsWith('application/octet-stream')) {
+      throw ferryError('FERRY_ERR_UNSUPPORTED_MEDIA_TYPE', { type: String(req.headers['content-type'] ?? '').slice(0, 100) });
+    }
+    const { bytes } = await options.uploads.putFile(params.digest, params['*'], req.body as unknown as Readable);
+    return { path: params['*'], bytes };
+  });
   route('POST', '/api/v1/models/:model/versions', 'write', {
-    summary: 'Register a version: its artifact, digest, signature, metrics', params: modelParams, body: newVersionBody, response: { 201: versionSchema },
+    summary: 'Register a version: its artifact (a URI, or upload:<digest> after uploading its files), digest, signature, metrics',
+    params: modelParams, body: newVersionBody, response: { 201: versionSchema },
   }, async (req, reply) => {
     const b = req.body as Record<string, never>;
+    const upload = /^upload:(.*)$/.exec(b['source'] as string)?.[1];
+    const staged = upload === undefined ? undefined : await options.uploads.finish(req.params.model, upload);
+    if (staged && b['digest'] && b['digest'] !== staged.digest) {
+      throw ferryError('FERRY_ERR_REGISTRY_INVALID', { detail: `digest ${String(b['digest'])} differs from the upload's ${staged.digest}` });
+    }
     const created = await registry().register(req.params.model, {
-      source: b['source'], digest: b['digest'], files: b['files'], runtime: b['runtime'], signature: b['signature'], inputExample: b['input_example'],
+      source: staged?.source ?? b['source'], digest: staged?.digest ?? b['digest'], files: staged ? staged.files : b['files'], runtime: b['runtime'], signature: b['signature'], inputExample: b['input_example'],
       metrics: b['metrics'], tags: b['tags'], description: b['description'], runId: b['run_id'],
     }, actor(req), { createModel: b['create_model'] === true });
     return reply.code(201).send(versionView(created));

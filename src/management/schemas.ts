@@ -48,7 +48,7 @@ export const newModelBody = {
 export const newVersionBody = {
   type: 'object', required: ['source'], additionalProperties: false,
   properties: {
-    source: { type: 'string', description: 'file://, s3:// or https:// URI of the artifact (file or folder)' },
+    source: { type: 'string', description: 'file://, s3:// or https:// URI of the artifact (file or folder), or upload:sha256:<hex> for files uploaded to /api/v1/artifacts/{digest}/files/' },
     digest: { type: 'string', description: 'sha256:<hex>; computed by fetching the artifact when absent' },
     files: versionSchema.properties.files,
     runtime: { type: 'string' }, signature: anyJson, input_example: anyJson,

@@ -9,3 +9,4 @@ export { RegistrySource } from './registry-source.ts';
 export { RegistryWatcher } from './watcher.ts';
 export { MlflowRegistryClient } from './mlflow-client.ts';
 export { likeToRegExp } from './sql/rows.ts';
+export { ArtifactUploads, type StagedArtifact, type UploadLimits } from './artifact-uploads.ts';

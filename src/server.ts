@@ -23,6 +23,10 @@ import { tfServingRestRoutes } from './protocol/tfserving-rest/index.ts';
 import { seldonRoutes } from './protocol/seldon/index.ts';
 import { mlflowRoutes } from './protocol/mlflow/index.ts';
 import { createGrpcServer } from './protocol/v2-grpc/index.ts';
+import { ConnectionLimit } from './protocol/transport/connection-limit.ts';
+import { HttpAdmission } from './protocol/transport/http-admission.ts';
+import { httpServerTimeouts } from './protocol/transport/http-timeouts.ts';
+import { InflightBudget } from './protocol/transport/inflight-budget.ts';
 import { builtinRuntimes } from './runtimes/builtin.ts';
 import type { Runtime } from './runtimes/runtime.ts';
 import { LoadSandbox } from './runtimes/sandbox/load-sandbox.ts';
@@ -114,27 +118,48 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   const authorizeInference = inferenceAuth ? (request: Parameters<typeof authorize>[0]) => void authorize(request, 'infer') : undefined;
 
   let stopping: Promise<void> | undefined;
+  // Memory held by request bodies, over every protocol, and connections, over every listening socket.
+  const inflight = new InflightBudget(config.limits.inflight_bytes);
+  const admission = new HttpAdmission(inflight);
+  const connections = new ConnectionLimit({
+    max: config.limits.max_connections,
+    setting: 'limits.max_connections / FERRY_LIMITS_MAX_CONNECTIONS',
+    firstRequestTimeoutMs: config.http.headers_timeout_ms,
+  });
   const limits = protocolLimits(config);
-  const inferFastPath = createInferFastPath({ dataplane, bodyLimit: config.http.body_limit_bytes, limits, stopping: () => stopping !== undefined });
+  const inferFastPath = createInferFastPath({
+    dataplane, bodyLimit: config.http.body_limit_bytes, limits, stopping: () => stopping !== undefined,
+    takeStreamed: (req, bytes) => admission.takeStreamed(req, bytes),
+  });
   // V2 infer, the hot route, is answered on Node's server before Fastify routes anything else.
   type Handler = (req: IncomingMessage, res: ServerResponse) => void;
   let routeWithFastify: Handler | undefined;
+  const timeouts = httpServerTimeouts({
+    headersTimeoutMs: config.http.headers_timeout_ms,
+    requestTimeoutMs: config.http.request_timeout_ms,
+    keepAliveTimeoutMs: config.http.keep_alive_timeout_ms,
+  });
   const makeHttpServer = (handler: Handler): Server => {
     const { httpAccess } = observe;
-    const server = createHttpServer((req, res) => {
+    const server = createHttpServer(timeouts, (req, res) => {
       if (httpAccess !== undefined) httpAccess(req, res);
+      connections.request(req, res);
       if (guardInference !== undefined && !guardInference(req, res)) return;
+      if (!admission.admit(req, res)) return;
       if (!inferFastPath.handle(req, res)) handler(req, res);
     });
-    // `Expect: 100-continue`: a request that would be refused before its body is read (queue full, too large) is
-    // answered at once and its body is never sent; any other gets `100 Continue`, as Node answers by default.
+    // `Expect: 100-continue`: a request that would be refused before its body is read (queue full, too large, no
+    // room in the in-flight budget) is answered at once and its body is never sent; any other gets `100 Continue`.
     server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
       if (httpAccess !== undefined) httpAccess(req, res);
+      connections.request(req, res);
       if (guardInference !== undefined && !guardInference(req, res)) return;
+      if (!admission.admit(req, res)) return;
       if (inferFastPath.handle(req, res, true)) return;
       res.writeContinue();
       handler(req, res);
     });
+    connections.watch(server, false);
     return server;
   };
   const acceptSockets = acceptSocketCount(config.http.accept_sockets);
@@ -151,6 +176,10 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     forceCloseConnections: 'idle',
   });
   observe.traceFastify(http, dataplane);
+  // Bodies without a declared length count against the in-flight budget as Fastify's routes read them.
+  http.addHook('preParsing', (request, _reply, payload, done) => {
+    done(null, admission.meter(request.raw, payload));
+  });
   http.setNotFoundHandler((request, reply) => {
     const error = ferryError('FERRY_ERR_ROUTE_NOT_FOUND', { method: request.method, path: request.url.split('?')[0]!.slice(0, 200) });
     void reply.code(error.http).send({ error: error.message });
@@ -202,7 +231,13 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   const grpc = config.grpc.enabled
     ? createGrpcServer({
       dataplane, host: config.http.host, port: config.grpc.port, maxMessageBytes: config.grpc.max_message_bytes,
-      authorizeManagement, shapeLimits: limits, ...(authorizeInference ? { authorizeInference } : {}), shutdownGraceMs: config.shutdown_grace_seconds * 1000,
+      authorizeManagement, shapeLimits: limits, ...(authorizeInference ? { authorizeInference } : {}), shutdownGraceMs: config.shutdown_grace_seconds * 1000, inflight,
+      connections: {
+        maxConcurrentStreams: config.grpc.max_concurrent_streams,
+        idleTimeoutMs: config.grpc.idle_timeout_ms,
+        maxConnectionAgeMs: config.grpc.max_connection_age_ms,
+        maxConnectionAgeGraceMs: config.grpc.max_connection_age_grace_ms,
+      },
       ...(observe.grpcAccess ? { onCallEnd: observe.grpcAccess } : {}),
     })
     : undefined;

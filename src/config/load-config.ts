@@ -20,6 +20,8 @@ const ENV_KEYS: Record<string, { path: readonly string[]; type: 'string' | 'numb
   FERRY_GRPC_ENABLED: { path: ['grpc', 'enabled'], type: 'boolean' },
   FERRY_GRPC_PORT: { path: ['grpc', 'port'], type: 'number' },
   FERRY_GRPC_MAX_MESSAGE_BYTES: { path: ['grpc', 'max_message_bytes'], type: 'number' },
+  FERRY_LIMITS_INFLIGHT_BYTES: { path: ['limits', 'inflight_bytes'], type: 'number' },
+  FERRY_LIMITS_MAX_CONNECTIONS: { path: ['limits', 'max_connections'], type: 'number' },
   FERRY_LIMITS_MAX_RANK: { path: ['limits', 'max_rank'], type: 'number' },
   FERRY_LIMITS_MAX_ELEMENTS: { path: ['limits', 'max_elements'], type: 'number' },
   FERRY_LIMITS_MAX_JSON_DEPTH: { path: ['limits', 'max_json_depth'], type: 'number' },

@@ -27,11 +27,25 @@ export const configSchema = z.strictObject({
     body_limit_bytes: z.number().int().min(1024).default(64 * MiB),
     /** Listening sockets on the HTTP port (SO_REUSEPORT, Linux): each turn of the event loop accepts one per socket. */
     accept_sockets: z.number().int().min(1).max(64).default(8),
+    /** A request's headers must all arrive within this; a connection that sends nothing is closed after it too. */
+    headers_timeout_ms: z.number().int().min(100).default(10_000),
+    /** A whole request, headers and body, must arrive within this (408 otherwise). */
+    request_timeout_ms: z.number().int().min(100).default(120_000),
+    /** Idle keep-alive connections close after this: longer than the 60 s idle timeout of common load balancers. */
+    keep_alive_timeout_ms: z.number().int().min(100).default(72_000),
   }).prefault({}),
   grpc: z.strictObject({
     enabled: z.boolean().default(true),
     port: port.default(8081),
     max_message_bytes: z.number().int().min(1024).default(64 * MiB),
+    /** Calls one connection may have open at once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS). */
+    max_concurrent_streams: z.number().int().min(1).default(100),
+    /** A connection with no call open for this long is closed (GOAWAY). */
+    idle_timeout_ms: z.number().int().min(100).default(300_000),
+    /** A connection is asked to close (GOAWAY) after this long, so clients spread over new replicas. */
+    max_connection_age_ms: z.number().int().min(100).default(1_800_000),
+    /** Calls open when a connection reaches its age may finish within this; then it is closed. */
+    max_connection_age_grace_ms: z.number().int().min(0).default(30_000),
   }).prefault({}),
   /**
    * What one request may ask and one answer may hold; each limit is named in the error that enforces it
@@ -48,6 +62,13 @@ export const configSchema = z.strictObject({
     max_string_length: z.number().int().min(256).default(16 * MiB),
     /** Largest answer body; a larger answer is refused with an error naming this setting. */
     max_response_bytes: z.number().int().min(1024).default(256 * MiB),
+    /**
+     * Request bytes all requests in flight may hold together, over HTTP and gRPC. A request whose declared length
+     * does not fit is refused (503, Retry-After) before its body is read; one without a length, as its bytes come.
+     */
+    inflight_bytes: z.number().int().min(1024).default(1024 * MiB),
+    /** HTTP connections open at once. At the cap a new one replaces the oldest idle one, or is refused (503). */
+    max_connections: z.number().int().min(1).default(10_000),
   }).prefault({}),
   runtime: z.strictObject({
     intra_op_threads: z.number().int().min(0).default(0),

@@ -132,6 +132,11 @@ export const ERRORS = {
     http: 429,
     grpc: 'RESOURCE_EXHAUSTED',
   },
+  FERRY_ERR_SERVER_BUSY: {
+    message: 'server busy: {detail} (setting: {setting}); retry after {retry_after_s} s',
+    http: 503,
+    grpc: 'UNAVAILABLE',
+  },
   FERRY_ERR_SHUTTING_DOWN: { message: 'server is shutting down', http: 503, grpc: 'UNAVAILABLE' },
   FERRY_ERR_CANCELLED: { message: 'request cancelled by the client', http: 499, grpc: 'CANCELLED' },
   FERRY_ERR_EXECUTION_FAILED: { message: "model '{model}' failed to execute: {detail}", http: 500, grpc: 'INTERNAL' },

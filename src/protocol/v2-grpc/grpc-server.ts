@@ -6,6 +6,8 @@ import { HEALTH_SERVICE, healthService } from './health-service.ts';
 import { guardInference } from './inference-auth.ts';
 import { INFERENCE_SERVICE, inferenceService, type InferenceServiceOptions } from './inference-service.ts';
 import { packageDefinition } from './schema.ts';
+import type { InflightBudget } from '../transport/inflight-budget.ts';
+import { inflightInterceptor } from './inflight-interceptor.ts';
 
 export interface GrpcServerOptions {
   readonly dataplane: DataPlane;
@@ -21,8 +23,19 @@ export interface GrpcServerOptions {
   readonly authorizeInference?: InferenceServiceOptions['authorizeManagement'];
   /** How long stop() lets in-flight calls finish before cutting them off. */
   readonly shutdownGraceMs?: number;
+  /** Request bytes in flight, shared with the HTTP server: calls that do not fit are refused. */
+  readonly inflight?: InflightBudget;
+  /** Connection management: streams per connection, idle timeout, maximum age and its grace. */
+  readonly connections?: GrpcConnectionOptions;
   /** Told of every call as its status is sent (the access log); absent, calls are not intercepted at all. */
   readonly onCallEnd?: (call: { method: string; code: number; ms: number; peer: string; bytesOut: number }) => void;
+}
+
+export interface GrpcConnectionOptions {
+  readonly maxConcurrentStreams: number;
+  readonly idleTimeoutMs: number;
+  readonly maxConnectionAgeMs: number;
+  readonly maxConnectionAgeGraceMs: number;
 }
 
 export interface GrpcServer {
@@ -65,12 +78,23 @@ function callEndInterceptor(onCallEnd: NonNullable<GrpcServerOptions['onCallEnd'
 /** The Open Inference Protocol gRPC server: GRPCInferenceService, grpc.health.v1.Health and server reflection. */
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const limit = options.maxMessageBytes;
+  const interceptors = [
+    ...(options.onCallEnd ? [callEndInterceptor(options.onCallEnd)] : []),
+    ...(options.inflight ? [inflightInterceptor(options.inflight)] : []),
+  ];
+  const connections = options.connections;
   const server = new Server({
     'grpc.max_receive_message_length': Math.min(limit * TRANSPORT_LIMIT_FACTOR, MAX_TRANSPORT_BYTES),
     'grpc.max_send_message_length': Math.min(limit, MAX_TRANSPORT_BYTES),
     // channelz keeps per-call counters and traces that nothing here reads.
     'grpc.enable_channelz': 0,
-    ...(options.onCallEnd ? { interceptors: [callEndInterceptor(options.onCallEnd)] } : {}),
+    ...(connections ? {
+      'grpc.max_concurrent_streams': connections.maxConcurrentStreams,
+      'grpc.max_connection_idle_ms': connections.idleTimeoutMs,
+      'grpc.max_connection_age_ms': connections.maxConnectionAgeMs,
+      'grpc.max_connection_age_grace_ms': connections.maxConnectionAgeGraceMs,
+    } : {}),
+    ...(interceptors.length > 0 ? { interceptors } : {}),
   });
   const health = healthService({
     readiness: () => options.dataplane.ready(), liveness: () => options.dataplane.live(), startup: () => options.dataplane.started(),

@@ -19,6 +19,8 @@ export interface FastPathOptions {
   readonly limits: ProtocolLimits;
   /** True while the server drains: answers then close their connection. */
   readonly stopping: () => boolean;
+  /** Counts streamed body bytes of a request that declared no length against a shared budget: the refusal, if over. */
+  readonly takeStreamed?: (req: IncomingMessage, bytes: number) => FerryError | undefined;
 }
 
 export interface InferFastPath {
@@ -87,19 +89,22 @@ export function createInferFastPath(options: FastPathOptions): InferFastPath {
     const trace = dataplane.startTrace(TRACE_NAME, PROTOCOL, req.headers['traceparent'], req.headers['tracestate'], performance.now());
     const chunks: Buffer[] = [];
     let size = 0;
-    let overLimit = false;
+    let refused = false;
     req.on('data', (chunk: Buffer) => {
+      if (refused) return;
       size += chunk.length;
-      if (size > bodyLimit) {
-        if (!overLimit) fail(res, tooLarge(`more than ${bodyLimit}`), true);
-        overLimit = true;
+      const refusal = size > bodyLimit ? tooLarge(`more than ${bodyLimit}`) : options.takeStreamed?.(req, chunk.length);
+      if (refusal !== undefined) {
+        fail(res, refusal, true);
+        refused = true;
+        chunks.length = 0;
         return;
       }
       chunks.push(chunk);
     });
     req.on('error', () => res.destroy());
     req.on('end', () => {
-      if (overLimit) return;
+      if (refused) return;
       const signal = clientGoneSignal(res);
       const joined = joinBody(chunks, size, declaredHeaderLength(req.headers['inference-header-content-length']));
       const failed = (error: unknown) => {

@@ -1,0 +1,70 @@
+import { connect, type Socket } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { scratchRepository, startFerry, type RunningFerry } from './helpers/server.ts';
+
+const MAX = 20;
+
+function open(port: number, write = ''): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      if (write) socket.write(write);
+      socket.resume();
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
+function closed(socket: Socket): Promise<string> {
+  let received = '';
+  socket.on('data', (d: Buffer) => (received += d.toString()));
+  socket.on('error', () => undefined);
+  return new Promise((resolve) => (socket.destroyed ? resolve(received) : socket.once('close', () => resolve(received))));
+}
+
+describe('limits.max_connections caps HTTP connections over every listening socket', () => {
+  let ferry: RunningFerry;
+  let repository: Awaited<ReturnType<typeof scratchRepository>>;
+  const sockets: Socket[] = [];
+  beforeAll(async () => {
+    repository = await scratchRepository(['simple']);
+    ferry = await startFerry({ model_repository: repository.root, limits: { max_connections: MAX }, http: { headers_timeout_ms: 60_000, request_timeout_ms: 60_000 } });
+  }, 60_000);
+  afterEach(() => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+  });
+  afterAll(async () => {
+    await ferry?.stop();
+    await repository?.remove();
+  });
+
+  it('lets a health check in past many idle connections by closing the oldest idle one', async () => {
+    for (let i = 0; i < 3 * MAX; i++) sockets.push(await open(ferry.ports.httpPort));
+    const health = await fetch(`${ferry.url}/v2/health/live`);
+    expect(health.status).toBe(200);
+    await health.arrayBuffer();
+    // The oldest idle ones made room: at most MAX (and the newcomer) stay open.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(sockets.filter((s) => !s.destroyed && !s.readableEnded).length).toBeLessThanOrEqual(MAX);
+    expect(sockets[0]!.destroyed || sockets[0]!.readableEnded).toBe(true);
+    expect(sockets.at(-1)!.destroyed || sockets.at(-1)!.readableEnded).toBe(false);
+  }, 60_000);
+
+  it('refuses a new connection with 503 and Retry-After when every connection has a request in flight', async () => {
+    // Each sends its headers and half its body: a request in flight, waiting for the rest.
+    const head = 'POST /v2/models/simple/infer HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"inputs":';
+    for (let i = 0; i < MAX; i++) sockets.push(await open(ferry.ports.httpPort, head));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the server has read their headers
+    const refused = await open(ferry.ports.httpPort);
+    const answer = await closed(refused);
+    expect(answer).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+    expect(answer).toMatch(/\r\nretry-after: 1\r\n/);
+    expect(answer).toContain('server busy: 20 connections are open and none is idle (setting: limits.max_connections');
+    // The busy ones were left alone; once they end, connections are let in again.
+    expect(sockets.every((s) => !s.destroyed)).toBe(true);
+    for (const socket of sockets.splice(0)) socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const health = await fetch(`${ferry.url}/v2/health/live`);
+    expect(health.status).toBe(200);
+  }, 60_000);
+});

@@ -309,10 +309,7 @@ export class DataPlane {
     try {
       return work();
     } catch (error) {
-      const failure = asFerryError(error);
-      this.#observer.onInfer({ model: this.#metricName(model), version: '', protocol, status: failure.http, seconds: 0 });
-      if (this.#exchanges !== undefined) this.#logExchange(this.#metricName(model), undefined, protocol, undefined, undefined, failure, performance.now(), 0);
-      throw failure;
+      throw this.#decodeFailed(model, protocol, error);
     }
   }
 
@@ -321,6 +318,28 @@ export class DataPlane {
     if (name === '' || this.#graph(name) !== undefined) return;
     assertModelName(name);
     this.#manager.checkTarget(name, ref);
+  }
+
+  /** decode() for a decoder that yields to the event loop between chunks of a large body (CSV). */
+  async decodeAsync<T>(
+    model: string, protocol: string, decode: () => Promise<T>, trace?: RequestTrace, ref: { version?: string | undefined; label?: string | undefined } = {},
+  ): Promise<T> {
+    const started = performance.now();
+    try {
+      this.#checkTarget(model, ref);
+      return await decode();
+    } catch (error) {
+      throw this.#decodeFailed(model, protocol, error);
+    } finally {
+      trace?.record('decode', started, performance.now());
+    }
+  }
+
+  #decodeFailed(model: string, protocol: string, error: unknown): FerryError {
+    const failure = asFerryError(error);
+    this.#observer.onInfer({ model: this.#metricName(model), version: '', protocol, status: failure.http, seconds: 0 });
+    if (this.#exchanges !== undefined) this.#logExchange(this.#metricName(model), undefined, protocol, undefined, undefined, failure, performance.now(), 0);
+    return failure;
   }
 
   repositoryIndex(readyOnly = false): RepositoryEntry[] {

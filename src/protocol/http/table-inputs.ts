@@ -26,8 +26,32 @@ export function tableToInputs(model: string, inputs: readonly TensorMetadata[], 
     if (!Array.isArray(row)) throw invalidRequest(`row ${r} is not a list of values`);
     if (row.length !== width) throw invalidRequest(`row ${r} has ${row.length} values, expected ${width}`);
   });
-  if (inputs.length === 1 && inputs[0]!.shape.length === 2) return [matrixInput(inputs[0]!, table, width)];
-  if (inputs.every((input) => isColumnShape(input.shape))) return columnInputs(model, inputs, table, width);
+  const plan = planTable(model, inputs, table.columns, width);
+  if (plan.kind === 'matrix') return [matrixInput(plan.input, table, width)];
+  return columnInputs(inputs, table, plan.order);
+}
+
+/** How a table's columns feed a model's inputs: all into one 2-D input, or column `order[i]` into input i. */
+export type TablePlan =
+  | { readonly kind: 'matrix'; readonly input: TensorMetadata }
+  | { readonly kind: 'columns'; readonly order: readonly number[] };
+
+/** The plan for a table `width` columns wide (see tableToInputs), or the error that says why there is none. */
+export function planTable(model: string, inputs: readonly TensorMetadata[], columns: readonly string[] | undefined, width: number): TablePlan {
+  if (inputs.length === 1 && inputs[0]!.shape.length === 2) {
+    const input = inputs[0]!;
+    const features = input.shape[1]!;
+    if (features !== -1 && features !== width) {
+      throw invalidRequest(`input '${input.name}' takes ${features} features per row, the table has ${width} columns`);
+    }
+    return { kind: 'matrix', input };
+  }
+  if (inputs.every((input) => isColumnShape(input.shape))) {
+    if (width !== inputs.length) {
+      throw invalidRequest(`model '${model}' takes ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}), the table has ${width} columns`);
+    }
+    return { kind: 'columns', order: columnOrder(model, inputs, columns) };
+  }
   const described = inputs.map((i) => `${i.name} [${i.shape.join(',')}]`).join(', ');
   throw ferryError('FERRY_ERR_UNSUPPORTED_MODEL', {
     model,
@@ -40,10 +64,6 @@ function isColumnShape(shape: readonly number[]): boolean {
 }
 
 function matrixInput(input: TensorMetadata, table: Table, width: number): Tensor {
-  const features = input.shape[1]!;
-  if (features !== -1 && features !== width) {
-    throw invalidRequest(`input '${input.name}' takes ${features} features per row, the table has ${width} columns`);
-  }
   const cells: unknown[] = new Array(table.rows.length * width);
   table.rows.forEach((row, r) => {
     for (let c = 0; c < width; c++) cells[r * width + c] = cellFor(input.datatype, row[c], table.textCells);
@@ -52,11 +72,7 @@ function matrixInput(input: TensorMetadata, table: Table, width: number): Tensor
   return { name: input.name, datatype: input.datatype, shape, data: decodeValues(input.name, input.datatype, shape, cells) };
 }
 
-function columnInputs(model: string, inputs: readonly TensorMetadata[], table: Table, width: number): Tensor[] {
-  if (width !== inputs.length) {
-    throw invalidRequest(`model '${model}' takes ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}), the table has ${width} columns`);
-  }
-  const order = columnOrder(model, inputs, table.columns);
+function columnInputs(inputs: readonly TensorMetadata[], table: Table, order: readonly number[]): Tensor[] {
   return inputs.map((input, i) => {
     const c = order[i]!;
     const cells = table.rows.map((row) => cellFor(input.datatype, row[c], table.textCells));
@@ -82,7 +98,8 @@ function columnOrder(model: string, inputs: readonly TensorMetadata[], columns: 
 const NUMBER_TEXT = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
 const INTEGER_TEXT = /^\s*[-+]?\d+\s*$/;
 
-function cellFor(datatype: Datatype, value: unknown, text = false): unknown {
+/** A table cell as the tensor codec takes it for an input of `datatype`; `text` cells (CSV) are read from their text. */
+export function cellFor(datatype: Datatype, value: unknown, text = false): unknown {
   if (text && datatype !== 'BYTES' && typeof value === 'string') {
     if (value.trim() === '') return null;
     // 64-bit integers are read from their digits, not through a double that rounds them beyond 2^53.

@@ -8,8 +8,8 @@ import { DEFAULT_LIMITS, type ProtocolLimits } from '../http/limits.ts';
 import { chooseModel } from '../http/model-choice.ts';
 import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
-import { tableToInputs, type Table } from '../http/table-inputs.ts';
-import { parseCsv } from './csv.ts';
+import type { TensorMetadata } from '../../tensor/index.ts';
+import { decodeCsv } from './csv.ts';
 import { decodeJsonInput, type DecodedInput } from './decode-input.ts';
 import { mlflowErrorText } from './errors.ts';
 import { encodePredictions } from './predictions.ts';
@@ -40,7 +40,7 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions)
   const invocations = async (req: InvocationRequest, reply: FastifyReply) => {
     const model = chooseModel(dataplane, req.params.model, req.headers['ferry-model'], HOW_TO_NAME);
     const trace = dataplane.traceOf(req.raw);
-    const decoded: DecodedInput = dataplane.decode(model, PROTOCOL, () => decodeBody(model, req, dataplane.modelMetadata(model).inputs, limits), trace);
+    const decoded: DecodedInput = await dataplane.decodeAsync(model, PROTOCOL, () => decodeBody(model, req, limits, dataplane.modelMetadata(model).inputs), trace);
     const response = await dataplane.infer(model, decoded.request, {
       protocol: PROTOCOL,
       deadline: deadlineFrom(req.headers['ferry-timeout-ms'], arrivalOf(reply)),
@@ -55,7 +55,7 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions)
 }
 
 /** JSON or CSV by Content-Type (UTF-8 only); a body without a type is a 415, as MLflow answers it. */
-function decodeBody(model: string, req: InvocationRequest, inputs: Parameters<typeof tableToInputs>[1], limits: ProtocolLimits): DecodedInput {
+async function decodeBody(model: string, req: InvocationRequest, limits: ProtocolLimits, inputs: readonly TensorMetadata[]): Promise<DecodedInput> {
   const header = req.headers['content-type'];
   if (header === undefined || header.trim() === '') throw ferryError('FERRY_ERR_CONTENT_TYPE_MISSING', { accepted: 'application/json or text/csv' });
   const [type, ...params] = header.split(';').map((part) => part.trim());
@@ -67,16 +67,6 @@ function decodeBody(model: string, req: InvocationRequest, inputs: Parameters<ty
   if (mime !== 'application/json' && mime !== 'text/csv') throw ferryError('FERRY_ERR_UNSUPPORTED_MEDIA_TYPE', { type: header.slice(0, 100) });
   const body = req.body;
   if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'empty body' });
-  const text = body.toString('utf8');
-  if (mime === 'text/csv') return { style: 'frame', request: { inputs: tableToInputs(model, inputs, withoutUnnamedIndex(parseCsv(text))) } };
-  return decodeJsonInput(model, parseLenientJson(text, takesWideIntegers(inputs), limits), inputs, limits);
-}
-
-/**
- * `DataFrame.to_csv()` writes the index as a first column whose header is empty; pandas reads it back as an extra
- * column ('Unnamed: 0') that a model's signature does not name, and MLflow scores without it. So does Ferry.
- */
-function withoutUnnamedIndex(table: Table): Table {
-  if (table.columns === undefined || table.columns.length < 2 || table.columns[0] !== '') return table;
-  return { ...table, columns: table.columns.slice(1), rows: table.rows.map((row) => row.slice(1)) };
+  if (mime === 'text/csv') return { style: 'frame', request: { inputs: await decodeCsv(model, inputs, body, limits) } };
+  return decodeJsonInput(model, parseLenientJson(body.toString('utf8'), takesWideIntegers(inputs), limits), inputs, limits);
 }

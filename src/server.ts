@@ -56,7 +56,10 @@ export interface FerryServer {
   /** The inference graphs served beside the models. */
   readonly graphs: GraphService;
   readonly http: FastifyInstance;
-  /** Scans the repository, loads models, and listens; resolves with the bound ports. */
+  /**
+   * Listens (live, not yet started nor ready), then scans the repository and loads models; resolves with the bound
+   * ports once the first scan has finished and the server reports ready.
+   */
   start(): Promise<{ httpPort: number; grpcPort?: number }>;
   /** Stops taking requests, lets in-flight ones finish, then unloads every model. */
   stop(): Promise<void>;
@@ -250,14 +253,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   return {
     config, dataplane, manager, metrics, http, graphs: graphs.service,
     async start() {
-      await registry.open((models) => manager.refresh(models));
-      try {
-        await manager.sync();
-        await graphs.load();
-      } catch (error) {
-        await registry.close();
-        throw error;
-      }
+      // Listen first: probes answer (live; not started, not ready) while a large repository is still loading.
       let httpPort: number;
       let grpcPort: number | undefined;
       try {
@@ -273,7 +269,17 @@ export function createServer(options: ServerOptions = {}): FerryServer {
         httpPort = typeof address === 'object' && address ? address.port : config.http.port;
         if (grpc) grpcPort = await listening('gRPC', config.http.host, config.grpc.port, () => grpc.start());
       } catch (error) {
-        await Promise.all([http.close(), closeServers(extraAcceptors)]);
+        await Promise.all([http.close(), closeServers(extraAcceptors), grpc?.stop()]);
+        await sandbox.close();
+        throw error;
+      }
+      logger.info({ http: `${config.http.host}:${httpPort}`, ...(grpc ? { grpc: `${config.http.host}:${grpcPort}` } : {}) }, 'listening; loading models');
+      try {
+        await registry.open((models) => manager.refresh(models));
+        await manager.sync();
+        await graphs.load();
+      } catch (error) {
+        await Promise.all([http.close(), closeServers(extraAcceptors), grpc?.stop()]);
         await manager.close();
         await sandbox.close();
         await registry.close();

@@ -2,6 +2,7 @@ import { lightgbmRuntime } from './lightgbm/index.ts';
 import { createOnnxRuntime } from './onnx/onnx-runtime.ts';
 import { pmmlRuntime } from './pmml/index.ts';
 import { createJsRuntime } from './js/index.ts';
+import { createMlflowRuntime, type MlflowRuntimeOptions } from './mlflow/index.ts';
 import { createPythonRuntime, type CodeRuntimeSettings } from './python/index.ts';
 import type { Runtime } from './runtime.ts';
 import type { LoadSandbox } from './sandbox/load-sandbox.ts';
@@ -17,6 +18,8 @@ export interface BuiltinRuntimeOptions {
   readonly sandbox?: LoadSandbox;
   /** Models as code: whether they may load, the default interpreter, how their workers are supervised. */
   readonly code?: CodeRuntimeSettings;
+  /** Builds (once) the virtualenv of a version whose model.yaml says `env_manager: virtualenv`; the interpreter's path. */
+  readonly environment?: MlflowRuntimeOptions['environment'];
 }
 
 /**
@@ -30,7 +33,10 @@ export function builtinRuntimes(options: BuiltinRuntimeOptions = {}): Runtime[] 
   // Code runs in its own workers, never in the load sandbox; a folder with model.py is a Python model even when
   // it also holds the data files that code reads.
   const code = options.code ?? DEFAULT_CODE_SETTINGS;
-  return [createPythonRuntime(code), createJsRuntime(code), ...formats];
+  const [onnx, , xgboost, lightgbm] = formats as [Runtime, Runtime, Runtime, Runtime, Runtime];
+  // An MLflow directory is served by its MLmodel file's flavors, whatever else it holds.
+  const mlflow = createMlflowRuntime({ code, native: { onnx, xgboost, lightgbm }, ...(options.environment ? { environment: options.environment } : {}) });
+  return [mlflow, createPythonRuntime(code), createJsRuntime(code), ...formats];
 }
 
 /** Code refused (as `runtime.allow_code` defaults), for callers that build runtimes without configuration. */

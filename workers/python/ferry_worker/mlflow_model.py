@@ -53,11 +53,6 @@ class MlflowModel:
         if flavor == "sklearn":
             self._model = _unpickle(os.path.join(path, conf["pickled_model"]), allow_pickle)
             self._call = lambda frame: self._model.predict(frame)
-        elif conf.get("loader_module"):
-            module = importlib.import_module(conf["loader_module"])
-            data = os.path.join(path, conf["data"]) if conf.get("data") else path
-            self._model = module._load_pyfunc(data)
-            self._call = lambda frame: self._model.predict(frame)
         elif conf.get("python_model"):
             self._model = _unpickle(os.path.join(path, conf["python_model"]), allow_pickle)
             artifacts = {name: os.path.join(path, entry["path"]) for name, entry in (conf.get("artifacts") or {}).items()}
@@ -66,6 +61,11 @@ class MlflowModel:
                 self._model.load_context(context)
             takes_params = "params" in inspect.signature(self._model.predict).parameters
             self._call = (lambda frame: self._model.predict(context, frame, params=None)) if takes_params else (lambda frame: self._model.predict(context, frame))
+        elif conf.get("loader_module"):
+            module = importlib.import_module(conf["loader_module"])
+            data = os.path.join(path, conf["data"]) if conf.get("data") else path
+            self._model = module._load_pyfunc(data)
+            self._call = lambda frame: self._model.predict(frame)
         else:
             raise ValueError("python_function flavor names neither loader_module nor python_model")
 

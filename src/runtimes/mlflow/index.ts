@@ -1,0 +1,1 @@
+export { createMlflowRuntime, type MlflowRuntimeOptions } from './runtime.ts';

@@ -217,6 +217,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     bodyLimit: config.http.body_limit_bytes,
     uploadMaxBytes: config.repository.upload_max_bytes,
     limits,
+    settings: { tracing: config.tracing.enabled, logLevel: config.log_level },
     authorizeManagement,
   });
   void http.register(tfServingRestRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes, limits });

@@ -10,7 +10,7 @@ import { applyClassification } from './classification.ts';
 import { ModelChecks } from './model-checks.ts';
 import { NO_OBSERVER, type DataPlaneObserver } from './observer.ts';
 import { evaluateReadiness, STRICT_READINESS, type ModelReadinessInput, type ReadinessPolicy, type ReadinessReport } from './readiness.ts';
-import { validateRequest } from './validate.ts';
+import { refuseSharedMemory, validateRequest } from './validate.ts';
 import type {
   InferContext, ModelMetadata, ModelStatistics, ModelStatus, RepositoryEntry, ServerMetadata,
 } from './views.ts';
@@ -205,6 +205,7 @@ export class DataPlane {
       served = this.#resolve(name, ctx);
       const instance = served.instance!;
       if (ctx.trace !== undefined) ctx.trace.annotate({ 'ferry.model': name, 'ferry.model_version': String(served.version) });
+      refuseSharedMemory(request);
       validateRequest(name, instance.signature, request);
       // Resolve and enqueue in the same tick: a version that starts unloading later still finishes this request.
       let result: ExecuteResult;

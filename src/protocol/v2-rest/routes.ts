@@ -8,6 +8,7 @@ import { answerInfer } from './answer-infer.ts';
 import { tritonModelConfig } from '../triton/model-config.ts';
 import { loadOptionsFrom, type LoadParameter } from '../triton/load-parameters.ts';
 import type { ProtocolLimits } from '../http/limits.ts';
+import { settingsRoutes, type ServerSettings } from './settings-routes.ts';
 
 export interface V2RestOptions {
   readonly dataplane: DataPlane;
@@ -15,6 +16,8 @@ export interface V2RestOptions {
   /** `repository.upload_max_bytes`: model files a load may upload. */
   readonly uploadMaxBytes: number;
   readonly limits: ProtocolLimits;
+  /** What the trace and logging extensions report. */
+  readonly settings: ServerSettings;
   /** Guards the repository extension's load/unload (management endpoints). */
   readonly authorizeManagement: (request: FastifyRequest) => void;
 }
@@ -96,6 +99,8 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
     await dataplane.unloadModel(req.params.model);
     return reply.code(200).send({});
   });
+
+  settingsRoutes(app, options.settings);
 
   // Statistics extension.
   app.get('/v2/models/stats', async () => ({ model_stats: dataplane.statistics() }));

@@ -7,6 +7,7 @@ import { parseLenientJson } from '../http/lenient-json.ts';
 import { DEFAULT_LIMITS, type ProtocolLimits } from '../http/limits.ts';
 import { JsonSink, replyBody } from '../http/json-sink.ts';
 import { chooseModel } from '../http/model-choice.ts';
+import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
 import type { TensorMetadata } from '../../tensor/index.ts';
 import { decodeCsv } from './csv.ts';
@@ -52,7 +53,8 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions)
       await encodePredictions(response.outputs, decoded.style, sink);
       return sink.finish();
     });
-    return reply.header('content-type', 'application/json').header('content-length', answer.length).send(replyBody(answer));
+    return reply.header('content-type', 'application/json').header('content-length', answer.length)
+      .header(MODEL_VERSION_HEADER, response.modelVersion).send(replyBody(answer));
   };
   app.post('/invocations', invocations);
   app.post('/mlflow/:model/invocations', invocations);

@@ -8,6 +8,7 @@ import { parseLenientJson } from '../http/lenient-json.ts';
 import { DEFAULT_LIMITS, type ProtocolLimits } from '../http/limits.ts';
 import { JsonSink, replyBody } from '../http/json-sink.ts';
 import { chooseModel } from '../http/model-choice.ts';
+import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
 import { decodeMessage, type DecodedMessage } from './message-request.ts';
 import { encodeMessage, responseMeta } from './message-response.ts';
@@ -60,7 +61,8 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
       await encodeMessage(response, decoded.kind, { ...decoded.meta, puid }, sink);
       return sink.finish();
     });
-    return reply.header('content-type', 'application/json').header('content-length', answer.length).send(replyBody(answer));
+    return reply.header('content-type', 'application/json').header('content-length', answer.length)
+      .header(MODEL_VERSION_HEADER, response.modelVersion).send(replyBody(answer));
   };
   app.post('/api/v1.0/predictions', predict);
   app.post('/seldon/:model/api/v1.0/predictions', predict);

@@ -7,6 +7,7 @@ import { takesWideIntegers } from '../http/exact-json.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { DEFAULT_LIMITS, type ProtocolLimits } from '../http/limits.ts';
 import { JsonSink, replyBody } from '../http/json-sink.ts';
+import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
 import { decodeExamples } from './examples.ts';
 import { encodeMetadata } from './metadata.ts';
@@ -61,7 +62,7 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
         request: { ...decodeExamples(path.model, verb, body, signature.inputs, limits), outputs: requestedOutputs(plan) },
         encode: (outputs, sink) => encodeResults(plan, outputs, sink),
       };
-    }, trace);
+    }, trace, path);
     const response = await dataplane.infer(path.model, request, {
       protocol: PROTOCOL,
       version: path.version,
@@ -75,7 +76,8 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
       await encode(response.outputs, sink);
       return sink.finish();
     });
-    return reply.header('content-type', 'application/json').header('content-length', answer.length).send(replyBody(answer));
+    return reply.header('content-type', 'application/json').header('content-length', answer.length)
+      .header(MODEL_VERSION_HEADER, response.modelVersion).send(replyBody(answer));
   });
 }
 

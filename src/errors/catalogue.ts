@@ -164,6 +164,7 @@ export const ERRORS = {
     grpc: 'NOT_FOUND',
   },
   FERRY_ERR_SELDON_UNSUPPORTED: { message: 'SeldonDeployment {where}: {detail}', http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_DATA_FILE: { message: '{file}: {detail}', http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_CONFIG_INVALID: { message: 'invalid configuration: {detail}', http: 500, grpc: 'FAILED_PRECONDITION' },
   FERRY_ERR_INTERNAL: { message: 'internal error: {detail}', http: 500, grpc: 'INTERNAL' },
 } as const satisfies Record<string, ErrorDefinition>;

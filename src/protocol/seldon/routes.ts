@@ -7,6 +7,7 @@ import { holdsUnsafeNumber, takesWideIntegers } from '../http/exact-json.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { DEFAULT_LIMITS, type ProtocolLimits } from '../http/limits.ts';
 import { chooseModel } from '../http/model-choice.ts';
+import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
 import { decodeMessage, type DecodedMessage } from './message-request.ts';
 import { encodeMessage, responseMeta } from './message-response.ts';
@@ -54,7 +55,8 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
       signal: clientGoneSignal(reply.raw),
       trace,
     });
-    return reply.header('content-type', 'application/json').send(dataplane.encode(trace, () => encodeMessage(response, decoded.kind, { ...decoded.meta, puid })));
+    return reply.header('content-type', 'application/json').header(MODEL_VERSION_HEADER, response.modelVersion)
+      .send(dataplane.encode(trace, () => encodeMessage(response, decoded.kind, { ...decoded.meta, puid })));
   };
   app.post('/api/v1.0/predictions', predict);
   app.post('/seldon/:model/api/v1.0/predictions', predict);

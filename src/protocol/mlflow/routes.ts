@@ -22,7 +22,7 @@ export interface MlflowOptions {
 
 const PROTOCOL = 'mlflow';
 const HOW_TO_NAME = 'name one in the path (/mlflow/{model}/invocations) or in the ferry-model header';
-type InvocationRequest = FastifyRequest<{ Params: { model?: string }; Body: Buffer | undefined }>;
+type InvocationRequest = FastifyRequest<{ Params: { model?: string; version?: string }; Body: Buffer | undefined }>;
 
 /** MLflow's scoring server protocol: /invocations (JSON or CSV), /ping, /health and /version. */
 export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions): Promise<void> {
@@ -40,9 +40,11 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions)
   const invocations = async (req: InvocationRequest, reply: FastifyReply) => {
     const model = chooseModel(dataplane, req.params.model, req.headers['ferry-model'], HOW_TO_NAME);
     const trace = dataplane.traceOf(req.raw);
-    const decoded: DecodedInput = await dataplane.decodeAsync(model, PROTOCOL, () => decodeBody(model, req, limits, dataplane.modelMetadata(model).inputs), trace);
+    const version = req.params.version;
+    const decoded: DecodedInput = await dataplane.decodeAsync(model, PROTOCOL, () => decodeBody(model, req, limits, dataplane.modelMetadata(model, { version }).inputs), trace, { version });
     const response = await dataplane.infer(model, decoded.request, {
       protocol: PROTOCOL,
+      version,
       deadline: deadlineFrom(req.headers['ferry-timeout-ms'], arrivalOf(reply)),
       signal: clientGoneSignal(reply.raw),
       trace,
@@ -52,6 +54,8 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions)
   };
   app.post('/invocations', invocations);
   app.post('/mlflow/:model/invocations', invocations);
+  // A version or a label, where MLflow's own path has no place for one.
+  app.post('/mlflow/:model/versions/:version/invocations', invocations);
 }
 
 /** JSON or CSV by Content-Type (UTF-8 only); a body without a type is a 415, as MLflow answers it. */

@@ -23,7 +23,7 @@ export interface SeldonOptions {
 
 const PROTOCOL = 'seldon';
 const HOW_TO_NAME = 'name one in the path (/seldon/{model}/api/v1.0/predictions) or in the ferry-model header';
-type SeldonRequest = FastifyRequest<{ Params: { model?: string; namespace?: string; deployment?: string }; Body: Buffer | undefined }>;
+type SeldonRequest = FastifyRequest<{ Params: { model?: string; version?: string; namespace?: string; deployment?: string }; Body: Buffer | undefined }>;
 
 /** The model a path names: `/seldon/{model}/...`, or the deployment of Seldon's gateway path `/seldon/{namespace}/{deployment}/...`. */
 const pathModel = (req: SeldonRequest) => req.params.model ?? req.params.deployment;
@@ -42,14 +42,16 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
   const predict = async (req: SeldonRequest, reply: FastifyReply) => {
     const model = chooseModel(dataplane, pathModel(req), req.headers['ferry-model'], HOW_TO_NAME);
     const trace = dataplane.traceOf(req.raw);
+    const version = req.params.version;
     const decoded: DecodedMessage = dataplane.decode(model, PROTOCOL, () => {
-      const { inputs } = dataplane.modelMetadata(model);
+      const { inputs } = dataplane.modelMetadata(model, { version });
       return decodeMessage(model, readMessage(req, limits, takesWideIntegers(inputs)), inputs, limits);
-    }, trace);
+    }, trace, { version });
     // The puid is the request's id: feedback that names it reaches the arms of a graph that answered.
     const puid = typeof decoded.meta['puid'] === 'string' && decoded.meta['puid'] !== '' ? decoded.meta['puid'] : randomUUID();
     const response = await dataplane.infer(model, { ...decoded.request, id: puid }, {
       protocol: PROTOCOL,
+      version,
       headers: req.headers,
       deadline: deadlineFrom(req.headers['ferry-timeout-ms'], arrivalOf(reply)),
       signal: clientGoneSignal(reply.raw),
@@ -60,6 +62,8 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
   };
   app.post('/api/v1.0/predictions', predict);
   app.post('/seldon/:model/api/v1.0/predictions', predict);
+  // A version or a label, where a plain Seldon path has no place for one.
+  app.post('/seldon/:model/versions/:version/api/v1.0/predictions', predict);
   app.post('/seldon/:namespace/:deployment/api/v1.0/predictions', predict);
   app.post('/predict', predict);
 

@@ -83,8 +83,5 @@ function parseBody(body: Buffer | undefined, exactIntegers: boolean, limits: Pro
 /** Metadata of the version a path names (the newest available one when it names none). */
 function metadata(dataplane: DataPlane, path: TfModelPath): string {
   const found = dataplane.modelMetadata(path.model, path);
-  let version = path.version;
-  if (version === undefined && path.label !== undefined) version = dataplane.modelStatus(path.model).labels[path.label];
-  version ??= found.versions.reduce((newest, v) => (Number(v) > Number(newest) ? v : newest), found.versions[0] ?? '');
-  return encodeMetadata(found, version);
+  return encodeMetadata(found, dataplane.servedVersion(path.model, path) ?? found.versions.at(-1) ?? '');
 }

@@ -56,7 +56,10 @@ export interface FerryServer {
   /** The inference graphs served beside the models. */
   readonly graphs: GraphService;
   readonly http: FastifyInstance;
-  /** Scans the repository, loads models, and listens; resolves with the bound ports. */
+  /**
+   * Listens (live, not yet started nor ready), then scans the repository and loads models; resolves with the bound
+   * ports once the first scan has finished and the server reports ready.
+   */
   start(): Promise<{ httpPort: number; grpcPort?: number }>;
   /** Stops taking requests, lets in-flight ones finish, then unloads every model. */
   stop(): Promise<void>;
@@ -86,6 +89,18 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     executorFactory: options.executorFactory ?? executors.factory,
     logger,
     threads: { intraOp: config.runtime.intra_op_threads, interOp: config.runtime.inter_op_threads },
+    onLoadFailure: (model, version) => metrics.models.loadFailures.inc({ model, version: String(version) }),
+  });
+  metrics.models.watch({
+    *versions() {
+      for (const m of manager.models()) for (const v of m.versions.values()) yield { model: m.name, version: String(v.version), state: v.state };
+    },
+    *fallbacks() {
+      for (const m of manager.models()) {
+        const fallback = m.fallback();
+        if (fallback) yield { model: m.name, version: String(fallback.version) };
+      }
+    },
   });
   const observe = createObservability(config, logger, metrics);
   const dataplane = new DataPlane(manager, {
@@ -202,6 +217,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     bodyLimit: config.http.body_limit_bytes,
     uploadMaxBytes: config.repository.upload_max_bytes,
     limits,
+    settings: { tracing: config.tracing.enabled, logLevel: config.log_level },
     authorizeManagement,
   });
   void http.register(tfServingRestRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes, limits });
@@ -238,14 +254,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   return {
     config, dataplane, manager, metrics, http, graphs: graphs.service,
     async start() {
-      await registry.open((models) => manager.refresh(models));
-      try {
-        await manager.sync();
-        await graphs.load();
-      } catch (error) {
-        await registry.close();
-        throw error;
-      }
+      // Listen first: probes answer (live; not started, not ready) while a large repository is still loading.
       let httpPort: number;
       let grpcPort: number | undefined;
       try {
@@ -261,7 +270,17 @@ export function createServer(options: ServerOptions = {}): FerryServer {
         httpPort = typeof address === 'object' && address ? address.port : config.http.port;
         if (grpc) grpcPort = await listening('gRPC', config.http.host, config.grpc.port, () => grpc.start());
       } catch (error) {
-        await Promise.all([http.close(), closeServers(extraAcceptors)]);
+        await Promise.all([http.close(), closeServers(extraAcceptors), grpc?.stop()]);
+        await sandbox.close();
+        throw error;
+      }
+      logger.info({ http: `${config.http.host}:${httpPort}`, ...(grpc ? { grpc: `${config.http.host}:${grpcPort}` } : {}) }, 'listening; loading models');
+      try {
+        await registry.open((models) => manager.refresh(models));
+        await manager.sync();
+        await graphs.load();
+      } catch (error) {
+        await Promise.all([http.close(), closeServers(extraAcceptors), grpc?.stop()]);
         await manager.close();
         await sandbox.close();
         await registry.close();

@@ -91,6 +91,18 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     executorFactory: options.executorFactory ?? executors.factory,
     logger,
     threads: { intraOp: config.runtime.intra_op_threads, interOp: config.runtime.inter_op_threads },
+    onLoadFailure: (model, version) => metrics.models.loadFailures.inc({ model, version: String(version) }),
+  });
+  metrics.models.watch({
+    *versions() {
+      for (const m of manager.models()) for (const v of m.versions.values()) yield { model: m.name, version: String(v.version), state: v.state };
+    },
+    *fallbacks() {
+      for (const m of manager.models()) {
+        const fallback = m.fallback();
+        if (fallback) yield { model: m.name, version: String(fallback.version) };
+      }
+    },
   });
   const observe = createObservability(config, logger, metrics);
   const dataplane = new DataPlane(manager, {
@@ -218,6 +230,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     bodyLimit: config.http.body_limit_bytes,
     uploadMaxBytes: config.repository.upload_max_bytes,
     limits,
+    settings: { tracing: config.tracing.enabled, logLevel: config.log_level },
     authorizeManagement,
   });
   void http.register(tfServingRestRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes, limits });

@@ -170,6 +170,14 @@ const OPEN_ROUTES: readonly string[] = [
   'GET /v1/models', 'GET /v1/models/*', 'POST /v1/models/*',
   'POST /api/v1.0/predictions', 'POST /api/v1.0/feedback', 'POST /seldon/:model/api/v1.0/predictions', 'POST /seldon/:model/api/v1.0/feedback',
   'POST /invocations', 'POST /mlflow/:model/invocations',
+  // Read-only model configuration, trace and logging settings; run-time changes and shared memory are refused for every caller.
+  'GET /v2/models/:model/config', 'GET /v2/models/:model/versions/:version/config',
+  'GET /v2/trace/setting', 'POST /v2/trace/setting', 'GET /v2/models/:model/trace/setting', 'POST /v2/models/:model/trace/setting',
+  'GET /v2/logging', 'POST /v2/logging',
+  'GET /v2/systemsharedmemory/*', 'POST /v2/systemsharedmemory/*', 'GET /v2/cudasharedmemory/*', 'POST /v2/cudasharedmemory/*',
+  // KServe v1 liveness and model list; Seldon's gateway and component paths.
+  'GET /', 'GET /v1/models',
+  'POST /seldon/:namespace/:deployment/api/v1.0/predictions', 'POST /seldon/:namespace/:deployment/api/v1.0/feedback', 'POST /predict', 'POST /send-feedback',
 ];
 
 const RANK: Record<Scope, number> = { read: 0, write: 1, admin: 2 };

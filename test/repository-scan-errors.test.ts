@@ -41,7 +41,7 @@ describe('scan errors stay with their version', () => {
     await ferry.server.manager.sync();
     expect(statusOf(ferry)).toEqual([
       { version: '2', state: 'ERROR', reason: 'the version folder holds more than 10000 files' },
-      { version: '1', state: 'AVAILABLE' },
+      { version: '1', state: 'AVAILABLE', reason: 'last good version: serving in place of version 2, which could not be loaded' },
     ]);
     expect(ferry.server.manager.model('simple').versions.get(1)).toBe(served);
     const response = await fetch(`${ferry.url}/v2/models/simple/infer`, { method: 'POST', body: JSON.stringify(simpleRequest()) });

@@ -115,6 +115,35 @@ describe('predictions', () => {
   });
 });
 
+describe('gateway and component paths', () => {
+  it('the gateway path /seldon/{namespace}/{deployment}/api/v1.0/predictions names the model by its deployment', async () => {
+    for (const namespace of ['default', 'seldon-prod']) {
+      const r = await send(`${ferry.url}/seldon/${namespace}/half_plus_two/api/v1.0/predictions`, { body: '{"data": {"names": ["x"], "ndarray": [[2.0], [5.0]]}}' });
+      expect(r.status).toBe(200);
+      expect(r.json.data.ndarray).toEqual([3.0, 4.5]);
+    }
+    const feedback = await send(`${ferry.url}/seldon/default/half_plus_two/api/v1.0/feedback`, { body: '{"reward": 0.5}' });
+    expect(feedback.status).toBe(200);
+    expect(feedback.json.meta.requestPath).toEqual({ half_plus_two: 'half_plus_two:1' });
+    const unknown = await send(`${ferry.url}/seldon/default/nope/api/v1.0/predictions`, { body: '{"data": {"ndarray": [2.0]}}' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.status).toMatchObject({ code: 404, info: "model 'nope' not found", status: 'FAILURE' });
+  });
+
+  it('the component API: /predict and /send-feedback, JSON or the json= form a wrapped model receives', async () => {
+    const json = await send(`${single.url}/predict`, { body: '{"data": {"tensor": {"shape": [3], "values": [2, 3, 4]}}}' });
+    expect(json.status).toBe(200);
+    expect(json.json.data.tensor).toEqual({ shape: [3], values: [3, 3.5, 4] });
+    const form = await send(`${single.url}/predict`, { body: `json=${encodeURIComponent('{"data": {"ndarray": [8.0]}}')}`, type: 'application/x-www-form-urlencoded' });
+    expect(form.json.data.ndarray).toEqual([6.0]);
+    const named = await send(`${ferry.url}/predict`, { body: '{"data": {"ndarray": [8.0]}}', headers: { 'ferry-model': 'half_plus_two' } });
+    expect(named.json.data.ndarray).toEqual([6.0]);
+    const feedback = await send(`${single.url}/send-feedback`, { body: '{"request": {"data": {"ndarray": [2.0]}}, "reward": 1}' });
+    expect(feedback.status).toBe(200);
+    expect(feedback.json.data).toEqual({ names: [], ndarray: [] });
+  });
+});
+
 describe('feedback', () => {
   it('is accepted, reported through onFeedback, and answered with a SeldonMessage', async () => {
     const seen: [string, number][] = [];

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Command } from 'commander';
 import { writeKubernetes } from './deploy/kubernetes.ts';
+import { registerDeployTraffic } from './deploy-traffic.ts';
 
 interface KubernetesFlags {
   image: string;
@@ -15,7 +16,7 @@ interface KubernetesFlags {
 const DEPLOY_DIR = path.resolve(import.meta.dirname, '../../deploy');
 
 export function registerDeploy(program: Command): void {
-  const deploy = program.command('deploy').description('deployment manifests for a model repository');
+  const deploy = program.command('deploy').description('deployment manifests for a model repository, and the traffic of inference graphs on a running server');
   deploy
     .command('kubernetes')
     .description('write a Kustomize directory (Deployment, Service, autoscaling, PodDisruptionBudget, ConfigMaps, ServiceMonitor) for a repository')
@@ -35,4 +36,5 @@ export function registerDeploy(program: Command): void {
       console.log(`wrote the ${flags.overlay} overlay to ${path.resolve(flags.out)} (model.yaml of: ${models.join(', ') || 'none'})`);
       console.log(`render: kubectl kustomize ${flags.out}    apply: kubectl apply -k ${flags.out}`);
     });
+  registerDeployTraffic(deploy);
 }

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { isFerryError } from '../errors/index.ts';
 import { FERRY_VERSION } from '../version.ts';
 import { registerModels } from './models.ts';
+import { registerPredict } from './predict.ts';
 import { registerRegistry } from './registry.ts';
 import { registerBuild } from './build.ts';
 import { registerDeploy } from './deploy.ts';
@@ -15,6 +16,7 @@ registerServe(program);
 registerRegistry(program);
 registerModels(program);
 registerValidate(program);
+registerPredict(program);
 registerBuild(program);
 registerDeploy(program);
 

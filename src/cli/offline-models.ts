@@ -34,7 +34,8 @@ export async function openOfflineModels(options: OfflineOptions): Promise<Offlin
   const logger = createLogger(config.log_level, pino.destination(2));
   const metrics = new FerryMetrics();
   const executors = servingExecutorFactory(metrics, logger, config.cache.url);
-  const sandbox = new LoadSandbox({ memoryMb: config.repository.load_memory_mb, timeoutMs: config.repository.load_timeout_seconds * 1000 });
+  // Everything loads once, at the start: the sandbox thread is stopped as soon as it is idle, to give its memory back.
+  const sandbox = new LoadSandbox({ memoryMb: config.repository.load_memory_mb, timeoutMs: config.repository.load_timeout_seconds * 1000, idleMs: 0 });
   const manager = new ModelManager({
     root: path.resolve(config.model_repository),
     allowedPaths: config.repository.allowed_paths.map((p) => path.resolve(p)),

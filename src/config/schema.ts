@@ -102,6 +102,17 @@ export const configSchema = z.strictObject({
       /** First wait before a crashed worker is replaced; doubles with each further crash in a row (30 s at most). */
       restart_backoff_ms: z.number().int().min(0).default(200),
     }).prefault({}),
+    /** Environments of `env_manager: virtualenv` models, built by pip from each version's requirements.txt. */
+    virtualenv: z.strictObject({
+      /** Built environments, by the hash of the requirements; default `<data_dir>/virtualenvs`. */
+      cache_dir: z.string().min(1).optional(),
+      index_url: z.string().min(1).optional(),
+      /** Wheelhouses (folders or URLs) pip may install from. */
+      find_links: z.array(z.string().min(1)).default([]),
+      /** Ask no index at all (air-gapped: find_links only). */
+      no_index: z.boolean().default(false),
+      build_timeout_seconds: z.number().positive().default(600),
+    }).prefault({}),
   }).prefault({}),
   /** Where Ferry keeps its own state: the SQLite registry, registered artifacts, the artifact cache. */
   data_dir: z.string().min(1).default('./ferry-data'),

@@ -10,7 +10,7 @@ import { applyClassification } from './classification.ts';
 import { ModelChecks } from './model-checks.ts';
 import { NO_OBSERVER, type DataPlaneObserver } from './observer.ts';
 import { evaluateReadiness, STRICT_READINESS, type ModelReadinessInput, type ReadinessPolicy, type ReadinessReport } from './readiness.ts';
-import { validateRequest } from './validate.ts';
+import { refuseSharedMemory, validateRequest } from './validate.ts';
 import type {
   InferContext, ModelMetadata, ModelStatistics, ModelStatus, RepositoryEntry, ServerMetadata,
 } from './views.ts';
@@ -205,6 +205,7 @@ export class DataPlane {
       served = this.#resolve(name, ctx);
       const instance = served.instance!;
       if (ctx.trace !== undefined) ctx.trace.annotate({ 'ferry.model': name, 'ferry.model_version': String(served.version) });
+      refuseSharedMemory(request);
       validateRequest(name, instance.signature, request);
       // Resolve and enqueue in the same tick: a version that starts unloading later still finishes this request.
       let result: ExecuteResult;
@@ -279,6 +280,7 @@ export class DataPlane {
    * answer 429 before it reads and decodes the body. Any other problem (unknown model, ...) is left for infer().
    */
   refuseIfSaturated(name: string, ref: { version?: string | undefined; label?: string | undefined }, protocol: string): void {
+    this.#countingFailure(name, protocol, () => this.#checkTarget(name, ref));
     let served: ServedVersion;
     try {
       served = this.#resolve(name, ref);
@@ -293,21 +295,39 @@ export class DataPlane {
   }
 
   /**
-   * Runs an adapter's decoding of a request for `model`: a failure is counted against the model and protocol
-   * (it never reaches infer()) and comes back as a catalogue error.
+   * Runs an adapter's decoding of a request for `model` (and the version or label `ref` names): an unknown target
+   * is reported first, whatever else is wrong with the body (404 before 400, as TF Serving and Triton answer); a
+   * failure is counted against the model and protocol (it never reaches infer()) and comes back as a catalogue error.
    */
-  decode<T>(model: string, protocol: string, decode: () => T, trace?: RequestTrace): T {
-    try {
+  decode<T>(model: string, protocol: string, decode: () => T, trace?: RequestTrace, ref: { version?: string | undefined; label?: string | undefined } = {}): T {
+    return this.#countingFailure(model, protocol, () => {
+      this.#checkTarget(model, ref);
       return trace === undefined ? decode() : trace.phase('decode', decode);
+    });
+  }
+
+  #countingFailure<T>(model: string, protocol: string, work: () => T): T {
+    try {
+      return work();
     } catch (error) {
       throw this.#decodeFailed(model, protocol, error);
     }
   }
 
+  /** 404 for an unknown model, version or label; a request without a model name is left to its decoder to refuse. */
+  #checkTarget(name: string, ref: { version?: string | undefined; label?: string | undefined }): void {
+    if (name === '' || this.#graph(name) !== undefined) return;
+    assertModelName(name);
+    this.#manager.checkTarget(name, ref);
+  }
+
   /** decode() for a decoder that yields to the event loop between chunks of a large body (CSV). */
-  async decodeAsync<T>(model: string, protocol: string, decode: () => Promise<T>, trace?: RequestTrace): Promise<T> {
+  async decodeAsync<T>(
+    model: string, protocol: string, decode: () => Promise<T>, trace?: RequestTrace, ref: { version?: string | undefined; label?: string | undefined } = {},
+  ): Promise<T> {
     const started = performance.now();
     try {
+      this.#checkTarget(model, ref);
       return await decode();
     } catch (error) {
       throw this.#decodeFailed(model, protocol, error);
@@ -371,7 +391,9 @@ export class DataPlane {
           execution_count: s.executionCount,
           inference_stats: {
             success: { ...s.success }, fail: { ...s.fail }, queue: { ...s.queue },
-            compute_input: { count: s.computeInfer.count, ns: 0 }, compute_infer: { ...s.computeInfer }, compute_output: { count: s.computeInfer.count, ns: 0 },
+            // compute_input and compute_output are left out: they are not timed apart from the execution, and a
+            // figure of zero would read as measured.
+            compute_infer: { ...s.computeInfer },
           },
           batch_stats: [...s.batches.entries()].sort((a, b) => a[0] - b[0]).map(([size, d]) => ({ batch_size: size, compute_infer: { ...d } })),
         });

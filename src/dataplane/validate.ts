@@ -78,3 +78,17 @@ function shapeMatches(actual: readonly number[], declared: readonly number[]): b
   }
   return true;
 }
+
+/**
+ * An input or output that names a shared-memory region (Triton's shared-memory extensions) would be read from or
+ * written to memory Ferry never touches: refused, never answered with data that went elsewhere.
+ */
+export function refuseSharedMemory(request: InferRequest): void {
+  const named = [...request.inputs, ...(request.outputs ?? [])].find((t) => t.parameters?.['shared_memory_region'] !== undefined);
+  if (named !== undefined) {
+    throw ferryError('FERRY_ERR_EXTENSION_UNSUPPORTED', {
+      extension: 'shared memory',
+      detail: `'${named.name}' names the region '${String(named.parameters!['shared_memory_region']).slice(0, 64)}'; tensors travel in the request and response bodies`,
+    });
+  }
+}

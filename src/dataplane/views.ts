@@ -51,9 +51,8 @@ export interface ModelStatistics {
     readonly success: DurationStat;
     readonly fail: DurationStat;
     readonly queue: DurationStat;
-    readonly compute_input: DurationStat;
+    /** compute_input and compute_output, optional in the extension, are not reported: not timed apart from this. */
     readonly compute_infer: DurationStat;
-    readonly compute_output: DurationStat;
   };
   readonly batch_stats: readonly { readonly batch_size: number; readonly compute_infer: DurationStat }[];
 }

@@ -40,6 +40,7 @@ export const ERRORS = {
     grpc: 'RESOURCE_EXHAUSTED',
   },
   FERRY_ERR_CONFIG_OVERRIDE_INVALID: { message: "model configuration for '{model}' refused: {detail}", http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_EXTENSION_UNSUPPORTED: { message: '{extension} is not supported by Ferry: {detail}', http: 400, grpc: 'UNIMPLEMENTED' },
   FERRY_ERR_CONTENT_TYPE_MISSING: { message: 'the request has no Content-Type: this endpoint takes {accepted}', http: 415, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_BODY_TOO_LARGE: {
     message: 'request of {size} bytes exceeds the limit of {limit} bytes (setting: {setting})',
@@ -163,6 +164,7 @@ export const ERRORS = {
     grpc: 'NOT_FOUND',
   },
   FERRY_ERR_SELDON_UNSUPPORTED: { message: 'SeldonDeployment {where}: {detail}', http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_DATA_FILE: { message: '{file}: {detail}', http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_CONFIG_INVALID: { message: 'invalid configuration: {detail}', http: 500, grpc: 'FAILED_PRECONDITION' },
   FERRY_ERR_INTERNAL: { message: 'internal error: {detail}', http: 500, grpc: 'INTERNAL' },
 } as const satisfies Record<string, ErrorDefinition>;

@@ -23,6 +23,8 @@ export interface ModelManagerOptions {
   readonly source?: ModelSource;
   /** `repository.allowed_paths`: places outside the root that symbolic links in the repository may resolve into. */
   readonly allowedPaths?: readonly string[];
+  /** Told of every failed version load (for the load-failure metric). */
+  readonly onLoadFailure?: (model: string, version: number) => void;
   /** `repository.upload_max_bytes`: bytes of model files one load may upload. */
   readonly uploadMaxBytes?: number;
 }
@@ -57,6 +59,10 @@ export class ManagedModel {
   inRepository = true;
   /** Where its versions come from: 'repository' or a `models:/` URI. */
   origin = 'repository';
+  /** The versions its policy (or its source) selects, as of the last sync. */
+  selected: readonly number[] = [];
+  /** Fallback versions that failed to load, with the stamp they failed with: not tried again until it changes. */
+  readonly failedFallbacks = new Map<number, string>();
   /** Class labels from the model folder's labels file (classification extension); undefined without one. */
   classLabels: readonly string[] | undefined;
 
@@ -66,6 +72,15 @@ export class ManagedModel {
 
   get labels(): Readonly<Record<string, number>> {
     return this.config.labels ?? {};
+  }
+
+  /**
+   * The version serving in place of the selected ones, none of which is AVAILABLE (they failed to load): the last
+   * good version. Undefined when a selected version serves, or nothing does.
+   */
+  fallback(): ServedVersion | undefined {
+    if (this.selected.length === 0 || this.selected.some((v) => this.versions.get(v)?.available)) return undefined;
+    return this.latestAvailable();
   }
 
   /** The version served when a request names neither version nor label: the newest AVAILABLE one. */
@@ -119,19 +134,22 @@ export class ModelManager {
     return model;
   }
 
+  /**
+   * Throws 404 when the model, version or label a request names does not exist. Adapters call it before they read
+   * a request's body, so that an unknown target is reported whatever else is wrong with the request.
+   */
+  checkTarget(name: string, ref: VersionRef): void {
+    this.#named(this.model(name), ref);
+  }
+
   /** The AVAILABLE version a request should run on. Synchronous, so a caller can enqueue in the same tick. */
   resolve(name: string, ref: VersionRef): ServedVersion {
     const model = this.model(name);
-    if (ref.version !== undefined && ref.label !== undefined) throw ferryError('FERRY_ERR_VERSION_AND_LABEL');
+    const named = this.#named(model, ref);
     let served: ServedVersion | undefined;
-    if (ref.label !== undefined) {
-      const target = model.labels[ref.label];
-      if (target === undefined) throw ferryError('FERRY_ERR_LABEL_NOT_FOUND', { model: name, label: ref.label });
-      served = model.versions.get(target);
-      if (!served) throw ferryError('FERRY_ERR_MODEL_NOT_READY', { model: name, version: String(target), state: `label '${ref.label}' points at a version that is not loaded` });
-    } else if (ref.version !== undefined && ref.version !== '') {
-      served = /^\d+$/.test(ref.version) ? model.versions.get(Number(ref.version)) : undefined;
-      if (!served) throw ferryError('FERRY_ERR_VERSION_NOT_FOUND', { model: name, version: ref.version });
+    if (named !== undefined) {
+      served = model.versions.get(named.version);
+      if (!served) throw ferryError('FERRY_ERR_MODEL_NOT_READY', { model: name, version: String(named.version), state: `label '${named.label}' points at a version that is not loaded` });
     } else {
       served = model.latestAvailable();
       if (!served) {
@@ -146,6 +164,28 @@ export class ModelManager {
       throw ferryError('FERRY_ERR_MODEL_NOT_READY', { model: name, version: String(served.version), state: describeState(served) });
     }
     return served;
+  }
+
+  /**
+   * The version a request names: a version number, a label (in the label field, or in the version field where a
+   * protocol has no other place for it, as `versions/{label}`), model.yaml's `default_label` when it names neither;
+   * undefined for the default version. Unknown versions and labels are 404.
+   */
+  #named(model: ManagedModel, ref: VersionRef): { version: number; label?: string } | undefined {
+    if (ref.version !== undefined && ref.version !== '' && ref.label !== undefined) throw ferryError('FERRY_ERR_VERSION_AND_LABEL');
+    const byLabel = (label: string) => {
+      const target = model.labels[label];
+      if (target === undefined) throw ferryError('FERRY_ERR_LABEL_NOT_FOUND', { model: model.name, label });
+      return { version: target, label };
+    };
+    if (ref.label !== undefined) return byLabel(ref.label);
+    if (ref.version !== undefined && ref.version !== '') {
+      if (/^\d+$/.test(ref.version) && model.versions.has(Number(ref.version))) return { version: Number(ref.version) };
+      if (model.labels[ref.version] !== undefined) return byLabel(ref.version);
+      throw ferryError('FERRY_ERR_VERSION_NOT_FOUND', { model: model.name, version: ref.version });
+    }
+    const fallback = model.config.default_label;
+    return fallback === undefined ? undefined : byLabel(fallback);
   }
 
   /** Rescans the whole repository and brings every model in line with it. */
@@ -234,12 +274,15 @@ export class ModelManager {
     // A load that brings a configuration or files is refused when any version fails with them, though an older copy serves.
     const [failedVersion, failure] = [...failures][0] ?? [];
     if (strict && failedVersion !== undefined) {
-      throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: `version ${failedVersion}: ${failure!.replace(`failed to load model '${name}': `, '')}` });
+      throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: `version ${failedVersion}: ${withoutPrefix(name, failure!)}` });
     }
-    if (!managed.latestAvailable()) {
-      const failed = [...managed.versions.values()].find((v) => v.state === 'ERROR');
-      // A version's reason is often a load error already: its detail is not wrapped twice.
-      const detail = failed?.reason?.replace(`failed to load model '${name}': `, '') ?? 'no version to load';
+    const fallback = managed.fallback();
+    if (!managed.latestAvailable() || fallback) {
+      // The load asked for the selected version: its failure is the answer, even when the last good version serves.
+      const failed = managed.selected.map((v) => managed.versions.get(v)).find((v) => v?.state === 'ERROR')
+        ?? [...managed.versions.values()].find((v) => v.state === 'ERROR');
+      const why = failed ? `version ${failed.version}: ${withoutPrefix(name, failed.reason ?? 'failed')}` : 'no version to load';
+      const detail = fallback ? `${why}; version ${fallback.version} serves instead (last good version)` : why;
       throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail });
     }
   }
@@ -292,7 +335,6 @@ export class ModelManager {
   /** Brings one model in line with what its source has; returns the versions that failed to load this time, with why. */
   async #syncModel(repoModel: SourcedModel): Promise<Map<number, string>> {
     const failures = new Map<number, string>();
-    const { logger } = this.#options;
     let model = this.#models.get(repoModel.name);
     if (!model) {
       model = new ManagedModel(repoModel.name);
@@ -306,14 +348,19 @@ export class ModelManager {
       model.config = configText === undefined ? {} : parseModelConfig(repoModel.name, configText);
       model.configError = undefined;
     } catch (error) {
-      const reason = this.#relative((error as Error).message);
-      if (model.configError !== reason) logger.error({ model: model.name, reason }, 'model.yaml rejected; versions already serving are kept');
-      model.configError = reason;
+      this.#rejectConfig(model, this.#relative((error as Error).message));
       return failures;
     }
     if (model.explicitlyUnloaded) return failures;
     const policy = model.config.version_policy ?? DEFAULT_VERSION_POLICY;
-    const desired = selectVersions(policy, [...repoModel.versions.keys(), ...repoModel.versionErrors.keys()]);
+    const desired = repoModel.selected ? [...repoModel.selected] : selectVersions(policy, [...repoModel.versions.keys(), ...repoModel.versionErrors.keys()]);
+    const brokenLabel = Object.entries(model.labels).find(([, v]) => !repoModel.versions.has(v) && !repoModel.versionErrors.has(v));
+    if (brokenLabel) {
+      const present = [...repoModel.versions.keys(), ...repoModel.versionErrors.keys()].sort((a, b) => a - b);
+      this.#rejectConfig(model, `model.yaml labels.${brokenLabel[0]}: version ${brokenLabel[1]} does not exist (versions: ${present.join(', ') || 'none'})`);
+      return failures;
+    }
+    model.selected = desired;
 
     for (const version of desired.sort((a, b) => a - b)) {
       const current = model.versions.get(version);
@@ -343,13 +390,58 @@ export class ModelManager {
     }
 
     const desiredServing = desired.some((v) => model.versions.get(v)?.available);
+    if (!desiredServing && desired.length > 0) await this.#fallBack(model, repoModel, desired);
+    else model.failedFallbacks.clear();
+    this.#reportFallback(model);
     for (const served of [...model.versions.values()]) {
       if (desired.includes(served.version)) continue;
       if (served.available && desiredServing) await this.#unloadVersion(served, 'no longer selected by the version policy');
-      if (!served.available && !repoModel.versions.has(served.version) && !repoModel.versionErrors.has(served.version)) model.versions.delete(served.version);
+      // A source that selects its own versions lists the others for the fallback only: once unloaded, they leave status.
+      const listed = repoModel.selected === undefined && (repoModel.versions.has(served.version) || repoModel.versionErrors.has(served.version));
+      if (!served.available && !listed) model.versions.delete(served.version);
       else if (served.state === 'ERROR') model.versions.delete(served.version);
     }
     return failures;
+  }
+
+  /**
+   * No selected version loaded: the newest other version that loads serves instead (the last good version), so that
+   * a broken new version, at start, on reload or on an explicit load, never leaves the model without one. A version
+   * serving already (the one a hot reload was replacing) is kept; otherwise candidates are older versions for a
+   * policy, and any other listed version for a source that selects its own, newest first.
+   */
+  async #fallBack(model: ManagedModel, repoModel: SourcedModel, desired: readonly number[]): Promise<void> {
+    if (model.latestAvailable()) return;
+    const newestSelected = Math.max(...desired);
+    const candidates = [...repoModel.versions.keys()]
+      .filter((v) => !desired.includes(v) && (repoModel.selected !== undefined || v < newestSelected))
+      .sort((a, b) => b - a);
+    for (const version of candidates) {
+      const stamp = repoModel.versionStamps.get(version)!;
+      if (model.failedFallbacks.get(version) === stamp) continue;
+      const served = await this.#loadVersion(model, version, repoModel, 0);
+      if (served.available) {
+        model.versions.set(version, served);
+        return;
+      }
+      model.failedFallbacks.set(version, stamp);
+    }
+  }
+
+  /** Says in status and once in the log which version serves in place of the failed selected ones. */
+  #reportFallback(model: ManagedModel): void {
+    const fallback = model.fallback();
+    if (fallback === undefined) return;
+    const failed = model.selected.filter((v) => model.versions.get(v)?.state === 'ERROR');
+    const reason = `last good version: serving in place of version ${failed.join(', ') || model.selected.join(', ')}, which could not be loaded`;
+    if (fallback.reason !== reason) this.#options.logger.warn({ model: model.name, version: fallback.version, failed }, 'selected version failed to load; serving the last good version');
+    fallback.reason = reason;
+  }
+
+  /** A model.yaml that cannot be used: reported in status and logged once per change; what serves is kept. */
+  #rejectConfig(model: ManagedModel, reason: string): void {
+    if (model.configError !== reason) this.#options.logger.error({ model: model.name, reason }, 'model.yaml rejected; versions already serving are kept');
+    model.configError = reason;
   }
 
   async #loadVersion(model: ManagedModel, version: number, repoModel: SourcedModel, attempts: number): Promise<ServedVersion> {
@@ -374,11 +466,15 @@ export class ModelManager {
       await served.executor?.drain().catch(() => undefined);
       served.executor = undefined;
       await Promise.allSettled(loaded.map((instance) => instance.unload()));
-      const reason = this.#relative(isFerryError(error) ? error.message : `failed to load: ${(error as Error).message}`);
+      const text = isFerryError(error) ? error.message : `failed to load: ${(error as Error).message}`;
+      // A load error wrapped by each layer it passed (sandbox, runtime) keeps one "failed to load model" prefix.
+      const once = text.startsWith(`failed to load model '${model.name}': `) ? `failed to load model '${model.name}': ${withoutPrefix(model.name, text)}` : text;
+      const reason = this.#relative(once);
       served.transition('ERROR', reason);
       // A source that could not be reached is tried again, later each time; a bad artifact waits for a change.
       if (isFerryError(error) && TRANSIENT.has(error.code)) served.retryAt = Date.now() + Math.min(60_000, 1000 * 2 ** (served.attempts - 1));
       logger.error({ model: model.name, version, reason }, 'model version failed to load');
+      this.#options.onLoadFailure?.(model.name, version);
     }
     return served;
   }
@@ -490,6 +586,14 @@ function realpathOr(file: string): string {
   } catch {
     return file;
   }
+}
+
+/** A load error's text without the "failed to load model 'x': " its catalogue message starts with, however often it was wrapped. */
+export function withoutPrefix(model: string, text: string): string {
+  const prefix = `failed to load model '${model}': `;
+  let rest = text;
+  while (rest.startsWith(prefix)) rest = rest.slice(prefix.length);
+  return rest;
 }
 
 function describeState(served: ServedVersion): string {

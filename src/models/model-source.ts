@@ -14,6 +14,12 @@ export interface SourcedModel extends RepositoryModel {
   readonly warmup?: (version: number) => InferRequest | undefined;
   /** Where the versions come from, for status: 'repository' or a `models:/` URI. */
   readonly origin?: string;
+  /**
+   * The versions to serve when the source decides itself (a registry reference names one); absent, model.yaml's
+   * version policy selects among `versions`. The other versions listed are kept for the fallback: when no
+   * selected version loads, the newest of them that does serves instead.
+   */
+  readonly selected?: readonly number[];
 }
 
 export interface SourceScan {

@@ -1,6 +1,7 @@
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { TallyHistogram, type TallySeries } from './tally-histogram.ts';
 import { GraphMetrics } from './graph-metrics.ts';
+import { ModelMetrics } from './model-metrics.ts';
 import { RegistryMetrics } from './registry-metrics.ts';
 import { ServingMetrics } from './serving-metrics.ts';
 
@@ -23,6 +24,7 @@ export class FerryMetrics {
   readonly registry = new Registry();
   readonly serving = new ServingMetrics(this.registry);
   readonly registryHealth = new RegistryMetrics(this.registry);
+  readonly models = new ModelMetrics(this.registry);
   readonly graphs = new GraphMetrics(this.registry);
   readonly payloadLog = new Counter({
     name: 'ferry_payload_log_events_total',

@@ -52,7 +52,7 @@ export class ServingMetrics {
     this.cache = new Counter({ name: 'ferry_cache_requests_total', help: 'Prediction cache look-ups by result (hit, miss)', labelNames: ['model', 'version', 'result'], registers });
     this.cacheEvents = new Counter({ name: 'ferry_cache_events_total', help: 'Prediction cache evictions and swallowed backend errors', labelNames: ['event'], registers });
     this.feedback = new Counter({ name: 'ferry_feedback_total', help: 'Feedback messages received (Seldon /feedback)', labelNames: ['model'], registers });
-    this.feedbackReward = new Counter({ name: 'ferry_feedback_reward_sum', help: 'Sum of positive rewards received as feedback', labelNames: ['model'], registers });
+    this.feedbackReward = new Counter({ name: 'ferry_feedback_reward_total', help: 'Sum of positive rewards received as feedback', labelNames: ['model'], registers });
   }
 
   /** Exposes a model version's queue depth and batch limit until the returned function is called. */

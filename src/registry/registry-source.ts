@@ -19,6 +19,14 @@ export interface RegistrySourceOptions {
   readonly logger: { warn(obj: object, msg?: string): void; info(obj: object, msg?: string): void };
 }
 
+/** How many versions a reference named before are kept as fallbacks. */
+const KEPT_EARLIER = 3;
+
+interface NamedVersion {
+  readonly number: number;
+  readonly version: ModelVersion;
+}
+
 /** Failures that mean "the registry cannot be asked now", as opposed to "it answered: no such thing". */
 const UNREACHABLE = new Set(['FERRY_ERR_REGISTRY_UNAVAILABLE', 'FERRY_ERR_ARTIFACT_FETCH_FAILED', 'FERRY_ERR_INTERNAL']);
 
@@ -31,6 +39,9 @@ export class RegistrySource implements ModelSource {
   readonly #options: RegistrySourceOptions;
   /** The last resolution per followed model: served on while the registry is unreachable. */
   readonly #last = new Map<string, SourcedModel>();
+  /** Versions a followed reference named before, newest first: the last good versions if the one it names fails. */
+  readonly #earlier = new Map<string, readonly NamedVersion[]>();
+  readonly #lastRecords = new Map<string, readonly NamedVersion[]>();
   /** Digests learned on first fetch of versions their registry records none for (an MLflow server). */
   readonly #pinnedDigests = new Map<string, string>();
   readonly #following = new Map<string, string>();
@@ -105,23 +116,39 @@ export class RegistrySource implements ModelSource {
       const last = this.#last.get(name);
       return last ? { ...last, ...(configText !== undefined ? { configText } : {}) } : empty;
     }
-    const key = `${version.model}/${version.version}`;
+    const named: NamedVersion = { number: version.version, version };
+    const previous = this.#last.get(name)?.selected?.[0];
+    if (previous !== undefined && previous !== version.version) {
+      const before = this.#namedBefore(name, previous);
+      if (before) this.#earlier.set(name, [before, ...(this.#earlier.get(name) ?? []).filter((v) => v.number !== previous && v.number !== version.version)].slice(0, KEPT_EARLIER));
+    }
+    const all = [named, ...(this.#earlier.get(name) ?? []).filter((v) => v.number !== version.version)];
     const sourced: SourcedModel = {
       ...empty,
       // A version recorded with its runtime serves with it, unless model.yaml says otherwise.
       ...(configText === undefined && version.runtime ? { configText: `runtime: ${JSON.stringify(version.runtime)}\n` } : {}),
-      versions: new Map([[version.version, { path: version.source, files: [] }]]),
+      versions: new Map(all.map((v) => [v.number, { path: v.version.source, files: [] }])),
       // A version's artifact never changes under its number; the digest (or the source, before one is known) stamps it.
-      versionStamps: new Map([[version.version, version.digest || `${version.source}`]]),
-      materialize: async (_n, signal) => {
-        const digest = version.digest || this.#pinnedDigests.get(key);
-        const fetched = await this.#options.fetcher.fetch({ source: version.source, digest, files: version.files }, signal);
+      versionStamps: new Map(all.map((v) => [v.number, v.version.digest || `${v.version.source}`])),
+      // The reference decides what serves; the versions it named before are there for the fallback only.
+      selected: [version.version],
+      materialize: async (n, signal) => {
+        const chosen = all.find((v) => v.number === n)?.version ?? version;
+        const key = `${chosen.model}/${chosen.version}`;
+        const digest = chosen.digest || this.#pinnedDigests.get(key);
+        const fetched = await this.#options.fetcher.fetch({ source: chosen.source, digest, files: chosen.files }, signal);
         if (!digest) this.#pinnedDigests.set(key, fetched.digest);
         return { path: fetched.path, files: fetched.files };
       },
-      warmup: () => warmupRequest(name, version.inputExample),
+      warmup: (n) => warmupRequest(name, (all.find((v) => v.number === n)?.version ?? version).inputExample),
     };
     this.#last.set(name, sourced);
+    this.#lastRecords.set(name, all);
     return sourced;
+  }
+
+  /** The record of a version this model's reference named at its last resolution. */
+  #namedBefore(name: string, number: number): NamedVersion | undefined {
+    return this.#lastRecords.get(name)?.find((v) => v.number === number);
   }
 }

@@ -40,7 +40,9 @@ export const modelConfigSchema = z.strictObject({
   source: z.string().regex(/^models:\/./, 'must be a models:/ URI').optional(),
   runtime: z.string().min(1).optional(),
   version_policy: versionPolicy.optional(),
-  labels: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/), z.number().int().min(1)).optional(),
+  labels: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a label starts with a letter and has up to 64 letters, digits, _ or -'), z.number().int().min(1)).optional(),
+  /** The label a request that names neither version nor label is served from (so that unlabelled traffic avoids a canary). */
+  default_label: z.string().min(1).optional(),
   inputs: z.array(tensorOverride).optional(),
   outputs: z.array(tensorOverride).optional(),
   options: z.record(z.string(), z.unknown()).optional(),
@@ -57,6 +59,15 @@ export const modelConfigSchema = z.strictObject({
   /** MLflow `env_manager`: `local` (the interpreter above) or `virtualenv` (built from the version's requirements); same as `options.env_manager`. */
   env_manager: z.enum(['local', 'virtualenv']).optional(),
 });
+
+/** Cross-field rules zod's object schema cannot state: `default_label` names a label that exists. */
+function checkReferences(config: z.output<typeof modelConfigSchema>): string | undefined {
+  if (config.default_label !== undefined && config.labels?.[config.default_label] === undefined) {
+    const known = Object.keys(config.labels ?? {});
+    return `model.yaml default_label: '${config.default_label}' is not a label (labels: ${known.length ? known.join(' | ') : 'none'})`;
+  }
+  return undefined;
+}
 
 export type ModelConfigInput = z.input<typeof modelConfigSchema>;
 export type ModelConfig = z.output<typeof modelConfigSchema>;
@@ -78,6 +89,8 @@ export function parseModelConfig(model: string, text: string): ModelConfig {
     const issue = result.error.issues[0]!;
     throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `model.yaml ${issue.path.join('.') || '(root)'}: ${issue.message}` });
   }
+  const broken = checkReferences(result.data);
+  if (broken !== undefined) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: broken });
   return result.data;
 }
 

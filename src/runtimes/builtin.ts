@@ -2,7 +2,7 @@ import { lightgbmRuntime } from './lightgbm/index.ts';
 import { createOnnxRuntime } from './onnx/onnx-runtime.ts';
 import { pmmlRuntime } from './pmml/index.ts';
 import { createJsRuntime } from './js/index.ts';
-import { createMlflowRuntime, type MlflowRuntimeOptions } from './mlflow/index.ts';
+import { createMlflowRuntime } from './mlflow/index.ts';
 import { createPythonRuntime, type CodeRuntimeSettings } from './python/index.ts';
 import type { Runtime } from './runtime.ts';
 import type { LoadSandbox } from './sandbox/load-sandbox.ts';
@@ -18,8 +18,6 @@ export interface BuiltinRuntimeOptions {
   readonly sandbox?: LoadSandbox;
   /** Models as code: whether they may load, the default interpreter, how their workers are supervised. */
   readonly code?: CodeRuntimeSettings;
-  /** Builds (once) the virtualenv of a version whose model.yaml says `env_manager: virtualenv`; the interpreter's path. */
-  readonly environment?: MlflowRuntimeOptions['environment'];
 }
 
 /**
@@ -35,7 +33,7 @@ export function builtinRuntimes(options: BuiltinRuntimeOptions = {}): Runtime[] 
   const code = options.code ?? DEFAULT_CODE_SETTINGS;
   const [onnx, , xgboost, lightgbm] = formats as [Runtime, Runtime, Runtime, Runtime, Runtime];
   // An MLflow directory is served by its MLmodel file's flavors, whatever else it holds.
-  const mlflow = createMlflowRuntime({ code, native: { onnx, xgboost, lightgbm }, ...(options.environment ? { environment: options.environment } : {}) });
+  const mlflow = createMlflowRuntime({ code, native: { onnx, xgboost, lightgbm } });
   return [mlflow, createPythonRuntime(code), createJsRuntime(code), ...formats];
 }
 

@@ -6,6 +6,7 @@ import { takesWideIntegers } from '../http/exact-json.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { DEFAULT_LIMITS, type ProtocolLimits } from '../http/limits.ts';
 import { chooseModel } from '../http/model-choice.ts';
+import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
 import type { TensorMetadata } from '../../tensor/index.ts';
 import { decodeCsv } from './csv.ts';
@@ -46,7 +47,8 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions)
       signal: clientGoneSignal(reply.raw),
       trace,
     });
-    return reply.header('content-type', 'application/json').send(dataplane.encode(trace, () => encodePredictions(response.outputs, decoded.style)));
+    return reply.header('content-type', 'application/json').header(MODEL_VERSION_HEADER, response.modelVersion)
+      .send(dataplane.encode(trace, () => encodePredictions(response.outputs, decoded.style)));
   };
   app.post('/invocations', invocations);
   app.post('/mlflow/:model/invocations', invocations);

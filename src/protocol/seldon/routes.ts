@@ -7,6 +7,7 @@ import { holdsUnsafeNumber, takesWideIntegers } from '../http/exact-json.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { DEFAULT_LIMITS, type ProtocolLimits } from '../http/limits.ts';
 import { chooseModel } from '../http/model-choice.ts';
+import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
 import { decodeMessage, type DecodedMessage } from './message-request.ts';
 import { encodeMessage, responseMeta } from './message-response.ts';
@@ -22,9 +23,16 @@ export interface SeldonOptions {
 
 const PROTOCOL = 'seldon';
 const HOW_TO_NAME = 'name one in the path (/seldon/{model}/api/v1.0/predictions) or in the ferry-model header';
-type SeldonRequest = FastifyRequest<{ Params: { model?: string }; Body: Buffer | undefined }>;
+type SeldonRequest = FastifyRequest<{ Params: { model?: string; namespace?: string; deployment?: string }; Body: Buffer | undefined }>;
 
-/** Seldon Core v1 prediction and feedback endpoints, for one model (bare paths) or any (/seldon/{model}/...). */
+/** The model a path names: `/seldon/{model}/...`, or the deployment of Seldon's gateway path `/seldon/{namespace}/{deployment}/...`. */
+const pathModel = (req: SeldonRequest) => req.params.model ?? req.params.deployment;
+
+/**
+ * Seldon Core v1 prediction and feedback endpoints: the gateway's (`/seldon/{namespace}/{deployment}/api/v1.0/...`,
+ * the deployment naming the model; Ferry has no namespaces, so any is taken), Ferry's shorter `/seldon/{model}/...`,
+ * the bare `/api/v1.0/...` for one model, and the component (microservice) API `/predict` and `/send-feedback`.
+ */
 export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions): Promise<void> {
   const { dataplane } = options;
   const limits = options.limits ?? DEFAULT_LIMITS;
@@ -32,7 +40,7 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
   setUpProtocolScope(app, options.bodyLimit, (failure) => JSON.stringify(seldonError(failure)));
 
   const predict = async (req: SeldonRequest, reply: FastifyReply) => {
-    const model = chooseModel(dataplane, req.params.model, req.headers['ferry-model'], HOW_TO_NAME);
+    const model = chooseModel(dataplane, pathModel(req), req.headers['ferry-model'], HOW_TO_NAME);
     const trace = dataplane.traceOf(req.raw);
     const decoded: DecodedMessage = dataplane.decode(model, PROTOCOL, () => {
       const { inputs } = dataplane.modelMetadata(model);
@@ -47,13 +55,16 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
       signal: clientGoneSignal(reply.raw),
       trace,
     });
-    return reply.header('content-type', 'application/json').send(dataplane.encode(trace, () => encodeMessage(response, decoded.kind, { ...decoded.meta, puid })));
+    return reply.header('content-type', 'application/json').header(MODEL_VERSION_HEADER, response.modelVersion)
+      .send(dataplane.encode(trace, () => encodeMessage(response, decoded.kind, { ...decoded.meta, puid })));
   };
   app.post('/api/v1.0/predictions', predict);
   app.post('/seldon/:model/api/v1.0/predictions', predict);
+  app.post('/seldon/:namespace/:deployment/api/v1.0/predictions', predict);
+  app.post('/predict', predict);
 
   const feedback = async (req: SeldonRequest, reply: FastifyReply) => {
-    const model = chooseModel(dataplane, req.params.model, req.headers['ferry-model'], HOW_TO_NAME);
+    const model = chooseModel(dataplane, pathModel(req), req.headers['ferry-model'], HOW_TO_NAME);
     const status = dataplane.modelStatus(model);
     const message = readMessage(req, limits);
     if (!isJsonObject(message)) throw invalidRequest('a Feedback message must be a JSON object');
@@ -72,6 +83,8 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
   };
   app.post('/api/v1.0/feedback', feedback);
   app.post('/seldon/:model/api/v1.0/feedback', feedback);
+  app.post('/seldon/:namespace/:deployment/api/v1.0/feedback', feedback);
+  app.post('/send-feedback', feedback);
 }
 
 /** Seldon's `meta.routing` (router → arm index, or arm name as Ferry's graphs answer it). */

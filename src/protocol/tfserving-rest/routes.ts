@@ -6,6 +6,7 @@ import { setUpProtocolScope } from '../http/scope.ts';
 import { takesWideIntegers } from '../http/exact-json.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { DEFAULT_LIMITS, type ProtocolLimits } from '../http/limits.ts';
+import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
 import { decodeExamples } from './examples.ts';
 import { encodeMetadata } from './metadata.ts';
@@ -60,7 +61,7 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
         request: { ...decodeExamples(path.model, verb, body, signature.inputs, limits), outputs: requestedOutputs(plan) },
         encode: (outputs) => encodeResults(plan, outputs),
       };
-    }, trace);
+    }, trace, path);
     const response = await dataplane.infer(path.model, request, {
       protocol: PROTOCOL,
       version: path.version,
@@ -69,7 +70,8 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
       signal: clientGoneSignal(reply.raw),
       trace,
     });
-    return reply.header('content-type', 'application/json').send(dataplane.encode(trace, () => encode(response.outputs)));
+    return reply.header('content-type', 'application/json').header(MODEL_VERSION_HEADER, response.modelVersion)
+      .send(dataplane.encode(trace, () => encode(response.outputs)));
   });
 }
 

@@ -4,7 +4,9 @@ import {
 } from '@grpc/grpc-js';
 import { packageDefinition } from './schema.ts';
 
-type UnaryMethod = (request: object, metadata: Metadata, options: CallOptions, callback: (error: ServiceError | null, response: unknown) => void) => void;
+type UnaryMethod = (
+  request: object, metadata: Metadata, options: CallOptions, callback: (error: ServiceError | null, response: unknown) => void,
+) => { on(event: 'metadata', listener: (metadata: Metadata) => void): unknown };
 type StreamMethod = (metadata: Metadata, options: CallOptions) => ClientDuplexStream<object, unknown>;
 type ServerStreamMethod = (request: object, metadata: Metadata, options: CallOptions) => ClientReadableStream<unknown>;
 
@@ -17,6 +19,8 @@ export interface CallSettings {
 export interface GrpcServiceClient {
   /** A unary call; rejects with the grpc-js ServiceError (code, details, metadata). */
   call<T = unknown>(method: string, request?: object, settings?: CallSettings): Promise<T>;
+  /** A unary call that also answers the initial metadata the server sent (the first value of each key). */
+  callWithMetadata<T = unknown>(method: string, request?: object, settings?: CallSettings): Promise<{ response: T; metadata: Record<string, string> }>;
   /** A bidirectional stream (ModelStreamInfer). */
   duplex(method: string, settings?: CallSettings): ClientDuplexStream<object, unknown>;
   /** A server stream (Health.Watch). */
@@ -49,6 +53,16 @@ export function grpcClient(
       const fn = client[method] as UnaryMethod;
       return new Promise<T>((resolve, reject) => {
         fn.call(client, request, metadataOf(settings), callOptions(settings), (error, response) => (error ? reject(error) : resolve(response as T)));
+      });
+    },
+    callWithMetadata<T>(method: string, request: object = {}, settings: CallSettings = {}) {
+      const fn = client[method] as UnaryMethod;
+      const received: Record<string, string> = {};
+      return new Promise<{ response: T; metadata: Record<string, string> }>((resolve, reject) => {
+        const call = fn.call(client, request, metadataOf(settings), callOptions(settings), (error, response) => (error ? reject(error) : resolve({ response: response as T, metadata: received })));
+        call.on('metadata', (metadata) => {
+          for (const [key, values] of Object.entries(metadata.getMap())) received[key] = String(values);
+        });
       });
     },
     duplex(method, settings = {}) {

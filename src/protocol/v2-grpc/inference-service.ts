@@ -3,6 +3,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { CLASS_LABELS_FILE, type DataPlane, type RequestTrace } from '../../dataplane/index.ts';
 import { DEFAULT_SHAPE_LIMITS, type ShapeLimits } from '../../tensor/index.ts';
 import { asFerryError, ferryError } from '../../errors/index.ts';
+import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { loadOptionsFrom, type LoadParameter } from '../triton/load-parameters.ts';
 import { asGuardedRequest, deadlineOf } from './call-context.ts';
 import { decodeInferRequest } from './decode-request.ts';
@@ -68,7 +69,7 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
 
   /** One ModelInfer request, shared by the unary and the streaming method. */
   const infer = async (wire: WireInferRequest, call: UnaryCall | ServerDuplexStream<Buffer, Buffer>, signal: AbortSignal, trace?: RequestTrace) => {
-    const { model, version, request } = dataplane.decode(wire.model_name, PROTOCOL, () => decodeInferRequest(wire, shapeLimits), trace);
+    const { model, version, request } = dataplane.decode(wire.model_name, PROTOCOL, () => decodeInferRequest(wire, shapeLimits), trace, { version: versionOf(wire.model_version) });
     const headers = metadataHeaders(call.metadata.getMap());
     const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline: deadlineOf(call, request.parameters), signal, trace, headers });
     return dataplane.encode(trace, () => encodeInferResponse(response));
@@ -87,14 +88,27 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
     },
   );
 
-  /** A unary ModelInfer, traced when tracing is on: W3C trace context from the call's metadata, `traceparent` back in its initial metadata. */
-  const tracedInfer = (wire: WireInferRequest, call: UnaryCall, signal: AbortSignal) => {
+  /**
+   * A unary ModelInfer: the version that answered goes back in the initial metadata (`ferry-model-version`, beside
+   * the response's own model_version), and when the call is traced, `traceparent` too (W3C trace context from the
+   * call's metadata).
+   */
+  const unaryInfer = (wire: WireInferRequest, call: UnaryCall, signal: AbortSignal) => {
     const trace = dataplane.startTrace(TRACE_NAME, PROTOCOL, metadataText(call, 'traceparent'), metadataText(call, 'tracestate'), performance.now());
-    if (trace === undefined) return infer(wire, call, signal);
     const metadata = new Metadata();
-    metadata.set('traceparent', trace.traceparent);
-    call.sendMetadata(metadata);
-    return endTrace(trace, infer(wire, call, signal, trace));
+    if (trace !== undefined) metadata.set('traceparent', trace.traceparent);
+    const answered = infer(wire, call, signal, trace).then(
+      (answer) => {
+        metadata.set(MODEL_VERSION_HEADER, answer.model_version);
+        call.sendMetadata(metadata);
+        return answer;
+      },
+      (error: unknown) => {
+        if (trace !== undefined) call.sendMetadata(metadata);
+        throw error;
+      },
+    );
+    return trace === undefined ? answered : endTrace(trace, answered);
   };
 
   /**
@@ -114,7 +128,7 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
     })),
     ServerMetadata: unary('ServerMetadataRequest', 'ServerMetadataResponse', limit, () => dataplane.serverMetadata()),
     ModelMetadata: unary<NameVersion>('ModelMetadataRequest', 'ModelMetadataResponse', limit, (r) => dataplane.modelMetadata(r.name, { version: versionOf(r.version) })),
-    ModelInfer: unary<WireInferRequest>('ModelInferRequest', 'ModelInferResponse', limit, tracedInfer),
+    ModelInfer: unary<WireInferRequest>('ModelInferRequest', 'ModelInferResponse', limit, unaryInfer),
     ModelStreamInfer: (call: ServerDuplexStream<Buffer, Buffer>) => streamInfer(call, limit, tracedStreamInfer(call)),
     ModelConfig: unary<NameVersion>('ModelConfigRequest', 'ModelConfigResponse', limit, (r) => ({
       config: modelConfig(dataplane.modelMetadata(r.name, { version: versionOf(r.version) }), dataplane.classLabelFile(r.name)),

@@ -13,6 +13,8 @@ export interface InferAnswer {
   readonly contentType: string;
   readonly headerLength?: number;
   readonly body: string | Buffer;
+  /** The version that answered, for the `ferry-model-version` header. */
+  readonly version: string;
 }
 
 /**
@@ -24,16 +26,18 @@ export async function answerInfer(
   dataplane: DataPlane, model: string, version: string | undefined, body: Buffer | undefined, headers: IncomingHttpHeaders, signal: AbortSignal, arrivedAt: number,
   limits: ProtocolLimits, trace?: RequestTrace,
 ): Promise<InferAnswer> {
-  if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'empty body' });
   const headerLength = parseHeaderLength(headers['inference-header-content-length']);
-  const request = dataplane.decode(model, PROTOCOL, () => (headerLength === 0
-    ? decodeRawRequest(model, dataplane.modelMetadata(model, { version }).inputs, body)
-    : decodeInferRequest(body, headerLength, limits)), trace);
+  const request = dataplane.decode(model, PROTOCOL, () => {
+    if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'empty body' });
+    return headerLength === 0
+      ? decodeRawRequest(model, dataplane.modelMetadata(model, { version }).inputs, body)
+      : decodeInferRequest(body, headerLength, limits);
+  }, trace, { version });
   const timeoutUs = request.parameters?.['timeout'];
   const deadline = deadlineFrom(headers['ferry-timeout-ms'], arrivedAt, typeof timeoutUs === 'number' && timeoutUs > 0 ? timeoutUs / 1000 : undefined);
   const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline, signal, trace, headers });
   const encoded = dataplane.encode(trace, () => encodeInferResponse(response, request));
   return encoded.headerLength === undefined
-    ? { contentType: 'application/json', body: encoded.body }
-    : { contentType: 'application/octet-stream', headerLength: encoded.headerLength, body: encoded.body };
+    ? { contentType: 'application/json', body: encoded.body, version: response.modelVersion }
+    : { contentType: 'application/octet-stream', headerLength: encoded.headerLength, body: encoded.body, version: response.modelVersion };
 }

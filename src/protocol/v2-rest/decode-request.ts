@@ -75,6 +75,9 @@ function decodeParsed(parsed: unknown, binary: Buffer | undefined, jsonBytes: nu
       data = decodeRawData(name, datatype, dims, binary.subarray(offset, offset + binarySize));
       offset += binarySize;
     } else {
+      if (raw.data === undefined && inputParameters?.['shared_memory_region'] !== undefined) {
+        throw ferryError('FERRY_ERR_EXTENSION_UNSUPPORTED', { extension: 'shared memory', detail: `input '${name}' names a shared-memory region; send its data in the body` });
+      }
       if (raw.data === undefined) throw ferryError('FERRY_ERR_TENSOR_DATA', { input: name, detail: "missing 'data' (or parameters.binary_data_size)" });
       // Each JSON element takes at least two bytes: refuse shapes the body cannot hold before allocating for them.
       if (elementCount(dims) > jsonBytes) {

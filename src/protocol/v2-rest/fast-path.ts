@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ferryError, type FerryError } from '../../errors/index.ts';
 import type { DataPlane, RequestTrace } from '../../dataplane/index.ts';
 import { toFerryError } from '../http/fastify-errors.ts';
+import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { clientGoneSignal } from '../http/request-options.ts';
 import { compressBody, COMPRESS_MIN_BYTES, decodeContentEncoding, isEncoded, responseEncoding } from '../http/content-encoding.ts';
 import type { ProtocolLimits } from '../http/limits.ts';
@@ -62,13 +63,13 @@ export function createInferFastPath(options: FastPathOptions): InferFastPath {
   /** What refuses a request before its body is read: a declared length over the limit, or a full queue. */
   function refusalBeforeBody(req: IncomingMessage, target: InferTarget): { failure: FerryError; close: boolean } | undefined {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > bodyLimit) return { failure: tooLarge(declared), close: true };
     try {
-      // Shed before reading the body: a full queue answers 429 at once.
+      // An unknown model is 404 whatever the body holds; then shed before reading the body: a full queue answers 429 at once.
       dataplane.refuseIfSaturated(target.model, { version: target.version }, PROTOCOL);
     } catch (error) {
-      return { failure: toFerryError(error, { bodyLimit }), close: options.stopping() };
+      return { failure: toFerryError(error, { bodyLimit }), close: options.stopping() || declared > bodyLimit };
     }
+    if (declared > bodyLimit) return { failure: tooLarge(declared), close: true };
     return undefined;
   }
 
@@ -130,7 +131,7 @@ export function createInferFastPath(options: FastPathOptions): InferFastPath {
 
 /** Writes an answer, compressed when the client's Accept-Encoding takes it and it is large enough to gain. */
 async function send(res: ServerResponse, answer: InferAnswer, accept: string | string[] | undefined, stopping: boolean, trace: RequestTrace | undefined): Promise<void> {
-  const headers: Record<string, string | number> = { 'content-type': answer.contentType };
+  const headers: Record<string, string | number> = { 'content-type': answer.contentType, [MODEL_VERSION_HEADER]: answer.version };
   let body = answer.body;
   const coding = Buffer.byteLength(body) >= COMPRESS_MIN_BYTES ? responseEncoding(accept) : undefined;
   if (coding !== undefined) {

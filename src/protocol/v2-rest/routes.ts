@@ -3,10 +3,12 @@ import { ferryError } from '../../errors/index.ts';
 import { CLASS_LABELS_FILE, type DataPlane, type ReadinessReport } from '../../dataplane/index.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
 import { arrivalOf, clientGoneSignal } from '../http/request-options.ts';
+import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { answerInfer } from './answer-infer.ts';
 import { tritonModelConfig } from '../triton/model-config.ts';
 import { loadOptionsFrom, type LoadParameter } from '../triton/load-parameters.ts';
 import type { ProtocolLimits } from '../http/limits.ts';
+import { settingsRoutes, type ServerSettings } from './settings-routes.ts';
 
 export interface V2RestOptions {
   readonly dataplane: DataPlane;
@@ -14,6 +16,8 @@ export interface V2RestOptions {
   /** `repository.upload_max_bytes`: model files a load may upload. */
   readonly uploadMaxBytes: number;
   readonly limits: ProtocolLimits;
+  /** What the trace and logging extensions report. */
+  readonly settings: ServerSettings;
   /** Guards the repository extension's load/unload (management endpoints). */
   readonly authorizeManagement: (request: FastifyRequest) => void;
 }
@@ -55,7 +59,7 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
   const infer = async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>, reply: FastifyReply) => {
     const answer = await answerInfer(dataplane, req.params.model, req.params.version, req.body, req.headers, clientGoneSignal(reply.raw), arrivalOf(reply), options.limits, dataplane.traceOf(req.raw));
     if (answer.headerLength !== undefined) reply.header('inference-header-content-length', answer.headerLength);
-    return reply.header('content-type', answer.contentType).send(answer.body);
+    return reply.header('content-type', answer.contentType).header(MODEL_VERSION_HEADER, answer.version).send(answer.body);
   };
   app.post('/v2/models/:model/infer', infer);
   app.post('/v2/models/:model/versions/:version/infer', infer);
@@ -95,6 +99,8 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
     await dataplane.unloadModel(req.params.model);
     return reply.code(200).send({});
   });
+
+  settingsRoutes(app, options.settings);
 
   // Statistics extension.
   app.get('/v2/models/stats', async () => ({ model_stats: dataplane.statistics() }));

@@ -1,7 +1,7 @@
 import { ferryError } from '../../errors/index.ts';
 import type { TensorMetadata } from '../../tensor/index.ts';
 import { supervisionFor } from '../code/supervision.ts';
-import { interpreterFor, loadPythonModel, requireCodeAllowed, type CodeRuntimeSettings } from '../python/index.ts';
+import { loadPythonModel, pythonFor, requireCodeAllowed, type CodeRuntimeSettings } from '../python/index.ts';
 import type { ModelInstance, ModelSpec, Runtime, RuntimeContext } from '../runtime.ts';
 import { readMlModel, type MlModel } from './mlmodel.ts';
 import { mlflowIo } from './signature.ts';
@@ -11,8 +11,6 @@ export interface MlflowRuntimeOptions {
   readonly code: CodeRuntimeSettings;
   /** The runtimes that evaluate MLflow's data flavors natively, by name. */
   readonly native: { readonly onnx: Runtime; readonly xgboost: Runtime; readonly lightgbm: Runtime };
-  /** A `virtualenv` environment: the interpreter of the venv built for this version (built once, cached). */
-  readonly environment?: (spec: ModelSpec, ctx: RuntimeContext) => Promise<string>;
 }
 
 /**
@@ -76,8 +74,7 @@ async function loadFlavor(options: MlflowRuntimeOptions, spec: ModelSpec, ctx: R
   const outputs = mlflowIo(spec.name, 'outputs', mlmodel.signature?.outputs);
   if (!inputs) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: 'MLmodel has no signature: log the model with one (infer_signature) to serve it' });
   const outputTensors: TensorMetadata[] = outputs?.tensors ?? [{ name: 'predictions', datatype: 'FP64', shape: [-1] }];
-  const envManager = spec.options['env_manager'] ?? 'local';
-  const python = envManager === 'virtualenv' && options.environment ? await options.environment(spec, ctx) : interpreterFor(options.code, spec.dir.path, spec.options, spec.name);
+  const python = await pythonFor(options.code, spec, ctx.logger);
   return loadPythonModel({
     spec, ctx, python,
     supervision: supervisionFor(spec.name, options.code.supervision, spec.options),

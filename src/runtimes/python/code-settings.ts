@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { ferryError } from '../../errors/index.ts';
 import type { SupervisionSettings } from '../code/supervision.ts';
+import type { ModelSpec, RuntimeLogger } from '../runtime.ts';
+import { virtualenvPython, type VirtualenvSettings } from './virtualenv.ts';
 
 /** Server-wide settings of the models-as-code runtimes (`runtime.allow_code`, `runtime.python`, `runtime.code`). */
 export interface CodeRuntimeSettings {
@@ -8,6 +10,8 @@ export interface CodeRuntimeSettings {
   /** Default interpreter for Python models. */
   readonly python: string;
   readonly supervision: SupervisionSettings;
+  /** Where `env_manager: virtualenv` models get their environments; without it such models fail to load. */
+  readonly virtualenv?: VirtualenvSettings;
 }
 
 /** Refuses to load code unless the operator opted in; the error names the setting. */
@@ -23,4 +27,14 @@ export function interpreterFor(settings: CodeRuntimeSettings, versionDir: string
   if (named === undefined) return settings.python;
   if (typeof named !== 'string' || named === '') throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: 'python: must name an interpreter' });
   return named.includes('/') ? path.resolve(versionDir, '..', named) : named;
+}
+
+/** The interpreter a Python model runs with: its virtualenv's (`env_manager: virtualenv`) or the named/default one. */
+export async function pythonFor(settings: CodeRuntimeSettings, spec: ModelSpec, logger: RuntimeLogger): Promise<string> {
+  const base = interpreterFor(settings, spec.dir.path, spec.options, spec.name);
+  const manager = spec.options['env_manager'] ?? 'local';
+  if (manager === 'local') return base;
+  if (manager !== 'virtualenv') throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `env_manager must be local or virtualenv (got ${JSON.stringify(manager)})` });
+  if (!settings.virtualenv) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: 'env_manager: virtualenv needs runtime.virtualenv settings' });
+  return virtualenvPython(spec, base, settings.virtualenv, logger);
 }

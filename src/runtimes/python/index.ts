@@ -1,3 +1,4 @@
 export { createPythonRuntime } from './runtime.ts';
 export { loadPythonModel, type PythonLoad } from './python-model.ts';
-export { interpreterFor, requireCodeAllowed, type CodeRuntimeSettings } from './code-settings.ts';
+export { interpreterFor, pythonFor, requireCodeAllowed, type CodeRuntimeSettings } from './code-settings.ts';
+export type { VirtualenvSettings } from './virtualenv.ts';

@@ -1,6 +1,6 @@
 import type { Runtime } from '../runtime.ts';
 import { supervisionFor } from '../code/supervision.ts';
-import { interpreterFor, requireCodeAllowed, type CodeRuntimeSettings } from './code-settings.ts';
+import { pythonFor, requireCodeAllowed, type CodeRuntimeSettings } from './code-settings.ts';
 import { loadPythonModel } from './python-model.ts';
 
 /**
@@ -17,7 +17,7 @@ export function createPythonRuntime(settings: CodeRuntimeSettings): Runtime {
       requireCodeAllowed(settings, spec.name, 'model.py');
       return loadPythonModel({
         spec, ctx,
-        python: interpreterFor(settings, spec.dir.path, spec.options, spec.name),
+        python: await pythonFor(settings, spec, ctx.logger),
         supervision: supervisionFor(spec.name, settings.supervision, spec.options),
         load: { kind: 'model_py' },
         platform: 'python',

@@ -207,6 +207,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
         name: m.name,
         origin: m.origin,
         versions: [...m.versions.values()].sort((a, b) => b.version - a.version).map((v) => ({ version: v.version, state: v.state, ...(v.reason ? { reason: v.reason } : {}) })),
+        ...(m.configError ? { config_error: m.configError } : {}),
       })),
     }),
   });

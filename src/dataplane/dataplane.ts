@@ -84,6 +84,16 @@ export class DataPlane {
     return trace === undefined ? encode() : trace.phase('encode', encode);
   }
 
+  /** encode() for an encoder that yields to the event loop while it writes a large answer. */
+  async encodeAsync<T>(trace: RequestTrace | undefined, encode: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await encode();
+    } finally {
+      trace?.record('encode', started, performance.now());
+    }
+  }
+
   /** Serves inference graphs beside the models (set once the graphs, which call this data plane, exist). */
   setGraphs(graphs: GraphHost | undefined): void {
     this.#graphs = graphs;

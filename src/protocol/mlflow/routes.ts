@@ -5,6 +5,7 @@ import { setUpProtocolScope } from '../http/scope.ts';
 import { takesWideIntegers } from '../http/exact-json.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { DEFAULT_LIMITS, type ProtocolLimits } from '../http/limits.ts';
+import { JsonSink, replyBody } from '../http/json-sink.ts';
 import { chooseModel } from '../http/model-choice.ts';
 import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
@@ -49,8 +50,13 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions)
       signal: clientGoneSignal(reply.raw),
       trace,
     });
-    return reply.header('content-type', 'application/json').header(MODEL_VERSION_HEADER, response.modelVersion)
-      .send(dataplane.encode(trace, () => encodePredictions(response.outputs, decoded.style)));
+    const answer = await dataplane.encodeAsync(trace, async () => {
+      const sink = new JsonSink(limits);
+      await encodePredictions(response.outputs, decoded.style, sink);
+      return sink.finish();
+    });
+    return reply.header('content-type', 'application/json').header('content-length', answer.length)
+      .header(MODEL_VERSION_HEADER, response.modelVersion).send(replyBody(answer));
   };
   app.post('/invocations', invocations);
   app.post('/mlflow/:model/invocations', invocations);

@@ -6,6 +6,7 @@ import { setUpProtocolScope } from '../http/scope.ts';
 import { holdsUnsafeNumber, takesWideIntegers } from '../http/exact-json.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { DEFAULT_LIMITS, type ProtocolLimits } from '../http/limits.ts';
+import { JsonSink, replyBody } from '../http/json-sink.ts';
 import { chooseModel } from '../http/model-choice.ts';
 import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
@@ -57,8 +58,13 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
       signal: clientGoneSignal(reply.raw),
       trace,
     });
-    return reply.header('content-type', 'application/json').header(MODEL_VERSION_HEADER, response.modelVersion)
-      .send(dataplane.encode(trace, () => encodeMessage(response, decoded.kind, { ...decoded.meta, puid })));
+    const answer = await dataplane.encodeAsync(trace, async () => {
+      const sink = new JsonSink(limits);
+      await encodeMessage(response, decoded.kind, { ...decoded.meta, puid }, sink);
+      return sink.finish();
+    });
+    return reply.header('content-type', 'application/json').header('content-length', answer.length)
+      .header(MODEL_VERSION_HEADER, response.modelVersion).send(replyBody(answer));
   };
   app.post('/api/v1.0/predictions', predict);
   app.post('/seldon/:model/api/v1.0/predictions', predict);

@@ -139,7 +139,9 @@ describe('repository load with a configuration', () => {
 
   it('refuses malformed and unknown configurations with 400, and keeps serving', async () => {
     const cases: [string, RegExp][] = [
-      ['{"version_policy": ', /^model configuration for 'twice' refused: the config parameter is not JSON: /],
+      ['{"version_policy": ', /^failed to load model 'twice': its configuration is refused: the config parameter is not JSON: /],
+      ['"parameters": {"config": {{"max_batch_size": "16"}}}', /^failed to load model 'twice': its configuration is refused: the config parameter is not JSON: /],
+      ['{"max_batch_size": "sixteen"}', /max_batch_size/],
       ['{"sequence_batching": {}}', /refused: \(root\): Unrecognized key: "sequence_batching"/],
       ['{"name": "other"}', /its name 'other' is not the model's/],
       ['{"backend": "tensorrt"}', /backend 'tensorrt' is not one Ferry runs/],
@@ -157,6 +159,14 @@ describe('repository load with a configuration', () => {
     expect(wrongName.status).toBe(400);
     expect(wrongName.body.error).toBe("failed to load model 'twice': version 2: model.yaml overrides 'features', which the model does not have (has: x)");
     expect((await halfPlusTwoOf('twice')).body.outputs[0].data).toEqual([3, 3.5, 0]);
+  });
+
+  it('reads integers as protobuf JSON writes them, digits in strings included', async () => {
+    const config = JSON.stringify({ max_batch_size: '4', input: [{ name: 'x', data_type: 'TYPE_FP32', dims: [] }], version_policy: { latest: { num_versions: '2' } } });
+    expect((await load('twice', { config })).status).toBe(200);
+    expect(await versionsReady('twice')).toEqual(['1', '2']);
+    // max_batch_size > 0: dims leave out the batch dimension, so [] is Ferry's [-1].
+    expect((await (await fetch(`${ferry.url}/v2/models/twice`)).json() as { inputs: unknown[] }).inputs).toEqual([{ name: 'x', datatype: 'FP32', shape: [-1] }]);
   });
 
   it('takes back the configuration GET /config answers', async () => {

@@ -39,7 +39,7 @@ export const ERRORS = {
     http: 413,
     grpc: 'RESOURCE_EXHAUSTED',
   },
-  FERRY_ERR_CONFIG_OVERRIDE_INVALID: { message: "model configuration for '{model}' refused: {detail}", http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_CONFIG_OVERRIDE_INVALID: { message: "failed to load model '{model}': its configuration is refused: {detail}", http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_EXTENSION_UNSUPPORTED: { message: '{extension} is not supported by Ferry: {detail}', http: 400, grpc: 'UNIMPLEMENTED' },
   FERRY_ERR_CONTENT_TYPE_MISSING: { message: 'the request has no Content-Type: this endpoint takes {accepted}', http: 415, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_BODY_TOO_LARGE: {

@@ -13,10 +13,13 @@ const RUNTIME_OF: Readonly<Record<string, string>> = {
   onnxruntime: 'onnx', onnxruntime_onnx: 'onnx', onnx: 'onnx', xgboost: 'xgboost', lightgbm: 'lightgbm', sklearn: 'sklearn', pmml: 'pmml',
 };
 
+/** An integer as protobuf's JSON mapping writes it: a number, or its digits in a string (how int64 fields print). */
+const int = (min: number) => z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Number)]).pipe(z.number().int().min(min));
+
 const tensor = z.strictObject({
   name: z.string().min(1),
   data_type: z.enum(Object.keys(DATATYPE_OF) as [string, ...string[]]).optional(),
-  dims: z.array(z.number().int().min(-1)).optional(),
+  dims: z.array(int(-1)).optional(),
   // Read by the classification extension from the model folder's labels.txt; any other name is refused below.
   label_filename: z.string().optional(),
 });
@@ -26,22 +29,22 @@ const tritonConfig = z.strictObject({
   name: z.string().optional(),
   platform: z.string().optional(),
   backend: z.string().optional(),
-  max_batch_size: z.number().int().min(0).optional(),
+  max_batch_size: int(0).optional(),
   input: z.array(tensor).optional(),
   output: z.array(tensor).optional(),
   version_policy: z.union([
-    z.strictObject({ latest: z.strictObject({ num_versions: z.number().int().min(1) }) }),
+    z.strictObject({ latest: z.strictObject({ num_versions: int(1) }) }),
     z.strictObject({ all: z.strictObject({}) }),
-    z.strictObject({ specific: z.strictObject({ versions: z.array(z.number().int().min(1)).min(1) }) }),
+    z.strictObject({ specific: z.strictObject({ versions: z.array(int(1)).min(1) }) }),
   ]).optional(),
   instance_group: z.array(z.strictObject({
     name: z.string().optional(),
-    count: z.number().int().min(1).optional(),
+    count: int(1).optional(),
     kind: z.enum(['KIND_AUTO', 'KIND_CPU']).optional(),
   })).optional(),
   dynamic_batching: z.strictObject({
-    preferred_batch_size: z.array(z.number().int().min(1)).optional(),
-    max_queue_delay_microseconds: z.number().int().min(0).optional(),
+    preferred_batch_size: z.array(int(1)).optional(),
+    max_queue_delay_microseconds: int(0).optional(),
   }).optional(),
 });
 

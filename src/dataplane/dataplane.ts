@@ -296,6 +296,8 @@ export class DataPlane {
    * answer 429 before it reads and decodes the body. Any other problem (unknown model, ...) is left for infer().
    */
   refuseIfSaturated(name: string, ref: { version?: string | undefined; label?: string | undefined }, protocol: string): void {
+    // A graph has no queue of its own: its nodes' models shed as they are called.
+    if (this.#graph(name) !== undefined) return;
     this.#countingFailure(name, protocol, () => this.#checkTarget(name, ref));
     let served: ServedVersion;
     try {

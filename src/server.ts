@@ -28,6 +28,7 @@ import { ConnectionLimit } from './protocol/transport/connection-limit.ts';
 import { HttpAdmission } from './protocol/transport/http-admission.ts';
 import { httpServerTimeouts } from './protocol/transport/http-timeouts.ts';
 import { InflightBudget } from './protocol/transport/inflight-budget.ts';
+import { connectionCap, raiseOpenFileLimit } from './protocol/transport/open-files.ts';
 import { tlsServerOptions, watchTlsFiles, type TlsFileSettings } from './protocol/transport/tls-files.ts';
 import { builtinRuntimes } from './runtimes/builtin.ts';
 import type { Runtime } from './runtimes/runtime.ts';
@@ -126,9 +127,15 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   // Memory held by request bodies, over every protocol, and connections, over every listening socket.
   const inflight = new InflightBudget(config.limits.inflight_bytes);
   const admission = new HttpAdmission(inflight);
+  // Raise the open-file limit where allowed, and keep connections below it so files can still be opened.
+  const openFiles = raiseOpenFileLimit();
+  const maxConnections = connectionCap(config.limits.max_connections, openFiles, config.limits.fd_reserve);
+  if (openFiles !== undefined) logger.info({ soft: openFiles.soft, hard: openFiles.hard, before: openFiles.before, max_connections: maxConnections }, 'open-file limit');
   const connections = new ConnectionLimit({
-    max: config.limits.max_connections,
-    setting: 'limits.max_connections / FERRY_LIMITS_MAX_CONNECTIONS',
+    max: maxConnections,
+    setting: maxConnections < config.limits.max_connections
+      ? `the open-file limit ${openFiles?.soft} less limits.fd_reserve ${config.limits.fd_reserve}`
+      : 'limits.max_connections / FERRY_LIMITS_MAX_CONNECTIONS',
     firstRequestTimeoutMs: config.http.headers_timeout_ms,
   });
   const limits = protocolLimits(config);

@@ -69,6 +69,8 @@ export const configSchema = z.strictObject({
     inflight_bytes: z.number().int().min(1024).default(1024 * MiB),
     /** HTTP connections open at once. At the cap a new one replaces the oldest idle one, or is refused (503). */
     max_connections: z.number().int().min(1).default(10_000),
+    /** Open files kept free of connections (model files, logs, the registry): connections stop at the limit less these. */
+    fd_reserve: z.number().int().min(0).default(128),
   }).prefault({}),
   /** TLS for the HTTP and gRPC ports: both files, or neither (plain text). */
   tls: z.strictObject({

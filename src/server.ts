@@ -1,4 +1,5 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import path from 'node:path';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { loadConfig, type FerryConfig } from './config/index.ts';
@@ -27,6 +28,8 @@ import { ConnectionLimit } from './protocol/transport/connection-limit.ts';
 import { HttpAdmission } from './protocol/transport/http-admission.ts';
 import { httpServerTimeouts } from './protocol/transport/http-timeouts.ts';
 import { InflightBudget } from './protocol/transport/inflight-budget.ts';
+import { connectionCap, raiseOpenFileLimit } from './protocol/transport/open-files.ts';
+import { tlsServerOptions, watchTlsFiles, type TlsFileSettings } from './protocol/transport/tls-files.ts';
 import { builtinRuntimes } from './runtimes/builtin.ts';
 import type { Runtime } from './runtimes/runtime.ts';
 import { LoadSandbox } from './runtimes/sandbox/load-sandbox.ts';
@@ -124,9 +127,15 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   // Memory held by request bodies, over every protocol, and connections, over every listening socket.
   const inflight = new InflightBudget(config.limits.inflight_bytes);
   const admission = new HttpAdmission(inflight);
+  // Raise the open-file limit where allowed, and keep connections below it so files can still be opened.
+  const openFiles = raiseOpenFileLimit();
+  const maxConnections = connectionCap(config.limits.max_connections, openFiles, config.limits.fd_reserve);
+  if (openFiles !== undefined) logger.info({ soft: openFiles.soft, hard: openFiles.hard, before: openFiles.before, max_connections: maxConnections }, 'open-file limit');
   const connections = new ConnectionLimit({
-    max: config.limits.max_connections,
-    setting: 'limits.max_connections / FERRY_LIMITS_MAX_CONNECTIONS',
+    max: maxConnections,
+    setting: maxConnections < config.limits.max_connections
+      ? `the open-file limit ${openFiles?.soft} less limits.fd_reserve ${config.limits.fd_reserve}`
+      : 'limits.max_connections / FERRY_LIMITS_MAX_CONNECTIONS',
     firstRequestTimeoutMs: config.http.headers_timeout_ms,
   });
   const limits = protocolLimits(config);
@@ -142,9 +151,20 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     requestTimeoutMs: config.http.request_timeout_ms,
     keepAliveTimeoutMs: config.http.keep_alive_timeout_ms,
   });
+  const tls: TlsFileSettings | undefined = config.tls.cert_file !== undefined && config.tls.key_file !== undefined
+    ? { certFile: config.tls.cert_file, keyFile: config.tls.key_file, clientCaFile: config.tls.client_ca_file, reloadIntervalMs: config.tls.reload_interval_ms }
+    : undefined;
+  const tlsServers: HttpsServer[] = [];
+  // HTTPS when TLS is configured: Fastify and the fast path see the same request and response objects either way.
+  const createPlainOrTls = (listener: RequestListener): Server => {
+    if (tls === undefined) return createHttpServer(timeouts, listener);
+    const server = createHttpsServer({ ...timeouts, ...tlsServerOptions(tls), handshakeTimeout: config.http.headers_timeout_ms }, listener);
+    tlsServers.push(server);
+    return server as unknown as Server;
+  };
   const makeHttpServer = (handler: Handler): Server => {
     const { httpAccess } = observe;
-    const server = createHttpServer(timeouts, (req, res) => {
+    const server = createPlainOrTls((req, res) => {
       if (httpAccess !== undefined) httpAccess(req, res);
       connections.request(req, res);
       if (guardInference !== undefined && !guardInference(req, res)) return;
@@ -162,7 +182,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
       res.writeContinue();
       handler(req, res);
     });
-    connections.watch(server, false);
+    connections.watch(server, tls !== undefined);
     return server;
   };
   const acceptSockets = acceptSocketCount(config.http.accept_sockets);
@@ -207,6 +227,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
         name: m.name,
         origin: m.origin,
         versions: [...m.versions.values()].sort((a, b) => b.version - a.version).map((v) => ({ version: v.version, state: v.state, ...(v.reason ? { reason: v.reason } : {}) })),
+        ...(m.configError ? { config_error: m.configError } : {}),
       })),
     }),
   });
@@ -235,6 +256,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   const grpc = config.grpc.enabled
     ? createGrpcServer({
       dataplane, host: config.http.host, port: config.grpc.port, maxMessageBytes: config.grpc.max_message_bytes,
+      ...(tls ? { tls } : {}),
       authorizeManagement, shapeLimits: limits, ...(authorizeInference ? { authorizeInference } : {}), shutdownGraceMs: config.shutdown_grace_seconds * 1000, inflight,
       connections: {
         maxConcurrentStreams: config.grpc.max_concurrent_streams,
@@ -251,6 +273,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     if (stopping) reply.header('connection', 'close');
     done(null, payload);
   });
+  let stopWatchingTls: (() => void) | undefined;
   return {
     config, dataplane, manager, metrics, http, graphs: graphs.service,
     async start() {
@@ -274,6 +297,12 @@ export function createServer(options: ServerOptions = {}): FerryServer {
         await sandbox.close();
         throw error;
       }
+      if (tls !== undefined) {
+        stopWatchingTls = watchTlsFiles(tls, (context) => {
+          for (const server of tlsServers) server.setSecureContext(context);
+          logger.info({ cert_file: tls.certFile }, 'TLS certificate reloaded');
+        }, (error) => logger.warn({ err: error, cert_file: tls.certFile }, 'TLS files changed but do not load; the current certificate stays'));
+      }
       logger.info({ http: `${config.http.host}:${httpPort}`, ...(grpc ? { grpc: `${config.http.host}:${grpcPort}` } : {}) }, 'listening; loading models');
       try {
         await registry.open((models) => manager.refresh(models));
@@ -296,6 +325,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     stop() {
       stopping ??= (async () => {
         dataplane.beginShutdown();
+        stopWatchingTls?.();
         const sweep = setInterval(() => {
           for (const server of [http.server, ...extraAcceptors]) server.closeIdleConnections();
         }, 100);

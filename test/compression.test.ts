@@ -95,10 +95,12 @@ describe('compressed requests', () => {
       expect(r.status, path).toBe(413);
       expect(errorOf(r.body)).toBe(`request of more than ${LIMIT} once decompressed bytes exceeds the limit of ${LIMIT} bytes (setting: http.body_limit_bytes / FERRY_HTTP_BODY_LIMIT_BYTES)`);
     }
-    // Just under the limit decompressed is served as any body is.
-    const c = simpleCase(1);
-    const padded = JSON.stringify(c.request) + ' '.repeat(LIMIT - 4096);
-    expect((await exchange(`${ferry.url}/v2/models/simple/infer`, { headers: json({ 'content-encoding': 'gzip' }), body: gzipSync(padded) })).status).toBe(200);
+    // Exactly the limit decompressed is served as any body is; one byte more is refused.
+    const request = JSON.stringify(simpleCase(1).request);
+    const padded = (size: number) => gzipSync(request + ' '.repeat(size - Buffer.byteLength(request)));
+    expect((await exchange(`${ferry.url}/v2/models/simple/infer`, { headers: json({ 'content-encoding': 'gzip' }), body: padded(LIMIT) })).status).toBe(200);
+    expect((await exchange(`${ferry.url}/v2/models/simple/infer`, { headers: json({ 'content-encoding': 'gzip' }), body: padded(LIMIT + 1) })).status).toBe(413);
+    expect((await exchange(`${ferry.url}/v1/models/half_plus_two:predict`, { headers: json({ 'content-encoding': 'gzip' }), body: padded(LIMIT + 1) })).status).toBe(413);
   });
 });
 

@@ -161,15 +161,16 @@ CASES.push(...MLFLOW_CASES);
 // with auth.inference: token, checked in inference-auth.test.ts).
 const OPEN_ROUTES: readonly string[] = [
   'GET /docs', 'GET /docs/json', 'GET /docs/yaml', 'GET /docs/static/*', 'GET /docs/static/index.html', 'GET /docs/static/swagger-initializer.js',
-  'GET /', 'GET /health', 'GET /ping', 'GET /version',
+  'GET /health', 'GET /ping', 'GET /version',
   'GET /v2', 'GET /v2/health/live', 'GET /v2/health/ready', 'GET /v2/health/startup',
   'GET /v2/models/:model', 'GET /v2/models/:model/ready', 'GET /v2/models/:model/versions/:version', 'GET /v2/models/:model/versions/:version/ready',
   'GET /v2/models/stats', 'GET /v2/models/:model/stats', 'GET /v2/models/:model/versions/:version/stats',
-  'GET /v2/models/:model/config', 'GET /v2/models/:model/versions/:version/config', 'POST /v2/models/:model/feedback',
+  'POST /v2/models/:model/feedback',
   'POST /v2/models/:model/infer', 'POST /v2/models/:model/versions/:version/infer', 'POST /v2/repository/index',
-  'GET /v1/models', 'GET /v1/models/*', 'POST /v1/models/*',
+  'GET /v1/models/*', 'POST /v1/models/*',
   'POST /api/v1.0/predictions', 'POST /api/v1.0/feedback', 'POST /seldon/:model/api/v1.0/predictions', 'POST /seldon/:model/api/v1.0/feedback',
-  'POST /invocations', 'POST /mlflow/:model/invocations',
+  'POST /seldon/:model/versions/:version/api/v1.0/predictions',
+  'POST /invocations', 'POST /mlflow/:model/invocations', 'POST /mlflow/:model/versions/:version/invocations',
   // Read-only model configuration, trace and logging settings; run-time changes and shared memory are refused for every caller.
   'GET /v2/models/:model/config', 'GET /v2/models/:model/versions/:version/config',
   'GET /v2/trace/setting', 'POST /v2/trace/setting', 'GET /v2/models/:model/trace/setting', 'POST /v2/models/:model/trace/setting',

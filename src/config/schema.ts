@@ -69,7 +69,20 @@ export const configSchema = z.strictObject({
     inflight_bytes: z.number().int().min(1024).default(1024 * MiB),
     /** HTTP connections open at once. At the cap a new one replaces the oldest idle one, or is refused (503). */
     max_connections: z.number().int().min(1).default(10_000),
+    /** Open files kept free of connections (model files, logs, the registry): connections stop at the limit less these. */
+    fd_reserve: z.number().int().min(0).default(128),
   }).prefault({}),
+  /** TLS for the HTTP and gRPC ports: both files, or neither (plain text). */
+  tls: z.strictObject({
+    cert_file: z.string().min(1).optional(),
+    key_file: z.string().min(1).optional(),
+    /** CA bundle client certificates must chain to; set, every client must present one (mutual TLS). */
+    client_ca_file: z.string().min(1).optional(),
+    /** How often the files are checked for changes; new connections get the new certificate. */
+    reload_interval_ms: z.number().int().min(50).default(5000),
+  }).refine((tls) => (tls.cert_file === undefined) === (tls.key_file === undefined), { message: 'cert_file and key_file go together' })
+    .refine((tls) => tls.client_ca_file === undefined || tls.cert_file !== undefined, { message: 'client_ca_file needs cert_file and key_file' })
+    .prefault({}),
   runtime: z.strictObject({
     intra_op_threads: z.number().int().min(0).default(0),
     inter_op_threads: z.number().int().min(0).default(0),

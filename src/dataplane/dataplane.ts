@@ -84,6 +84,16 @@ export class DataPlane {
     return trace === undefined ? encode() : trace.phase('encode', encode);
   }
 
+  /** encode() for an encoder that yields to the event loop while it writes a large answer. */
+  async encodeAsync<T>(trace: RequestTrace | undefined, encode: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await encode();
+    } finally {
+      trace?.record('encode', started, performance.now());
+    }
+  }
+
   /** Serves inference graphs beside the models (set once the graphs, which call this data plane, exist). */
   setGraphs(graphs: GraphHost | undefined): void {
     this.#graphs = graphs;
@@ -167,6 +177,12 @@ export class DataPlane {
     return this.#manager.model(assertModelName(name)).classLabels === undefined ? undefined : CLASS_LABELS_FILE;
   }
 
+  /** The version a request naming `ref` would run on now (a label's, the default label's, the newest); undefined for a graph. */
+  servedVersion(name: string, ref: { version?: string | undefined; label?: string | undefined } = {}): string | undefined {
+    if (this.#graph(name) !== undefined) return undefined;
+    return String(this.#resolve(name, ref).version);
+  }
+
   /** True when the named version (or, with none named, any version) is AVAILABLE; unknown names throw 404. */
   modelReady(name: string, ref: { version?: string | undefined; label?: string | undefined } = {}): boolean {
     const graph = this.#graph(name);
@@ -192,7 +208,7 @@ export class DataPlane {
       .sort((a, b) => b.version - a.version)
       .map((v) => ({ version: String(v.version), state: v.state, ...(v.reason ? { reason: v.reason } : {}) }));
     const labels = Object.fromEntries(Object.entries(model.labels).map(([label, v]) => [label, String(v)]));
-    return { name, versions, labels };
+    return { name, versions, labels, ...(model.configError ? { config_error: model.configError } : {}) };
   }
 
   async infer(name: string, request: InferRequest, ctx: InferContext): Promise<InferResponse> {
@@ -280,6 +296,8 @@ export class DataPlane {
    * answer 429 before it reads and decodes the body. Any other problem (unknown model, ...) is left for infer().
    */
   refuseIfSaturated(name: string, ref: { version?: string | undefined; label?: string | undefined }, protocol: string): void {
+    // A graph has no queue of its own: its nodes' models shed as they are called.
+    if (this.#graph(name) !== undefined) return;
     this.#countingFailure(name, protocol, () => this.#checkTarget(name, ref));
     let served: ServedVersion;
     try {
@@ -357,7 +375,9 @@ export class DataPlane {
       }
       for (const v of [...model.versions.values()].sort((a, b) => a.version - b.version)) {
         if (readyOnly && !v.available) continue;
-        entries.push({ name: model.name, version: String(v.version), state: v.available ? 'READY' : v.state, ...(v.reason ? { reason: v.reason } : {}) });
+        // A rejected model.yaml is said beside versions that serve on with the configuration they loaded with.
+        const reason = v.reason ?? (model.configError ? `serving with the configuration it loaded with; ${model.configError}` : undefined);
+        entries.push({ name: model.name, version: String(v.version), state: v.available ? 'READY' : v.state, ...(reason ? { reason } : {}) });
       }
     }
     // Folders the scan left out are listed with why, never dropped silently.

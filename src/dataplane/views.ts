@@ -26,6 +26,8 @@ export interface ModelStatus {
   readonly name: string;
   readonly versions: readonly VersionStatus[];
   readonly labels: Readonly<Record<string, string>>;
+  /** Why the model's model.yaml was rejected (what serves keeps the configuration it loaded with). */
+  readonly config_error?: string;
 }
 
 export interface RepositoryEntry {

@@ -27,6 +27,12 @@ export interface RunnerDeps {
   readonly onShadowError?: (graph: string, node: string, error: unknown) => void;
 }
 
+interface NodeSeries {
+  readonly ok: { inc(): void };
+  readonly error: { inc(): void };
+  readonly latency: { observe(value: number): void };
+}
+
 /** One request's walk through the graph: node values by name (each computed once), and the arms it took. */
 interface Run {
   readonly request: InferRequest;
@@ -52,6 +58,7 @@ export class GraphRunner {
   readonly #deps: RunnerDeps;
   readonly #random: () => number;
   readonly #inputNames = new Map<string, { names: ReadonlySet<string>; until: number }>();
+  readonly #series = new Map<string, NodeSeries>();
 
   constructor(spec: GraphSpec, signature: Signature, deps: RunnerDeps) {
     this.spec = spec;
@@ -136,12 +143,29 @@ export class GraphRunner {
 
   #observeNode(node: NodeSpec, run: Run, started: number, failed: boolean): void {
     const ended = performance.now();
-    const metrics = this.#deps.metrics;
-    if (metrics !== undefined) {
-      metrics.nodeCalls.inc({ graph: this.spec.name, node: node.name, type: node.type, outcome: failed ? 'error' : 'ok' });
-      metrics.nodeLatency.observe({ graph: this.spec.name, node: node.name, type: node.type }, (ended - started) / 1000);
+    const series = this.#nodeSeries(node);
+    if (series !== undefined) {
+      (failed ? series.error : series.ok).inc();
+      series.latency.observe((ended - started) / 1000);
     }
     run.ctx.trace?.record(`graph node ${node.name}`, started, ended, { 'ferry.graph': this.spec.name, 'ferry.graph.node': node.name, 'ferry.graph.node_type': node.type, ...(failed ? { error: true } : {}) });
+  }
+
+  /** A node's metric series, labelled once: label hashing per request would cost more than a small node. */
+  #nodeSeries(node: NodeSpec): NodeSeries | undefined {
+    const metrics = this.#deps.metrics;
+    if (metrics === undefined) return undefined;
+    let series = this.#series.get(node.name);
+    if (series === undefined) {
+      const labels = { graph: this.spec.name, node: node.name, type: node.type };
+      series = {
+        ok: metrics.nodeCalls.labels({ ...labels, outcome: 'ok' }),
+        error: metrics.nodeCalls.labels({ ...labels, outcome: 'error' }),
+        latency: metrics.nodeLatency.labels(labels),
+      };
+      this.#series.set(node.name, series);
+    }
+    return series;
   }
 
   #nodeContext(run: Run): InferContext {

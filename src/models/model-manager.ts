@@ -345,7 +345,9 @@ export class ModelManager {
     model.classLabels = repoModel.labelsText === undefined ? undefined : parseClassLabels(repoModel.labelsText);
     try {
       const configText = this.#overrides.get(repoModel.name) ?? repoModel.configText;
-      model.config = configText === undefined ? {} : parseModelConfig(repoModel.name, configText);
+      const config = configText === undefined ? {} : parseModelConfig(repoModel.name, configText);
+      if (repoModel.selected === undefined) checkLabels(repoModel, config);
+      model.config = config;
       model.configError = undefined;
     } catch (error) {
       this.#rejectConfig(model, this.#relative((error as Error).message));
@@ -354,12 +356,6 @@ export class ModelManager {
     if (model.explicitlyUnloaded) return failures;
     const policy = model.config.version_policy ?? DEFAULT_VERSION_POLICY;
     const desired = repoModel.selected ? [...repoModel.selected] : selectVersions(policy, [...repoModel.versions.keys(), ...repoModel.versionErrors.keys()]);
-    const brokenLabel = Object.entries(model.labels).find(([, v]) => !repoModel.versions.has(v) && !repoModel.versionErrors.has(v));
-    if (brokenLabel) {
-      const present = [...repoModel.versions.keys(), ...repoModel.versionErrors.keys()].sort((a, b) => a - b);
-      this.#rejectConfig(model, `model.yaml labels.${brokenLabel[0]}: version ${brokenLabel[1]} does not exist (versions: ${present.join(', ') || 'none'})`);
-      return failures;
-    }
     model.selected = desired;
 
     for (const version of desired.sort((a, b) => a - b)) {
@@ -586,6 +582,17 @@ function realpathOr(file: string): string {
   } catch {
     return file;
   }
+}
+
+/** A label must point at a version the repository has: a typo would otherwise send a label's traffic nowhere. */
+function checkLabels(repoModel: SourcedModel, config: ModelConfig): void {
+  const has = (v: number) => repoModel.versions.has(v) || repoModel.versionErrors.has(v);
+  const broken = Object.entries(config.labels ?? {}).find(([, v]) => !has(v));
+  if (broken === undefined) return;
+  const present = [...repoModel.versions.keys(), ...repoModel.versionErrors.keys()].sort((a, b) => a - b);
+  throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', {
+    model: repoModel.name, detail: `model.yaml labels.${broken[0]}: version ${broken[1]} does not exist (versions: ${present.join(', ') || 'none'})`,
+  });
 }
 
 /** A load error's text without the "failed to load model 'x': " its catalogue message starts with, however often it was wrapped. */

@@ -128,34 +128,6 @@ export function elementWriter(tensor: Tensor, style: JsonStyle): (i: number) => 
   }
 }
 
-/**
- * JSON text of a tensor's elements from dimension `fromDim` on, starting at flat element `offset`:
- * nested lists following the shape; a single value when no dimensions remain. Python's json.dumps separates
- * items with ', ', compact writers with ','.
- */
-export function nestedText(shape: readonly number[], fromDim: number, offset: number, write: (i: number) => string, separator = ','): string {
-  if (fromDim >= shape.length) return write(offset);
-  const parts: string[] = [];
-  const recurse = (dim: number, start: number): void => {
-    const size = shape[dim]!;
-    if (dim === shape.length - 1) {
-      const items = new Array<string>(size);
-      for (let i = 0; i < size; i++) items[i] = write(start + i);
-      parts.push(`[${items.join(separator)}]`);
-      return;
-    }
-    const stride = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
-    parts.push('[');
-    for (let i = 0; i < size; i++) {
-      if (i > 0) parts.push(separator);
-      recurse(dim + 1, start + i * stride);
-    }
-    parts.push(']');
-  };
-  recurse(fromDim, offset);
-  return parts.join('');
-}
-
 /** Elements per row (product of the dimensions after the first). */
 export function rowSize(shape: readonly number[]): number {
   let size = 1;

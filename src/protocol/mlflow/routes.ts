@@ -5,6 +5,7 @@ import { setUpProtocolScope } from '../http/scope.ts';
 import { takesWideIntegers } from '../http/exact-json.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { DEFAULT_LIMITS, type ProtocolLimits } from '../http/limits.ts';
+import { JsonSink, replyBody } from '../http/json-sink.ts';
 import { chooseModel } from '../http/model-choice.ts';
 import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
@@ -22,7 +23,7 @@ export interface MlflowOptions {
 
 const PROTOCOL = 'mlflow';
 const HOW_TO_NAME = 'name one in the path (/mlflow/{model}/invocations) or in the ferry-model header';
-type InvocationRequest = FastifyRequest<{ Params: { model?: string }; Body: Buffer | undefined }>;
+type InvocationRequest = FastifyRequest<{ Params: { model?: string; version?: string }; Body: Buffer | undefined }>;
 
 /** MLflow's scoring server protocol: /invocations (JSON or CSV), /ping, /health and /version. */
 export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions): Promise<void> {
@@ -40,18 +41,27 @@ export async function mlflowRoutes(app: FastifyInstance, options: MlflowOptions)
   const invocations = async (req: InvocationRequest, reply: FastifyReply) => {
     const model = chooseModel(dataplane, req.params.model, req.headers['ferry-model'], HOW_TO_NAME);
     const trace = dataplane.traceOf(req.raw);
-    const decoded: DecodedInput = await dataplane.decodeAsync(model, PROTOCOL, () => decodeBody(model, req, limits, dataplane.modelMetadata(model).inputs), trace);
+    const version = req.params.version;
+    const decoded: DecodedInput = await dataplane.decodeAsync(model, PROTOCOL, () => decodeBody(model, req, limits, dataplane.modelMetadata(model, { version }).inputs), trace, { version });
     const response = await dataplane.infer(model, decoded.request, {
       protocol: PROTOCOL,
+      version,
       deadline: deadlineFrom(req.headers['ferry-timeout-ms'], arrivalOf(reply)),
       signal: clientGoneSignal(reply.raw),
       trace,
     });
-    return reply.header('content-type', 'application/json').header(MODEL_VERSION_HEADER, response.modelVersion)
-      .send(dataplane.encode(trace, () => encodePredictions(response.outputs, decoded.style)));
+    const answer = await dataplane.encodeAsync(trace, async () => {
+      const sink = new JsonSink(limits);
+      await encodePredictions(response.outputs, decoded.style, sink);
+      return sink.finish();
+    });
+    return reply.header('content-type', 'application/json').header('content-length', answer.length)
+      .header(MODEL_VERSION_HEADER, response.modelVersion).send(replyBody(answer));
   };
   app.post('/invocations', invocations);
   app.post('/mlflow/:model/invocations', invocations);
+  // A version or a label, where MLflow's own path has no place for one.
+  app.post('/mlflow/:model/versions/:version/invocations', invocations);
 }
 
 /** JSON or CSV by Content-Type (UTF-8 only); a body without a type is a 415, as MLflow answers it. */

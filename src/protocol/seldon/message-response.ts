@@ -3,7 +3,8 @@ import { ferryError } from '../../errors/index.ts';
 import type { InferResponse, Tensor } from '../../tensor/index.ts';
 import { jsonText } from '../http/exact-json.ts';
 import { pythonFloat } from '../http/json-numbers.ts';
-import { elementWriter, nestedText, rowSize, type JsonStyle } from '../http/nested-json.ts';
+import { elementWriter, rowSize, type JsonStyle } from '../http/nested-json.ts';
+import { writeNested, type JsonSink } from '../http/json-sink.ts';
 import type { PayloadKind } from './message-request.ts';
 
 /** Seldon's wrappers are Python: floats print as Python prints them. */
@@ -18,27 +19,42 @@ const SELDON_STYLE: JsonStyle = {
  * as it is; several outputs of the same batch size become the columns of one table. `data.names` names the
  * columns: the output name for a 1-D output, `name:i` for the columns of a 2-D one.
  */
-export function encodeMessage(response: InferResponse, kind: PayloadKind, requestMeta: Readonly<Record<string, unknown>>): string {
+export async function encodeMessage(response: InferResponse, kind: PayloadKind, requestMeta: Readonly<Record<string, unknown>>, sink: JsonSink): Promise<void> {
   const meta = jsonText(responseMeta(response, requestMeta));
   const outputs = response.outputs;
   if (kind === 'jsonData') {
-    const fields = outputs.map((t) => `${JSON.stringify(t.name)}:${nestedText(t.shape, 0, 0, elementWriter(t, SELDON_STYLE))}`);
-    return `{"jsonData":{${fields.join(',')}},"meta":${meta}}`;
+    sink.write('{"jsonData":{');
+    for (let i = 0; i < outputs.length; i++) {
+      const t = outputs[i]!;
+      sink.write(`${i > 0 ? ',' : ''}${JSON.stringify(t.name)}:`);
+      await writeNested(sink, t.shape, 0, 0, elementWriter(t, SELDON_STYLE));
+    }
+    sink.write(`},"meta":${meta}}`);
+    return;
   }
   const asTensor = kind === 'tensor' && outputs.every((t) => t.datatype !== 'BYTES');
-  const data = outputs.length === 1 ? single(outputs[0]!, asTensor) : table(response.modelName, outputs, asTensor);
-  return `{"data":${data},"meta":${meta}}`;
+  sink.write('{"data":');
+  if (outputs.length === 1) await single(outputs[0]!, asTensor, sink);
+  else await table(response.modelName, outputs, asTensor, sink);
+  sink.write(`,"meta":${meta}}`);
 }
 
-function single(tensor: Tensor, asTensor: boolean): string {
+async function single(tensor: Tensor, asTensor: boolean, sink: JsonSink): Promise<void> {
   const names = JSON.stringify(columnNames(tensor));
   const write = elementWriter(tensor, SELDON_STYLE);
-  if (asTensor) return `{"names":${names},"tensor":{"shape":[${tensor.shape.join(',')}],"values":${flat(tensor, write)}}}`;
-  return `{"names":${names},"ndarray":${nestedText(tensor.shape, 0, 0, write)}}`;
+  if (asTensor) {
+    sink.write(`{"names":${names},"tensor":{"shape":[${tensor.shape.join(',')}],"values":`);
+    await writeNested(sink, [tensor.data.length], 0, 0, write);
+    sink.write('}}');
+    return;
+  }
+  sink.write(`{"names":${names},"ndarray":`);
+  await writeNested(sink, tensor.shape, 0, 0, write);
+  sink.write('}');
 }
 
-function table(model: string, outputs: readonly Tensor[], asTensor: boolean): string {
-  const rows = outputs[0]!.shape[0];
+async function table(model: string, outputs: readonly Tensor[], asTensor: boolean, sink: JsonSink): Promise<void> {
+  const rows = outputs[0]!.shape[0]!;
   for (const t of outputs) {
     if (t.shape.length < 1 || t.shape.length > 2 || t.shape[0] !== rows) {
       throw ferryError('FERRY_ERR_UNSUPPORTED_MODEL', {
@@ -49,27 +65,23 @@ function table(model: string, outputs: readonly Tensor[], asTensor: boolean): st
   const writers = outputs.map((t) => elementWriter(t, SELDON_STYLE));
   const widths = outputs.map((t) => rowSize(t.shape));
   const names = outputs.flatMap(columnNames);
-  const cells: string[][] = [];
-  for (let r = 0; r < rows!; r++) {
+  const width = widths.reduce((a, b) => a + b, 0);
+  sink.write(asTensor ? `{"names":${JSON.stringify(names)},"tensor":{"shape":[${rows},${names.length}],"values":[` : `{"names":${JSON.stringify(names)},"ndarray":[`);
+  for (let r = 0; r < rows; r++) {
     const row: string[] = [];
     outputs.forEach((_, o) => {
       for (let c = 0; c < widths[o]!; c++) row.push(writers[o]!(r * widths[o]! + c));
     });
-    cells.push(row);
+    const cells = row.join(',');
+    sink.write(`${r > 0 ? ',' : ''}${asTensor ? cells : `[${cells}]`}`);
+    if (sink.due(width)) await sink.pause();
   }
-  if (asTensor) return `{"names":${JSON.stringify(names)},"tensor":{"shape":[${rows},${names.length}],"values":[${cells.map((r) => r.join(',')).join(',')}]}}`;
-  return `{"names":${JSON.stringify(names)},"ndarray":[${cells.map((r) => `[${r.join(',')}]`).join(',')}]}`;
+  sink.write(asTensor ? ']}}' : ']}');
 }
 
 function columnNames(tensor: Tensor): string[] {
   if (tensor.shape.length === 2 && tensor.shape[1] !== 1) return Array.from({ length: tensor.shape[1]! }, (_, i) => `${tensor.name}:${i}`);
   return tensor.shape.length <= 2 ? [tensor.name] : [];
-}
-
-function flat(tensor: Tensor, write: (i: number) => string): string {
-  const items = new Array<string>(tensor.data.length);
-  for (let i = 0; i < items.length; i++) items[i] = write(i);
-  return `[${items.join(',')}]`;
 }
 
 /** The request's puid and tags come back; requestPath names the model and the version that answered. */

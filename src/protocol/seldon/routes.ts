@@ -6,6 +6,7 @@ import { setUpProtocolScope } from '../http/scope.ts';
 import { holdsUnsafeNumber, takesWideIntegers } from '../http/exact-json.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { DEFAULT_LIMITS, type ProtocolLimits } from '../http/limits.ts';
+import { JsonSink, replyBody } from '../http/json-sink.ts';
 import { chooseModel } from '../http/model-choice.ts';
 import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
@@ -23,7 +24,7 @@ export interface SeldonOptions {
 
 const PROTOCOL = 'seldon';
 const HOW_TO_NAME = 'name one in the path (/seldon/{model}/api/v1.0/predictions) or in the ferry-model header';
-type SeldonRequest = FastifyRequest<{ Params: { model?: string; namespace?: string; deployment?: string }; Body: Buffer | undefined }>;
+type SeldonRequest = FastifyRequest<{ Params: { model?: string; version?: string; namespace?: string; deployment?: string }; Body: Buffer | undefined }>;
 
 /** The model a path names: `/seldon/{model}/...`, or the deployment of Seldon's gateway path `/seldon/{namespace}/{deployment}/...`. */
 const pathModel = (req: SeldonRequest) => req.params.model ?? req.params.deployment;
@@ -42,24 +43,33 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
   const predict = async (req: SeldonRequest, reply: FastifyReply) => {
     const model = chooseModel(dataplane, pathModel(req), req.headers['ferry-model'], HOW_TO_NAME);
     const trace = dataplane.traceOf(req.raw);
+    const version = req.params.version;
     const decoded: DecodedMessage = dataplane.decode(model, PROTOCOL, () => {
-      const { inputs } = dataplane.modelMetadata(model);
+      const { inputs } = dataplane.modelMetadata(model, { version });
       return decodeMessage(model, readMessage(req, limits, takesWideIntegers(inputs)), inputs, limits);
-    }, trace);
+    }, trace, { version });
     // The puid is the request's id: feedback that names it reaches the arms of a graph that answered.
     const puid = typeof decoded.meta['puid'] === 'string' && decoded.meta['puid'] !== '' ? decoded.meta['puid'] : randomUUID();
     const response = await dataplane.infer(model, { ...decoded.request, id: puid }, {
       protocol: PROTOCOL,
+      version,
       headers: req.headers,
       deadline: deadlineFrom(req.headers['ferry-timeout-ms'], arrivalOf(reply)),
       signal: clientGoneSignal(reply.raw),
       trace,
     });
-    return reply.header('content-type', 'application/json').header(MODEL_VERSION_HEADER, response.modelVersion)
-      .send(dataplane.encode(trace, () => encodeMessage(response, decoded.kind, { ...decoded.meta, puid })));
+    const answer = await dataplane.encodeAsync(trace, async () => {
+      const sink = new JsonSink(limits);
+      await encodeMessage(response, decoded.kind, { ...decoded.meta, puid }, sink);
+      return sink.finish();
+    });
+    return reply.header('content-type', 'application/json').header('content-length', answer.length)
+      .header(MODEL_VERSION_HEADER, response.modelVersion).send(replyBody(answer));
   };
   app.post('/api/v1.0/predictions', predict);
   app.post('/seldon/:model/api/v1.0/predictions', predict);
+  // A version or a label, where a plain Seldon path has no place for one.
+  app.post('/seldon/:model/versions/:version/api/v1.0/predictions', predict);
   app.post('/seldon/:namespace/:deployment/api/v1.0/predictions', predict);
   app.post('/predict', predict);
 

@@ -1,7 +1,8 @@
 import { ferryError } from '../../errors/index.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import { tfServingFloat } from '../http/json-numbers.ts';
-import { elementWriter, nestedText, rowSize, type JsonStyle } from '../http/nested-json.ts';
+import { elementWriter, rowSize, type JsonStyle } from '../http/nested-json.ts';
+import { writeNested, type JsonSink } from '../http/json-sink.ts';
 import type { PredictFormat } from './predict-request.ts';
 
 /** TF Serving writes floats at their own precision and BYTES outputs named `*_bytes` as `{"b64": ...}`. */
@@ -14,28 +15,47 @@ export const TF_STYLE: JsonStyle = {
 /**
  * The predict response as TF Serving shapes it. Row format: `predictions` is a list with one entry per row, the
  * row's value for a single output or an object of named outputs; every output needs the same batch size.
- * Columnar format: `outputs` is the single output's value, or an object of named outputs.
+ * Columnar format: `outputs` is the single output's value, or an object of named outputs. Written into `sink`,
+ * yielding to the event loop on the way through a large answer.
  */
-export function encodePredict(model: string, outputs: readonly Tensor[], format: PredictFormat): string {
+export async function encodePredict(model: string, outputs: readonly Tensor[], format: PredictFormat, sink: JsonSink): Promise<void> {
   if (outputs.length === 0) throw ferryError('FERRY_ERR_INTERNAL', { detail: 'the model returned no outputs' });
   const writers = outputs.map((tensor) => elementWriter(tensor, TF_STYLE));
   if (format === 'columnar') {
-    if (outputs.length === 1) return `{"outputs":${nestedText(outputs[0]!.shape, 0, 0, writers[0]!)}}`;
-    const fields = outputs.map((t, i) => `${JSON.stringify(t.name)}:${nestedText(t.shape, 0, 0, writers[i]!)}`);
-    return `{"outputs":{${fields.join(',')}}}`;
+    if (outputs.length === 1) {
+      sink.write('{"outputs":');
+      await writeNested(sink, outputs[0]!.shape, 0, 0, writers[0]!);
+      sink.write('}');
+      return;
+    }
+    sink.write('{"outputs":{');
+    for (let i = 0; i < outputs.length; i++) {
+      sink.write(`${i > 0 ? ',' : ''}${JSON.stringify(outputs[i]!.name)}:`);
+      await writeNested(sink, outputs[i]!.shape, 0, 0, writers[i]!);
+    }
+    sink.write('}}');
+    return;
   }
   const batch = batchSize(model, outputs);
   const strides = outputs.map((t) => rowSize(t.shape));
-  const rows = new Array<string>(batch);
+  sink.write('{"predictions":[');
   for (let r = 0; r < batch; r++) {
+    if (r > 0) sink.write(',');
     if (outputs.length === 1) {
-      rows[r] = nestedText(outputs[0]!.shape, 1, r * strides[0]!, writers[0]!);
+      const pending = writeNested(sink, outputs[0]!.shape, 1, r * strides[0]!, writers[0]!);
+      if (pending) await pending;
     } else {
-      const fields = outputs.map((t, i) => `${JSON.stringify(t.name)}:${nestedText(t.shape, 1, r * strides[i]!, writers[i]!)}`);
-      rows[r] = `{${fields.join(',')}}`;
+      sink.write('{');
+      for (let i = 0; i < outputs.length; i++) {
+        sink.write(`${i > 0 ? ',' : ''}${JSON.stringify(outputs[i]!.name)}:`);
+        const pending = writeNested(sink, outputs[i]!.shape, 1, r * strides[i]!, writers[i]!);
+        if (pending) await pending;
+      }
+      sink.write('}');
     }
+    if (sink.due(strides[0]!)) await sink.pause();
   }
-  return `{"predictions":[${rows.join(',')}]}`;
+  sink.write(']}');
 }
 
 function batchSize(model: string, outputs: readonly Tensor[]): number {

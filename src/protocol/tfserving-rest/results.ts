@@ -3,6 +3,7 @@ import { encodeJsonData, isFloatType, type RequestedOutput, type Tensor, type Te
 import { tfServingFloat } from '../http/json-numbers.ts';
 import { elementWriter } from '../http/nested-json.ts';
 import { TF_STYLE } from './predict-response.ts';
+import type { JsonSink } from '../http/json-sink.ts';
 
 /** Which outputs answer a classify or regress call; picked from the signature before the model runs. */
 export interface ResultPlan {
@@ -44,21 +45,29 @@ export function requestedOutputs(plan: ResultPlan): RequestedOutput[] {
 }
 
 /** `{"results": ...}`: a value per example (regress) or [[label, score], ...] per example (classify). */
-export function encodeResults(plan: ResultPlan, outputs: readonly Tensor[]): string {
+export async function encodeResults(plan: ResultPlan, outputs: readonly Tensor[], sink: JsonSink): Promise<void> {
   const values = outputs.find((t) => t.name === plan.values)!;
   // TF Serving's ClassificationResult and RegressionResult hold 32-bit floats.
   const float = (v: number) => tfServingFloat(Math.fround(v), true);
   const numbers = encodeJsonData(values.datatype, values.data) as number[];
-  if (plan.verb === 'regress') return `{"results":[${numbers.map(float).join(',')}]}`;
+  sink.write('{"results":[');
+  if (plan.verb === 'regress') {
+    for (let i = 0; i < numbers.length; i++) {
+      sink.write(`${i > 0 ? ',' : ''}${float(numbers[i]!)}`);
+      if (sink.due()) await sink.pause();
+    }
+    sink.write(']}');
+    return;
+  }
   const rows = values.shape[0]!;
   const k = values.shape[1]!;
   const classes = plan.classes ? outputs.find((t) => t.name === plan.classes) : undefined;
   const label = classes ? elementWriter(classes, TF_STYLE) : (i: number) => `"${i % k}"`;
-  const results: string[] = [];
   for (let r = 0; r < rows; r++) {
     const pairs: string[] = [];
     for (let c = 0; c < k; c++) pairs.push(`[${label(r * k + c)},${float(numbers[r * k + c]!)}]`);
-    results.push(`[${pairs.join(',')}]`);
+    sink.write(`${r > 0 ? ',' : ''}[${pairs.join(',')}]`);
+    if (sink.due(k)) await sink.pause();
   }
-  return `{"results":[${results.join(',')}]}`;
+  sink.write(']}');
 }

@@ -6,6 +6,7 @@ import { setUpProtocolScope } from '../http/scope.ts';
 import { takesWideIntegers } from '../http/exact-json.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
 import { DEFAULT_LIMITS, type ProtocolLimits } from '../http/limits.ts';
+import { JsonSink, replyBody } from '../http/json-sink.ts';
 import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
 import { decodeExamples } from './examples.ts';
@@ -48,18 +49,18 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
   app.post('/v1/models/*', async (req: WildcardRequest, reply: FastifyReply) => {
     const path = parseModelPath('POST', req.params['*'], req.url);
     const trace = dataplane.traceOf(req.raw);
-    const { request, encode } = dataplane.decode(path.model, PROTOCOL, (): { request: InferRequest; encode: (outputs: Parameters<typeof encodePredict>[1]) => string } => {
+    const { request, encode } = dataplane.decode(path.model, PROTOCOL, (): { request: InferRequest; encode: (outputs: Parameters<typeof encodePredict>[1], sink: JsonSink) => Promise<void> } => {
       const signature = dataplane.modelMetadata(path.model, path);
       const body = parseBody(req.body, takesWideIntegers(signature.inputs), limits);
       if (path.verb === 'predict') {
         const decoded = decodePredict(path.model, body, signature.inputs, limits);
-        return { request: decoded.request, encode: (outputs) => encodePredict(path.model, outputs, decoded.format) };
+        return { request: decoded.request, encode: (outputs, sink) => encodePredict(path.model, outputs, decoded.format, sink) };
       }
       const verb = path.verb!;
       const plan = planResults(path.model, verb, signature.outputs);
       return {
         request: { ...decodeExamples(path.model, verb, body, signature.inputs, limits), outputs: requestedOutputs(plan) },
-        encode: (outputs) => encodeResults(plan, outputs),
+        encode: (outputs, sink) => encodeResults(plan, outputs, sink),
       };
     }, trace, path);
     const response = await dataplane.infer(path.model, request, {
@@ -70,8 +71,13 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
       signal: clientGoneSignal(reply.raw),
       trace,
     });
-    return reply.header('content-type', 'application/json').header(MODEL_VERSION_HEADER, response.modelVersion)
-      .send(dataplane.encode(trace, () => encode(response.outputs)));
+    const answer = await dataplane.encodeAsync(trace, async () => {
+      const sink = new JsonSink(limits);
+      await encode(response.outputs, sink);
+      return sink.finish();
+    });
+    return reply.header('content-type', 'application/json').header('content-length', answer.length)
+      .header(MODEL_VERSION_HEADER, response.modelVersion).send(replyBody(answer));
   });
 }
 
@@ -83,8 +89,5 @@ function parseBody(body: Buffer | undefined, exactIntegers: boolean, limits: Pro
 /** Metadata of the version a path names (the newest available one when it names none). */
 function metadata(dataplane: DataPlane, path: TfModelPath): string {
   const found = dataplane.modelMetadata(path.model, path);
-  let version = path.version;
-  if (version === undefined && path.label !== undefined) version = dataplane.modelStatus(path.model).labels[path.label];
-  version ??= found.versions.reduce((newest, v) => (Number(v) > Number(newest) ? v : newest), found.versions[0] ?? '');
-  return encodeMetadata(found, version);
+  return encodeMetadata(found, dataplane.servedVersion(path.model, path) ?? found.versions.at(-1) ?? '');
 }

@@ -14,7 +14,9 @@ export function encodeStatus(status: ModelStatus, path: TfModelPath): string {
     if (target === undefined) throw ferryError('FERRY_ERR_LABEL_NOT_FOUND', { model: status.name, label: path.label });
     versions = versions.filter((v) => v.version === target);
   } else if (path.version !== undefined) {
-    versions = versions.filter((v) => v.version === path.version);
+    // `versions/{label}` names the label's version, as everywhere a version is named.
+    const version = /^\d+$/.test(path.version) ? path.version : status.labels[path.version] ?? path.version;
+    versions = versions.filter((v) => v.version === version);
     if (versions.length === 0) throw ferryError('FERRY_ERR_VERSION_NOT_FOUND', { model: status.name, version: path.version });
   }
   const ready = versions.some((v) => v.state === 'AVAILABLE');

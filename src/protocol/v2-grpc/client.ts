@@ -1,5 +1,5 @@
 import {
-  credentials, loadPackageDefinition, Metadata, type CallOptions, type Client, type ClientDuplexStream, type ClientOptions,
+  credentials, loadPackageDefinition, Metadata, type CallOptions, type ChannelCredentials, type Client, type ClientDuplexStream, type ClientOptions,
   type ClientReadableStream, type GrpcObject, type ServiceClientConstructor, type ServiceError,
 } from '@grpc/grpc-js';
 import { packageDefinition } from './schema.ts';
@@ -33,12 +33,15 @@ export interface GrpcServiceClient {
  * load them: snake_case fields, 64-bit integers as strings, enums as names, bytes as Buffers, defaults filled in.
  * Used by the tests, the benchmark and the documented example.
  */
-export function grpcClient(service: 'inference.GRPCInferenceService' | 'grpc.health.v1.Health', address: string, options: ClientOptions = {}): GrpcServiceClient {
+export function grpcClient(
+  service: 'inference.GRPCInferenceService' | 'grpc.health.v1.Health', address: string, options: ClientOptions = {},
+  channelCredentials: ChannelCredentials = credentials.createInsecure(),
+): GrpcServiceClient {
   let node: GrpcObject = loadPackageDefinition(packageDefinition());
   const parts = service.split('.');
   for (const part of parts.slice(0, -1)) node = node[part] as GrpcObject;
   const Constructor = node[parts.at(-1)!] as ServiceClientConstructor;
-  const client = new Constructor(address, credentials.createInsecure(), options) as Client & Record<string, unknown>;
+  const client = new Constructor(address, channelCredentials, options) as Client & Record<string, unknown>;
   const metadataOf = (settings: CallSettings) => {
     const metadata = new Metadata();
     for (const [key, value] of Object.entries(settings.metadata ?? {})) metadata.set(key, value);

@@ -1,4 +1,4 @@
-import { ResponderBuilder, Server, ServerCredentials, ServerInterceptingCall, type ServerInterceptor } from '@grpc/grpc-js';
+import { experimental, ResponderBuilder, Server, ServerCredentials, ServerInterceptingCall, type ServerInterceptor } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import type { DataPlane } from '../../dataplane/index.ts';
 import type { ShapeLimits } from '../../tensor/index.ts';
@@ -23,6 +23,8 @@ export interface GrpcServerOptions {
   readonly authorizeInference?: InferenceServiceOptions['authorizeManagement'];
   /** How long stop() lets in-flight calls finish before cutting them off. */
   readonly shutdownGraceMs?: number;
+  /** TLS from files, reloaded when they change; with a client CA, clients must present a certificate. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly clientCaFile?: string | undefined; readonly reloadIntervalMs: number };
   /** Request bytes in flight, shared with the HTTP server: calls that do not fit are refused. */
   readonly inflight?: InflightBudget;
   /** Connection management: streams per connection, idle timeout, maximum age and its grace. */
@@ -75,6 +77,19 @@ function callEndInterceptor(onCallEnd: NonNullable<GrpcServerOptions['onCallEnd'
   };
 }
 
+/** Plain text, or TLS whose files grpc-js re-reads every `reloadIntervalMs` (new connections get the new ones). */
+function serverCredentials(tls: GrpcServerOptions['tls']): ServerCredentials {
+  if (tls === undefined) return ServerCredentials.createInsecure();
+  const identity = new experimental.FileWatcherCertificateProvider({
+    certificateFile: tls.certFile, privateKeyFile: tls.keyFile, refreshIntervalMs: tls.reloadIntervalMs,
+  });
+  const clientCa = tls.clientCaFile === undefined
+    ? null
+    : new experimental.FileWatcherCertificateProvider({ caCertificateFile: tls.clientCaFile, refreshIntervalMs: tls.reloadIntervalMs });
+  // grpc-js's declaration names the first parameter for the CA; its implementation takes the identity there.
+  return experimental.createCertificateProviderServerCredentials(identity, clientCa, clientCa !== null);
+}
+
 /** The Open Inference Protocol gRPC server: GRPCInferenceService, grpc.health.v1.Health and server reflection. */
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const limit = options.maxMessageBytes;
@@ -112,7 +127,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     start() {
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;
       return new Promise((resolve, reject) => {
-        server.bindAsync(`${host}:${options.port}`, ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
+        server.bindAsync(`${host}:${options.port}`, serverCredentials(options.tls), (error, port) => (error ? reject(error) : resolve(port)));
       });
     },
     stop() {

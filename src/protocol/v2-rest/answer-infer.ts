@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { ferryError } from '../../errors/index.ts';
 import type { DataPlane, RequestTrace } from '../../dataplane/index.ts';
 import { deadlineFrom } from '../http/request-options.ts';
-import type { ProtocolLimits } from '../http/limits.ts';
+import { checkResponseSize, type ProtocolLimits } from '../http/limits.ts';
 import { decodeInferRequest, parseHeaderLength } from './decode-request.ts';
 import { encodeInferResponse } from './encode-response.ts';
 import { decodeRawRequest } from './raw-request.ts';
@@ -36,8 +36,27 @@ export async function answerInfer(
   const timeoutUs = request.parameters?.['timeout'];
   const deadline = deadlineFrom(headers['ferry-timeout-ms'], arrivedAt, typeof timeoutUs === 'number' && timeoutUs > 0 ? timeoutUs / 1000 : undefined);
   const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline, signal, trace, headers });
-  const encoded = dataplane.encode(trace, () => encodeInferResponse(response, request));
+  const encoded = dataplane.encode(trace, () => encodeWithin(limits, () => encodeInferResponse(response, request)));
   return encoded.headerLength === undefined
     ? { contentType: 'application/json', body: encoded.body, version: response.modelVersion }
     : { contentType: 'application/octet-stream', headerLength: encoded.headerLength, body: encoded.body, version: response.modelVersion };
+}
+
+/**
+ * An answer within limits.max_response_bytes: one past the limit, or too long for a JavaScript string at all, is
+ * refused with the error that names the setting.
+ */
+function encodeWithin(limits: ProtocolLimits, encode: () => ReturnType<typeof encodeInferResponse>): ReturnType<typeof encodeInferResponse> {
+  let encoded;
+  try {
+    encoded = encode();
+  } catch (error) {
+    if (error instanceof RangeError) checkResponseSize(Number.MAX_SAFE_INTEGER, limits);
+    throw error;
+  }
+  const { body } = encoded;
+  // A string's UTF-8 length is at least its length: only a string near the limit needs counting.
+  const size = typeof body === 'string' ? (body.length * 3 > limits.maxResponseBytes ? Buffer.byteLength(body) : 0) : body.length;
+  checkResponseSize(size, limits);
+  return encoded;
 }

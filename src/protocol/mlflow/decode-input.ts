@@ -102,6 +102,7 @@ function inputsInputs(model: string, value: unknown, inputs: readonly TensorMeta
     throw invalidRequest(`'inputs' must be an object keyed by input name (${inputs.map((i) => i.name).join(', ')})`);
   }
   const keys = Object.keys(value);
+  if (keys.length === 0) throw ferryError('FERRY_ERR_INPUT_MISSING', { model, input: inputs[0]!.name });
   if (matchesInputs(keys, inputs)) {
     return { style: 'tensor', inputs: inputs.map((input) => tensorFromNested(input.name, input.datatype, value[input.name], limits)) };
   }

@@ -1,6 +1,7 @@
 """export(): a fitted estimator to a ferry-sklearn document (a dict), optionally written as JSON."""
 
 import json
+import os
 
 import numpy as np
 import sklearn
@@ -40,6 +41,10 @@ def export(estimator, feature_names=None, path=None):
     """
     document = to_document(estimator, feature_names)
     if path is not None:
+        # A Ferry version folder (models/churn/1/model.json) usually does not exist yet: make it.
+        folder = os.path.dirname(os.fspath(path))
+        if folder:
+            os.makedirs(folder, exist_ok=True)
         with open(path, "w", encoding="utf-8") as out:
             json.dump(document, out, separators=(",", ":"), allow_nan=False)
             out.write("\n")

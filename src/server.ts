@@ -126,7 +126,9 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   let stopping: Promise<void> | undefined;
   // Memory held by request bodies, over every protocol, and connections, over every listening socket.
   const inflight = new InflightBudget(config.limits.inflight_bytes);
-  const admission = new HttpAdmission(inflight);
+  // The repository load route reads uploads (base64 in JSON) beyond the body limit; nothing else reads more.
+  const largestBody = Math.max(config.http.body_limit_bytes, Math.ceil(config.repository.upload_max_bytes / 3) * 4 + 1024 * 1024);
+  const admission = new HttpAdmission(inflight, largestBody);
   // Raise the open-file limit where allowed, and keep connections below it so files can still be opened.
   const openFiles = raiseOpenFileLimit();
   const maxConnections = connectionCap(config.limits.max_connections, openFiles, config.limits.fd_reserve);

@@ -18,10 +18,16 @@ interface Admitted {
  */
 export class HttpAdmission {
   readonly #budget: InflightBudget;
+  readonly #largestBody: number;
   readonly #admitted = new WeakMap<IncomingMessage, Admitted>();
 
-  constructor(budget: InflightBudget) {
+  /**
+   * `largestBody`: the most any route reads into memory. A declared length beyond it is refused by its route
+   * (413, permanent) without a byte being read, so it reserves nothing and is never told to retry (503).
+   */
+  constructor(budget: InflightBudget, largestBody: number) {
     this.#budget = budget;
+    this.#largestBody = largestBody;
   }
 
   /** Reserves the request's declared length; false when it was refused (then it has been answered 503). */
@@ -29,6 +35,10 @@ export class HttpAdmission {
     const lease = this.#budget.lease();
     res.once('close', () => lease.end());
     const length = declaredLength(req);
+    if (length !== undefined && length > this.#largestBody) {
+      this.#admitted.set(req, { lease, res, declared: true });
+      return true;
+    }
     if (length !== undefined) {
       if (!lease.take(length)) return refuse(res, this.#budget.busy(length));
     } else if (req.headers['transfer-encoding'] !== undefined && this.#budget.full()) {

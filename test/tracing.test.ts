@@ -28,6 +28,7 @@ interface OtlpSpan {
 }
 
 const SERVER_KIND = 2;
+const MS = 1_000_000n;
 const spans: OtlpSpan[] = [];
 const resources: Record<string, unknown>[] = [];
 let receiver: Server;
@@ -73,7 +74,15 @@ beforeAll(async () => {
   await cp(path.join(EXAMPLE_MODELS, 'simple'), path.join(root, 'simple'), { recursive: true });
   await cp(path.join(EXAMPLE_MODELS, 'simple'), path.join(root, 'cached'), { recursive: true });
   await writeFile(path.join(root, 'cached', 'model.yaml'), 'cache: {ttl_s: 60}\n');
-  ferry = await startFerry({ model_repository: root, tracing: { enabled: true } });
+  ferry = await startFerry({
+    model_repository: root,
+    tracing: { enabled: true },
+    // A two-node graph: its nodes are spans of the request's trace.
+    graphs: { deployments: { traced_graph: { nodes: [
+      { name: 'prep', type: 'transformer', steps: [{ select: ['INPUT0', 'INPUT1'] }] },
+      { name: 'add', type: 'model', model: 'simple', inputs: ['prep'] },
+    ] } } },
+  });
 });
 
 afterAll(async () => {
@@ -237,6 +246,32 @@ describe('tracing (OpenTelemetry, OTLP)', () => {
       const children = traceOf(incoming.traceId).filter((s) => s.parentSpanId === server.spanId).map((s) => s.name);
       expect(children).toEqual(expect.arrayContaining(['decode', 'queue wait', 'encode']));
     }
+  });
+
+  it('traces each node of an inference graph as a span of the request, with the graph, node and node type', async () => {
+    const incoming = newTraceparent();
+    const response = await fetch(`${ferry.url}/v2/models/traced_graph/infer`, {
+      method: 'POST', headers: { 'content-type': 'application/json', traceparent: incoming.header }, body: simpleBody(7),
+    });
+    expect(response.status).toBe(200);
+    const sums = ((await response.json()) as { outputs: { name: string; data: number[] }[] }).outputs.find((o) => o.name === 'OUTPUT0')!.data;
+    expect(sums).toEqual(row(7).map((x, i) => x + row(0)[i]!));
+    const trace = await waitForSpans(incoming.traceId, ['graph node prep', 'graph node add', 'batch execute']);
+    const server = trace.find((s) => s.kind === SERVER_KIND && s.parentSpanId === incoming.spanId)!;
+    expect(server).toBeDefined();
+    for (const [name, type] of [['prep', 'transformer'], ['add', 'model']] as const) {
+      const span = trace.find((s) => s.name === `graph node ${name}`)!;
+      expect(span, name).toBeDefined();
+      expect(attribute(span, 'ferry.graph')).toBe('traced_graph');
+      expect(attribute(span, 'ferry.graph.node')).toBe(name);
+      expect(attribute(span, 'ferry.graph.node_type')).toBe(type);
+      // Within the server span, give or take the millisecond its clock is read at.
+      expect(BigInt(span.startTimeUnixNano)).toBeGreaterThanOrEqual(BigInt(server.startTimeUnixNano) - MS);
+      expect(BigInt(span.endTimeUnixNano)).toBeLessThanOrEqual(BigInt(server.endTimeUnixNano) + MS);
+    }
+    // The transformer runs before the model it feeds.
+    const [prep, add] = ['prep', 'add'].map((n) => trace.find((s) => s.name === `graph node ${n}`)!);
+    expect(BigInt(prep!.endTimeUnixNano)).toBeLessThanOrEqual(BigInt(add!.startTimeUnixNano) + MS);
   });
 
   it('traces the other REST protocols through their routes (TF Serving here)', async () => {

@@ -73,16 +73,16 @@ describe('tensor boundaries', () => {
     expect(Array.from(decodeInferRequest(request('[]', '[4.5]'), undefined).inputs[0]!.data as Float32Array)).toEqual([4.5]);
   });
 
-  it('accepts 32 dimensions and refuses 33', () => {
+  it('accepts 32 dimensions and refuses 33 (limits.max_rank)', () => {
     const ones = (n: number) => JSON.stringify(Array.from({ length: n }, () => 1));
     expect(decodeInferRequest(request(ones(32), '[1]'), undefined).inputs[0]!.shape).toHaveLength(32);
-    expect(codeOf(() => decodeInferRequest(request(ones(33), '[1]'), undefined))).toBe('FERRY_ERR_SHAPE_INVALID');
+    expect(codeOf(() => decodeInferRequest(request(ones(33), '[1]'), undefined))).toBe('FERRY_ERR_LIMIT_EXCEEDED');
   });
 
-  it('accepts a shape of 2^31 elements as a shape and refuses 2^31 + 1', () => {
-    // 2^31 elements pass the shape check and are then refused because the body cannot hold them.
-    expect(codeOf(() => decodeInferRequest(request(`[${2 ** 31}]`, '[1]'), undefined))).toBe('FERRY_ERR_ELEMENT_COUNT');
-    expect(codeOf(() => decodeInferRequest(request(`[${2 ** 31 + 1}]`, '[1]'), undefined))).toBe('FERRY_ERR_SHAPE_INVALID');
+  it('accepts a shape of 2^26 elements as a shape and refuses 2^26 + 1 (limits.max_elements)', () => {
+    // 2^26 elements pass the shape check and are then refused because the body cannot hold them.
+    expect(codeOf(() => decodeInferRequest(request(`[${2 ** 26}]`, '[1]'), undefined))).toBe('FERRY_ERR_ELEMENT_COUNT');
+    expect(codeOf(() => decodeInferRequest(request(`[${2 ** 26 + 1}]`, '[1]'), undefined))).toBe('FERRY_ERR_LIMIT_EXCEEDED');
     expect(codeOf(() => decodeInferRequest(request('[-1]', '[1]'), undefined))).toBe('FERRY_ERR_SHAPE_INVALID');
   });
 });

@@ -279,43 +279,61 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   return {
     config, dataplane, manager, metrics, http, graphs: graphs.service,
     async start() {
-      // Listen first: probes answer (live; not started, not ready) while a large repository is still loading.
-      let httpPort: number;
+      let httpPort = config.http.port;
       let grpcPort: number | undefined;
-      try {
-        await listening('HTTP', config.http.host, config.http.port, async () => {
-          const shared = acceptSockets > 1 || worker !== undefined;
-          if (shared && worker === undefined) await assertPortFree(config.http.host, config.http.port);
-          // Fastify hands its listen options to Node's server.listen, reusePort included (its types do not list it).
-          const listenOptions = { host: config.http.host, port: config.http.port, reusePort: shared };
-          await http.listen(listenOptions);
-          extraAcceptors = await openExtraAcceptors(http.server, () => makeHttpServer(routeWithFastify!), acceptSockets);
-        });
-        const address = http.server.address();
-        httpPort = typeof address === 'object' && address ? address.port : config.http.port;
-        if (grpc) grpcPort = await listening('gRPC', config.http.host, config.grpc.port, () => grpc.start());
-      } catch (error) {
-        await Promise.all([http.close(), closeServers(extraAcceptors), grpc?.stop()]);
-        await sandbox.close();
-        throw error;
-      }
-      if (tls !== undefined) {
-        stopWatchingTls = watchTlsFiles(tls, (context) => {
-          for (const server of tlsServers) server.setSecureContext(context);
-          logger.info({ cert_file: tls.certFile }, 'TLS certificate reloaded');
-        }, (error) => logger.warn({ err: error, cert_file: tls.certFile }, 'TLS files changed but do not load; the current certificate stays'));
-      }
-      logger.info({ http: `${config.http.host}:${httpPort}`, ...(grpc ? { grpc: `${config.http.host}:${grpcPort}` } : {}) }, 'listening; loading models');
-      try {
-        await registry.open((models) => manager.refresh(models));
-        await manager.sync();
-        await graphs.load();
-      } catch (error) {
-        await Promise.all([http.close(), closeServers(extraAcceptors), grpc?.stop()]);
-        await manager.close();
-        await sandbox.close();
-        await registry.close();
-        throw error;
+      const listen = async () => {
+        try {
+          await listening('HTTP', config.http.host, config.http.port, async () => {
+            const shared = acceptSockets > 1 || worker !== undefined;
+            if (shared && worker === undefined) await assertPortFree(config.http.host, config.http.port);
+            // Fastify hands its listen options to Node's server.listen, reusePort included (its types do not list it).
+            const listenOptions = { host: config.http.host, port: config.http.port, reusePort: shared };
+            await http.listen(listenOptions);
+            extraAcceptors = await openExtraAcceptors(http.server, () => makeHttpServer(routeWithFastify!), acceptSockets);
+          });
+          const address = http.server.address();
+          httpPort = typeof address === 'object' && address ? address.port : config.http.port;
+          if (grpc) grpcPort = await listening('gRPC', config.http.host, config.grpc.port, () => grpc.start());
+        } catch (error) {
+          await Promise.all([http.close(), closeServers(extraAcceptors), grpc?.stop()]);
+          if (worker !== undefined) {
+            // A worker has loaded its models before it listens.
+            await manager.close();
+            await registry.close();
+          }
+          await sandbox.close();
+          throw error;
+        }
+        if (tls !== undefined) {
+          stopWatchingTls = watchTlsFiles(tls, (context) => {
+            for (const server of tlsServers) server.setSecureContext(context);
+            logger.info({ cert_file: tls.certFile }, 'TLS certificate reloaded');
+          }, (error) => logger.warn({ err: error, cert_file: tls.certFile }, 'TLS files changed but do not load; the current certificate stays'));
+        }
+      };
+      const load = async () => {
+        try {
+          await registry.open((models) => manager.refresh(models));
+          await manager.sync();
+          await graphs.load();
+        } catch (error) {
+          await Promise.all([http.close(), closeServers(extraAcceptors), grpc?.stop()]);
+          await manager.close();
+          await sandbox.close();
+          await registry.close();
+          throw error;
+        }
+      };
+      if (worker === undefined) {
+        // Listen first: probes answer (live; not started, not ready) while a large repository is still loading.
+        await listen();
+        logger.info({ http: `${config.http.host}:${httpPort}`, ...(grpc ? { grpc: `${config.http.host}:${grpcPort}` } : {}) }, 'listening; loading models');
+        await load();
+      } else {
+        // A worker shares its ports with serving siblings: the kernel would hand it connections it could only
+        // refuse while it loads (a restarted worker above all), so it listens once its models are loaded.
+        await load();
+        await listen();
       }
       manager.startPolling(config.poll_seconds);
       dataplane.setReady(true);

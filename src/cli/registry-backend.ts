@@ -27,14 +27,13 @@ export interface RegistryBackend {
 /** The management API of a running server, with a bearer token (FERRY_TOKEN). */
 export function httpBackend(url: string, token: string | undefined): RegistryBackend {
   const base = url.replace(/\/+$/, '');
-  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+  /** One request to the API; its JSON answer, or the API's error as an ApiError. */
+  const send = async (method: string, path: string, init: { readonly headers?: Record<string, string>; readonly body?: RequestInit['body']; readonly duplex?: 'half' } = {}): Promise<unknown> => {
     let response: Response;
     try {
       response = await fetch(`${base}${path}`, {
-        method,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
+        ...init, method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...init.headers },
+      } as RequestInit);
     } catch (error) {
       throw ferryError('FERRY_ERR_REGISTRY_UNAVAILABLE', { detail: `${base}: ${(error as Error).message}` });
     }
@@ -43,6 +42,7 @@ export function httpBackend(url: string, token: string | undefined): RegistryBac
     if (!response.ok) throw new ApiError(response.status, parsed?.code ?? `HTTP_${response.status}`, parsed?.error ?? text);
     return parsed;
   };
+  const call = (method: string, path: string, body?: unknown) => send(method, path, body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const enc = encodeURIComponent;
   /** Sends a local artifact's files to the server, which checks them against the digest when the version registers. */
   const upload = async (v: NewVersion): Promise<string> => {
@@ -50,22 +50,11 @@ export function httpBackend(url: string, token: string | undefined): RegistryBac
     const original = localPath(v.source);
     const files = v.files?.map((f) => ({ relative: f.path, local: path.join(original, ...f.path.split('/')) })) ?? [{ relative: path.basename(original), local: original }];
     for (const file of files) {
-      let response: Response;
-      try {
-        response = await fetch(`${base}/api/v1/artifacts/${enc(digest)}/files/${file.relative.split('/').map(enc).join('/')}`, {
-          method: 'PUT',
-          headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/octet-stream' },
-          body: Readable.toWeb(createReadStream(file.local)) as ReadableStream,
-          duplex: 'half',
-        } as RequestInit);
-      } catch (error) {
-        throw ferryError('FERRY_ERR_REGISTRY_UNAVAILABLE', { detail: `${base}: ${(error as Error).message}` });
-      }
-      const text = await response.text();
-      if (!response.ok) {
-        const parsed = text ? JSON.parse(text) as { error?: string; code?: string } : undefined;
-        throw new ApiError(response.status, parsed?.code ?? `HTTP_${response.status}`, parsed?.error ?? text);
-      }
+      await send('PUT', `/api/v1/artifacts/${enc(digest)}/files/${file.relative.split('/').map(enc).join('/')}`, {
+        headers: { 'content-type': 'application/octet-stream' },
+        body: Readable.toWeb(createReadStream(file.local)) as ReadableStream,
+        duplex: 'half',
+      });
     }
     return `upload:${digest}`;
   };

@@ -19,7 +19,7 @@ import { registerOpenApi } from './management/openapi.ts';
 import type { GraphService } from './graph/index.ts';
 import { serverGraphs } from './server-graphs.ts';
 import { serverRegistry } from './server-registry.ts';
-import { createInferFastPath, v2RestRoutes } from './protocol/v2-rest/index.ts';
+import { createInferFastPath, repositoryLoadBodyLimit, v2RestRoutes } from './protocol/v2-rest/index.ts';
 import { tfServingRestRoutes } from './protocol/tfserving-rest/index.ts';
 import { seldonRoutes } from './protocol/seldon/index.ts';
 import { mlflowRoutes } from './protocol/mlflow/index.ts';
@@ -127,7 +127,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   // Memory held by request bodies, over every protocol, and connections, over every listening socket.
   const inflight = new InflightBudget(config.limits.inflight_bytes);
   // The repository load route reads uploads (base64 in JSON) beyond the body limit; nothing else reads more.
-  const largestBody = Math.max(config.http.body_limit_bytes, Math.ceil(config.repository.upload_max_bytes / 3) * 4 + 1024 * 1024);
+  const largestBody = repositoryLoadBodyLimit(config.http.body_limit_bytes, config.repository.upload_max_bytes);
   const admission = new HttpAdmission(inflight, largestBody);
   // Raise the open-file limit where allowed, and keep connections below it so files can still be opened.
   const openFiles = raiseOpenFileLimit();

@@ -82,8 +82,7 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
     const body = parseOptionalJson(req.body);
     return dataplane.repositoryIndex(body?.['ready'] === true);
   });
-  // Files come base64 in the JSON body: the route takes a body as large as the upload limit allows.
-  const loadBodyLimit = Math.max(options.bodyLimit, Math.ceil(options.uploadMaxBytes / 3) * 4 + 1024 * 1024);
+  const loadBodyLimit = repositoryLoadBodyLimit(options.bodyLimit, options.uploadMaxBytes);
   app.post('/v2/repository/models/:model/load', { bodyLimit: loadBodyLimit }, async (req: FastifyRequest<{ Params: ModelParams }>, reply) => {
     options.authorizeManagement(req);
     const parameters = parseOptionalJson(req.body)?.['parameters'];
@@ -139,4 +138,9 @@ function routeOf(text: string): Record<string, string> {
     if (eq > 0) route[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
   }
   return route;
+}
+
+/** Files come base64 in the repository load's JSON body: that route takes a body as large as the upload limit allows. */
+export function repositoryLoadBodyLimit(bodyLimit: number, uploadMaxBytes: number): number {
+  return Math.max(bodyLimit, Math.ceil(uploadMaxBytes / 3) * 4 + 1024 * 1024);
 }

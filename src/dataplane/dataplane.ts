@@ -200,8 +200,8 @@ export class DataPlane {
   modelStatus(name: string): ModelStatus {
     const graph = this.#graph(name);
     if (graph !== undefined) {
-      const why = graph.unavailable(name);
-      return { name, versions: [{ version: '1', state: why === undefined ? 'AVAILABLE' : 'LOADING', ...(why ? { reason: why } : {}) }], labels: {} };
+      const why = graph.unavailable(name) ?? graph.staleReason(name);
+      return { name, versions: [{ version: '1', state: graph.unavailable(name) === undefined ? 'AVAILABLE' : 'LOADING', ...(why ? { reason: why } : {}) }], labels: {} };
     }
     assertModelName(name);
     const model = this.#manager.model(name);
@@ -366,7 +366,8 @@ export class DataPlane {
     const entries: RepositoryEntry[] = [];
     for (const name of this.#graphs?.names() ?? []) {
       const why = this.#graphs!.unavailable(name);
-      if (why === undefined) entries.push({ name, version: '1', state: 'READY' });
+      const stale = this.#graphs!.staleReason(name);
+      if (why === undefined) entries.push({ name, version: '1', state: 'READY', ...(stale ? { reason: stale } : {}) });
       else if (!readyOnly) entries.push({ name, version: '1', state: 'UNAVAILABLE', reason: why });
     }
     for (const model of this.#manager.models()) {

@@ -170,7 +170,8 @@ export class DataPlane {
     const model = this.#manager.model(name);
     const signature = served.instance!.signature;
     const versions = [...model.versions.values()].filter((v) => v.available).map((v) => String(v.version)).sort((a, b) => Number(a) - Number(b));
-    return { name, versions, platform: signature.platform, inputs: signature.inputs, outputs: signature.outputs };
+    const maxRows = served.config.max_request_rows;
+    return { name, versions, platform: signature.platform, inputs: signature.inputs, outputs: signature.outputs, ...(maxRows === undefined ? {} : { maxRequestRows: maxRows }) };
   }
 
   /**
@@ -209,8 +210,8 @@ export class DataPlane {
   modelStatus(name: string): ModelStatus {
     const graph = this.#graph(name);
     if (graph !== undefined) {
-      const why = graph.unavailable(name);
-      return { name, versions: [{ version: '1', state: why === undefined ? 'AVAILABLE' : 'LOADING', ...(why ? { reason: why } : {}) }], labels: {} };
+      const why = graph.unavailable(name) ?? graph.staleReason(name);
+      return { name, versions: [{ version: '1', state: graph.unavailable(name) === undefined ? 'AVAILABLE' : 'LOADING', ...(why ? { reason: why } : {}) }], labels: {} };
     }
     assertModelName(name);
     const model = this.#manager.model(name);
@@ -232,7 +233,7 @@ export class DataPlane {
       const instance = served.instance!;
       if (ctx.trace !== undefined) ctx.trace.annotate({ 'ferry.model': name, 'ferry.model_version': String(served.version) });
       refuseSharedMemory(request);
-      validateRequest(name, instance.signature, request);
+      validateRequest(name, instance.signature, request, served.config.max_request_rows);
       const converted = convertInputs(instance.signature, request);
       // Resolve and enqueue in the same tick: a version that starts unloading later still finishes this request.
       let result: ExecuteResult;
@@ -376,7 +377,8 @@ export class DataPlane {
     const entries: RepositoryEntry[] = [];
     for (const name of this.#graphs?.names() ?? []) {
       const why = this.#graphs!.unavailable(name);
-      if (why === undefined) entries.push({ name, version: '1', state: 'READY' });
+      const stale = this.#graphs!.staleReason(name);
+      if (why === undefined) entries.push({ name, version: '1', state: 'READY', ...(stale ? { reason: stale } : {}) });
       else if (!readyOnly) entries.push({ name, version: '1', state: 'UNAVAILABLE', reason: why });
     }
     for (const model of this.#manager.models()) {

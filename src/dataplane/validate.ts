@@ -7,10 +7,11 @@ const shapeText = (shape: readonly number[]) => `[${shape.join(',')}]`;
 
 /**
  * Checks a decoded request against the model's signature: every input present once, no unknown inputs, datatypes
- * equal (or numeric for an input the model converts: convert-inputs.ts), shapes compatible (-1 matches any size), element counts consistent, BYTES elements readable by the model,
+ * equal (or numeric for an input the model converts: convert-inputs.ts), shapes compatible (-1 matches any size), at
+ * most `maxRows` rows along the first dimension, element counts consistent, BYTES elements readable by the model,
  * requested outputs known and named once.
  */
-export function validateRequest(model: string, signature: ModelSignature, request: InferRequest): void {
+export function validateRequest(model: string, signature: ModelSignature, request: InferRequest, maxRows?: number): void {
   const expected = signature.inputs;
   // With a different count, a missing or repeated name is the error to report, before any per-input one; with the
   // same count, every name is found declared below, and only a repeat (hiding a missing input) is left to check.
@@ -27,6 +28,10 @@ export function validateRequest(model: string, signature: ModelSignature, reques
     }
     if (!shapeMatches(input.shape, declared.shape)) {
       throw ferryError('FERRY_ERR_SHAPE_MISMATCH', { input: input.name, actual: shapeText(input.shape), expected: shapeText(declared.shape) });
+    }
+    const rows = input.shape[0];
+    if (maxRows !== undefined && rows !== undefined && rows > maxRows) {
+      throw ferryError('FERRY_ERR_BATCH_TOO_LARGE', { model, max: maxRows, input: input.name, rows });
     }
     if (input.data.length !== elementCount(input.shape)) {
       throw ferryError('FERRY_ERR_ELEMENT_COUNT', { input: input.name, actual: input.data.length, expected: elementCount(input.shape), shape: shapeText(input.shape) });

@@ -96,7 +96,7 @@ describe('runtime: in model.yaml decides, whatever the files look like', () => {
     const reference = await readReference('iris_xgboost');
     const metadata = await getJson(`${ferry.url}/v2/models/iris_matrix`);
     expect(metadata.body.platform).toBe('xgboost_json');
-    expect(metadata.body.inputs).toEqual([{ name: 'input', datatype: 'FP64', shape: [-1, 4] }]);
+    expect(metadata.body.inputs).toEqual([{ name: 'input', datatype: 'FP32', shape: [-1, 4] }]);
     const rows = reference.rows;
     const { status, body } = await postJson(`${ferry.url}/v2/models/iris_matrix/infer`, {
       inputs: [{ name: 'input', datatype: 'FP64', shape: [rows.length, 4], data: rows.flat() }],

@@ -48,6 +48,8 @@ export const modelConfigSchema = z.strictObject({
   options: z.record(z.string(), z.unknown()).optional(),
   batching: batching.optional(),
   max_queue: z.number().int().min(1).optional(),
+  /** The most rows a request may carry along its first dimension (Triton's max_batch_size); more are refused. */
+  max_request_rows: z.number().int().min(1).optional(),
   instances: z.number().int().min(1).max(64).optional(),
   slo_ms: z.number().positive().optional(),
   cache: z.strictObject({ max_bytes: z.number().int().min(1).optional(), ttl_s: z.number().positive().optional() }).optional(),

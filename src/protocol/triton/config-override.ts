@@ -86,6 +86,7 @@ export function configFromTriton(model: string, text: string, labelFile: string)
       ...(t.dims !== undefined ? { shape: batched ? [-1, ...t.dims] : t.dims } : {}),
     };
   });
+  if (batched) out['max_request_rows'] = config.max_batch_size;
   if (config.input) out['inputs'] = tensors(config.input);
   if (config.output) out['outputs'] = tensors(config.output);
   const policy = config.version_policy;

@@ -86,6 +86,7 @@ function instance(model: string, plan: PmmlPlan, layout: InputLayout): ModelInst
     inputs: tabularInputs(plan.inputs.map((i) => i.feature), layout),
     outputs: plan.outputs.map((o) => ({ name: o.name, datatype: isNumericType(o.dataType) ? 'FP64' : 'BYTES', shape: [-1] })),
     bytesInputs: 'text', // categories are matched as strings
+    numericInputs: 'convert',
   };
   // execute() is never called concurrently, so one row context is reused for every row.
   const ctx = plan.newContext();

@@ -86,6 +86,6 @@ function treeFeatures(model: XgbModel): TreeFeature[] {
     const levels = model.categoryLevels[f];
     return levels && model.featureTypes?.[f] === 'c'
       ? { name, kind: 'categorical' as const, levels: new CategoryLevels(levels) }
-      : { name, kind: 'numeric' as const };
+      : { name, kind: 'numeric' as const, datatype: 'FP32' as const }; // XGBoost reads features as float32
   });
 }

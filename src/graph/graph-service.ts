@@ -95,7 +95,8 @@ export class GraphService implements GraphHost {
       const ref = modelRef(node);
       try {
         const metadata = this.#options.dataplane.modelMetadata(ref.model, ref);
-        return { inputs: metadata.inputs, outputs: metadata.outputs };
+        const numericInputs = this.#options.dataplane.numericInputs(ref.model, ref);
+        return { inputs: metadata.inputs, outputs: metadata.outputs, ...(numericInputs ? { numericInputs } : {}) };
       } catch (error) {
         if (isFerryError(error) && error.code === 'FERRY_ERR_MODEL_NOT_READY') {
           complete = false;

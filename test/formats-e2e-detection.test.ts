@@ -89,7 +89,7 @@ describe('runtime: in model.yaml decides, whatever the files look like', () => {
   it('an unknown runtime name is a load error listing the known runtimes', async () => {
     const entry = await repositoryEntry('unknown_runtime');
     expect(entry.state).not.toBe('READY');
-    expect(entry.reason).toMatch(/unknown runtime 'tensorflow' \(known: .*sklearn.*xgboost.*lightgbm.*pmml/);
+    expect(entry.reason).toMatch(/unknown runtime 'tensorflow'; expected mlflow \| python \| js \| onnx \| sklearn \| xgboost \| lightgbm \| pmml$/);
   });
 
   it('model.yaml without runtime: keeps detection and passes its options (inputs: matrix)', async () => {

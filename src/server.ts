@@ -349,10 +349,17 @@ export function createServer(options: ServerOptions = {}): FerryServer {
         const sweep = setInterval(() => {
           for (const server of [http.server, ...extraAcceptors]) server.closeIdleConnections();
         }, 100);
+        // Past the grace period, connections still open (a request that never completes, a client that never
+        // reads) are cut, so that the process exits in bounded time; gRPC's stop() forces its own at the same time.
+        const cut = setTimeout(() => {
+          logger.warn({ grace_seconds: config.shutdown_grace_seconds }, 'grace period over: closing the connections still open');
+          for (const server of [http.server, ...extraAcceptors]) server.closeAllConnections();
+        }, config.shutdown_grace_seconds * 1000);
         try {
           await Promise.all([http.close(), closeServers(extraAcceptors), grpc?.stop()]);
         } finally {
           clearInterval(sweep);
+          clearTimeout(cut);
         }
         await graphs.close();
         await manager.close();

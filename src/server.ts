@@ -336,6 +336,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
         await listen();
       }
       manager.startPolling(config.poll_seconds);
+      graphs.startPolling(config.poll_seconds);
       dataplane.setReady(true);
       const where = { http: `${config.http.host}:${httpPort}`, ...(grpc ? { grpc: `${config.http.host}:${grpcPort}` } : {}), repository: manager.root, models: manager.models().length };
       if (worker) logger.info({ ...where, worker: worker.index }, 'worker serving');

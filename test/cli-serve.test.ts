@@ -84,18 +84,35 @@ describe('ferry serve (the CLI)', () => {
   }, 60_000);
 
   // A holder that shares its port (SO_REUSEPORT, as Ferry's own HTTP sockets do) must not let a second server in.
-  it.each([false, true])('exits 1 naming the server, address and setting when a port is taken (holder shares it: %s)', async (reusePort) => {
+  // The clash is one JSON log line (fatal, with the code) and exit 1 before any model loads; nothing else is
+  // written, not even grpc-js's own words about the failed bind.
+  it.each([
+    { server: 'HTTP', setting: '--http-port / http.port', reusePort: false },
+    { server: 'HTTP', setting: '--http-port / http.port', reusePort: true },
+    { server: 'gRPC', setting: '--grpc-port / grpc.port', reusePort: false },
+  ])('exits 1 with one JSON line naming the $server server, address and setting when its port is taken (holder shares it: $reusePort)', async ({ server, setting, reusePort }) => {
     const { createServer } = await import('node:net');
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen({ port: 0, host: '127.0.0.1', reusePort }, resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const child = tracked(spawn(NODE, ['bin/ferry.js', 'serve', 'examples/models', '--http-port', String(port), '--grpc-port', '0'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+      const ports = server === 'HTTP' ? ['--http-port', String(port), '--grpc-port', '0'] : ['--http-port', '0', '--grpc-port', String(port)];
+      const child = tracked(spawn(NODE, ['bin/ferry.js', 'serve', 'examples/models', ...ports, '--poll-seconds', '0', '--log-level', 'info'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+      let stdout = '';
       let stderr = '';
+      child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
       child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
       const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
       expect(code).toBe(1);
-      expect(stderr).toMatch(new RegExp(`HTTP cannot listen on 127.0.0.1:${port} \\(--http-port / http.port\\): listen EADDRINUSE`));
+      expect(stderr).toBe('');
+      const lines = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { level: number; msg: string; code?: string });
+      const fatal = lines.filter((line) => line.level >= 50);
+      expect(fatal).toHaveLength(1);
+      expect(fatal[0]!.level).toBe(60);
+      expect(fatal[0]!.code).toBe('FERRY_ERR_CONFIG_INVALID');
+      expect(fatal[0]!.msg).toContain(`${server} cannot listen on 127.0.0.1:${port} (${setting}): `);
+      expect(fatal[0]!.msg).toMatch(/EADDRINUSE/);
+      expect(lines.filter((line) => /AVAILABLE|loading models/.test(line.msg)), 'no model loads').toEqual([]);
     } finally {
       blocker.close();
     }

@@ -84,7 +84,10 @@ describe('V2 REST rejects bad input with the protocol error shape and the right 
     expect((await fetch(`${ferry.url}/v2/models/simple/ready`)).status).toBe(503);
     expect((await postJson(`${ferry.url}/v2/repository/models/simple/load`, {})).status).toBe(200);
     expect((await infer(good())).status).toBe(200);
-    expect((await postJson(`${ferry.url}/v2/repository/models/absent/load`, {})).status).toBe(404);
+    const absent = await postJson(`${ferry.url}/v2/repository/models/absent/load`, {});
+    expect(absent.status).toBe(404);
+    // Triton's clients look for "failed to load" in the answer.
+    expect(absent.body.error).toBe("failed to load model 'absent': the repository has no model of that name");
   });
 
   it('an unknown route → 404 in the same shape, and the server stays live', async () => {

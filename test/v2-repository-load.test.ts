@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grpcClient, type GrpcServiceClient } from '../src/protocol/v2-grpc/index.ts';
-import { EXAMPLE_MODELS, postJson, startFerry, type RunningFerry } from './helpers/server.ts';
+import { EXAMPLE_MODELS, getJson, postJson, startFerry, type RunningFerry } from './helpers/server.ts';
 
 const TOKEN = 'w'.repeat(24);
 const UPLOAD_LIMIT = 64 * 1024;
@@ -23,6 +23,7 @@ beforeAll(async () => {
   await cp(path.join(EXAMPLE_MODELS, 'half_plus_two'), path.join(root, 'twice'), { recursive: true });
   await cp(path.join(EXAMPLE_MODELS, 'half_plus_two', '1'), path.join(root, 'twice', '2'), { recursive: true });
   await cp(path.join(EXAMPLE_MODELS, 'half_plus_two'), path.join(root, 'kept'), { recursive: true });
+  await cp(path.join(EXAMPLE_MODELS, 'simple'), path.join(root, 'simple'), { recursive: true });
   halfPlusTwo = await readFile(path.join(EXAMPLE_MODELS, 'half_plus_two', '1', 'model.onnx'));
   mlp = await readFile(path.join(EXAMPLE_MODELS, 'mlp', '1', 'model.onnx'));
   ferry = await startFerry({
@@ -117,7 +118,7 @@ describe('repository load with uploaded files', () => {
       expect(r.status, JSON.stringify(Object.keys(parameters))).toBe(400);
       expect(r.body.error).toMatch(message);
     }
-    expect((await readdir(root)).sort()).toEqual(['kept', 'twice', 'uploaded', 'uploaded_grpc']);
+    expect((await readdir(root)).sort()).toEqual(['kept', 'simple', 'twice', 'uploaded', 'uploaded_grpc']);
   });
 
   it('needs a write token', async () => {
@@ -142,7 +143,7 @@ describe('repository load with a configuration', () => {
       ['{"version_policy": ', /^failed to load model 'twice': its configuration is refused: the config parameter is not JSON: /],
       ['"parameters": {"config": {{"max_batch_size": "16"}}}', /^failed to load model 'twice': its configuration is refused: the config parameter is not JSON: /],
       ['{"max_batch_size": "sixteen"}', /max_batch_size/],
-      ['{"sequence_batching": {}}', /refused: \(root\): Unrecognized key: "sequence_batching"/],
+      ['{"sequence_batching": {}}', /refused: \(root\): unknown key sequence_batching; known keys: name \| /],
       ['{"name": "other"}', /its name 'other' is not the model's/],
       ['{"backend": "tensorrt"}', /backend 'tensorrt' is not one Ferry runs/],
       ['{"input": [{"name": "x", "data_type": "TYPE_FLOAT"}]}', /input\.0\.data_type/],
@@ -173,5 +174,47 @@ describe('repository load with a configuration', () => {
     const config = (await (await fetch(`${ferry.url}/v2/models/twice/config`)).text());
     expect((await load('twice', { config })).status).toBe(200);
     expect(await versionsReady('twice')).toEqual(['2']);
+  });
+});
+
+describe("a configuration's max_batch_size", () => {
+  const rowsOf = (n: number) => Array.from({ length: n * 16 }, (_, i) => i - 100);
+  const simpleInfer = (rows: number) => postJson(`${ferry.url}/v2/models/simple/infer`, {
+    inputs: ['INPUT0', 'INPUT1'].map((name, k) => ({ name, datatype: 'INT32', shape: [rows, 16], data: rowsOf(rows).map((v) => v * (k + 1)) })),
+  });
+
+  it('is what GET /config and gRPC ModelConfig report, dims leaving out the batch dimension', async () => {
+    expect((await getJson(`${ferry.url}/v2/models/simple/config`)).body.max_batch_size).toBe(0);
+    expect((await load('simple', { config: '{"max_batch_size":"16"}' })).status).toBe(200);
+    const rest = (await getJson(`${ferry.url}/v2/models/simple/config`)).body;
+    expect(rest).toMatchObject({ max_batch_size: 16, input: [{ name: 'INPUT0', dims: [16] }, { name: 'INPUT1', dims: [16] }], output: [{ name: 'OUTPUT0', dims: [16] }, { name: 'OUTPUT1', dims: [16] }] });
+    const { config } = await client.call<{ config: { max_batch_size: number; input: { dims: string[] }[] } }>('ModelConfig', { name: 'simple' });
+    expect(config.max_batch_size).toBe(16);
+    expect(config.input.map((t) => t.dims.map(Number))).toEqual([[16], [16]]);
+    // The metadata keeps Ferry's full shapes, batch dimension included.
+    expect((await getJson(`${ferry.url}/v2/models/simple`)).body.inputs[0].shape).toEqual([-1, 16]);
+  });
+
+  it('bounds the rows of a request: 16 rows are served, 17 are refused in each protocol error shape', async () => {
+    const served = await simpleInfer(16);
+    expect(served.status).toBe(200);
+    const a = rowsOf(16);
+    expect(served.body.outputs.find((o: { name: string }) => o.name === 'OUTPUT0').data).toEqual(a.map((v) => v + 2 * v));
+    const refused = await simpleInfer(17);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toBe("inference request batch-size must be <= 16 for 'simple': input 'INPUT0' has 17 rows (model.yaml max_request_rows)");
+    await expect(client.call('ModelInfer', {
+      model_name: 'simple',
+      inputs: ['INPUT0', 'INPUT1'].map((name) => ({ name, datatype: 'INT32', shape: [17, 16], contents: { int_contents: rowsOf(17) } })),
+    })).rejects.toMatchObject({ code: 3, details: expect.stringMatching(/batch-size must be <= 16/) });
+  });
+
+  it('is taken back by a load with the configuration GET /config answers, and dropped by a load without one', async () => {
+    const config = await (await fetch(`${ferry.url}/v2/models/simple/config`)).text();
+    expect((await load('simple', { config })).status).toBe(200);
+    expect((await getJson(`${ferry.url}/v2/models/simple/config`)).body).toMatchObject({ max_batch_size: 16, input: [{ dims: [16] }, { dims: [16] }] });
+    expect((await load('simple')).status).toBe(200);
+    expect((await getJson(`${ferry.url}/v2/models/simple/config`)).body).toMatchObject({ max_batch_size: 0, input: [{ dims: [-1, 16] }, { dims: [-1, 16] }] });
+    expect((await simpleInfer(17)).status).toBe(200);
   });
 });

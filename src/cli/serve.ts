@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig, type FerryConfig } from '../config/index.ts';
-import { ferryError } from '../errors/index.ts';
-import { createLogger } from '../observe/logger.ts';
+import { ferryError, isFerryError } from '../errors/index.ts';
+import { createLogger, type Logger } from '../observe/logger.ts';
+import { routeGrpcLogs } from '../protocol/v2-grpc/index.ts';
 import { createServer } from '../server.ts';
 import { pinHeapGrowing } from './heap-growing.ts';
 import { exitWithPackageScript, installShutdown } from './shutdown.ts';
@@ -55,12 +56,18 @@ export function registerServe(program: Command): void {
           models: modelFlags(flags.model ?? []),
         },
       });
-      const workers = workerCount(config.workers);
-      if (assignment === undefined && workers > 1) {
-        await runPrimary({ workers, config, logger: createLogger(config.log_level).child({ component: 'primary' }) });
-        return;
+      const logger = createLogger(config.log_level);
+      routeGrpcLogs(logger);
+      try {
+        const workers = workerCount(config.workers);
+        if (assignment === undefined && workers > 1) {
+          await runPrimary({ workers, config, logger: logger.child({ component: 'primary' }) });
+          return;
+        }
+        await serveOne(config, logger, assignment?.index);
+      } catch (error) {
+        failedToStart(logger, error);
       }
-      await serveOne(config, assignment?.index);
     });
 }
 
@@ -81,22 +88,31 @@ function modelFlags(flags: readonly string[]): Record<string, string> | undefine
 }
 
 /** One server process: the whole of `ferry serve`, or one worker of `ferry serve --workers N`. */
-async function serveOne(config: Readonly<FerryConfig>, workerIndex: number | undefined): Promise<void> {
+async function serveOne(config: Readonly<FerryConfig>, logger: Logger, workerIndex: number | undefined): Promise<void> {
   pinHeapGrowing(config.runtime.heap_growing_percent);
-  const base = createLogger(config.log_level);
-  const logger = workerIndex === undefined ? base : base.child({ worker: workerIndex });
+  const serverLogger = workerIndex === undefined ? logger : logger.child({ worker: workerIndex });
   const server = createServer({
     config,
-    logger,
+    logger: serverLogger,
     ...(workerIndex === undefined ? {} : { worker: { index: workerIndex, renderMetrics: metricsFromPrimary() } }),
   });
   if (workerIndex !== undefined) shareRegistry(server.metrics.registry);
-  const shutdown = installShutdown({ stop: () => server.stop(), graceMs: config.shutdown_grace_seconds * 1000, logger });
+  const shutdown = installShutdown({ stop: () => server.stop(), graceMs: config.shutdown_grace_seconds * 1000, logger: serverLogger });
   // A worker whose primary is gone (killed, crashed) drains and exits rather than serving on unsupervised.
   if (workerIndex !== undefined) process.on('disconnect', () => shutdown('primary exited'));
   else exitWithPackageScript(shutdown);
   await server.start();
   if (workerIndex !== undefined) announceListening();
+}
+
+/**
+ * Once the logger exists, a start that fails (a port taken, the registry store unreachable) is one JSON log line
+ * with the error's code, and exit status 1: the output stays machine-readable.
+ */
+function failedToStart(logger: Logger, error: unknown): never {
+  if (isFerryError(error)) logger.fatal({ code: error.code }, error.message);
+  else logger.fatal({ err: error }, 'ferry could not start');
+  process.exit(1);
 }
 
 function numberFlag(value: string | undefined): number | string | undefined {

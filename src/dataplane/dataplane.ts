@@ -11,6 +11,7 @@ import { ModelChecks } from './model-checks.ts';
 import { NO_OBSERVER, type DataPlaneObserver } from './observer.ts';
 import { evaluateReadiness, STRICT_READINESS, type ModelReadinessInput, type ReadinessPolicy, type ReadinessReport } from './readiness.ts';
 import { refuseSharedMemory, validateRequest } from './validate.ts';
+import { convertInputs } from './convert-inputs.ts';
 import type {
   InferContext, ModelMetadata, ModelStatistics, ModelStatus, RepositoryEntry, ServerMetadata,
 } from './views.ts';
@@ -169,7 +170,17 @@ export class DataPlane {
     const model = this.#manager.model(name);
     const signature = served.instance!.signature;
     const versions = [...model.versions.values()].filter((v) => v.available).map((v) => String(v.version)).sort((a, b) => Number(a) - Number(b));
-    return { name, versions, platform: signature.platform, inputs: signature.inputs, outputs: signature.outputs };
+    const maxRows = served.config.max_request_rows;
+    return { name, versions, platform: signature.platform, inputs: signature.inputs, outputs: signature.outputs, ...(maxRows === undefined ? {} : { maxRequestRows: maxRows }) };
+  }
+
+  /**
+   * 'convert' when the model takes any numeric datatype for its FP32/FP64 inputs (the signature's `numericInputs`),
+   * so that a graph may feed it numbers of another datatype; undefined for a graph or a model that does not.
+   */
+  numericInputs(name: string, ref: { version?: string | undefined; label?: string | undefined } = {}): 'convert' | undefined {
+    if (this.#graph(name) !== undefined) return undefined;
+    return this.#resolve(name, ref).instance!.signature.numericInputs;
   }
 
   /** The name of the model's class labels file when it has one (Triton's label_filename), else undefined. */
@@ -199,8 +210,8 @@ export class DataPlane {
   modelStatus(name: string): ModelStatus {
     const graph = this.#graph(name);
     if (graph !== undefined) {
-      const why = graph.unavailable(name);
-      return { name, versions: [{ version: '1', state: why === undefined ? 'AVAILABLE' : 'LOADING', ...(why ? { reason: why } : {}) }], labels: {} };
+      const why = graph.unavailable(name) ?? graph.staleReason(name);
+      return { name, versions: [{ version: '1', state: graph.unavailable(name) === undefined ? 'AVAILABLE' : 'LOADING', ...(why ? { reason: why } : {}) }], labels: {} };
     }
     assertModelName(name);
     const model = this.#manager.model(name);
@@ -222,11 +233,12 @@ export class DataPlane {
       const instance = served.instance!;
       if (ctx.trace !== undefined) ctx.trace.annotate({ 'ferry.model': name, 'ferry.model_version': String(served.version) });
       refuseSharedMemory(request);
-      validateRequest(name, instance.signature, request);
+      validateRequest(name, instance.signature, request, served.config.max_request_rows);
+      const converted = convertInputs(instance.signature, request);
       // Resolve and enqueue in the same tick: a version that starts unloading later still finishes this request.
       let result: ExecuteResult;
       try {
-        result = await served.executor!.enqueue(request, { deadline: ctx.deadline, signal: ctx.signal, trace: ctx.trace });
+        result = await served.executor!.enqueue(converted, { deadline: ctx.deadline, signal: ctx.signal, trace: ctx.trace });
       } catch (error) {
         throw isFerryError(error) ? error : ferryError('FERRY_ERR_EXECUTION_FAILED', { model: name, detail: (error as Error).message }, error);
       }
@@ -365,7 +377,8 @@ export class DataPlane {
     const entries: RepositoryEntry[] = [];
     for (const name of this.#graphs?.names() ?? []) {
       const why = this.#graphs!.unavailable(name);
-      if (why === undefined) entries.push({ name, version: '1', state: 'READY' });
+      const stale = this.#graphs!.staleReason(name);
+      if (why === undefined) entries.push({ name, version: '1', state: 'READY', ...(stale ? { reason: stale } : {}) });
       else if (!readyOnly) entries.push({ name, version: '1', state: 'UNAVAILABLE', reason: why });
     }
     for (const model of this.#manager.models()) {

@@ -21,5 +21,7 @@ export interface GraphHost {
   metadata(name: string): ModelMetadata;
   /** Why the graph cannot answer now (a required node is not ready), or undefined when it can. */
   unavailable(name: string): string | undefined;
+  /** Why a graph that answers serves an older definition than its deployment's (the new one failed), else undefined. */
+  staleReason(name: string): string | undefined;
   feedback(name: string, feedback: Feedback): Promise<{ readonly routing: Readonly<Record<string, string>> }>;
 }

@@ -1,15 +1,17 @@
 import { ferryError } from '../errors/index.ts';
 import type { ModelSignature } from '../runtimes/runtime.ts';
 import { elementCount, unreadableBytes, type InferRequest, type Tensor, type TensorMetadata } from '../tensor/index.ts';
+import { convertible, expectedDatatype } from './convert-inputs.ts';
 
 const shapeText = (shape: readonly number[]) => `[${shape.join(',')}]`;
 
 /**
  * Checks a decoded request against the model's signature: every input present once, no unknown inputs, datatypes
- * equal, shapes compatible (-1 matches any size), element counts consistent, BYTES elements readable by the model,
+ * equal (or numeric for an input the model converts: convert-inputs.ts), shapes compatible (-1 matches any size), at
+ * most `maxRows` rows along the first dimension, element counts consistent, BYTES elements readable by the model,
  * requested outputs known and named once.
  */
-export function validateRequest(model: string, signature: ModelSignature, request: InferRequest): void {
+export function validateRequest(model: string, signature: ModelSignature, request: InferRequest, maxRows?: number): void {
   const expected = signature.inputs;
   // With a different count, a missing or repeated name is the error to report, before any per-input one; with the
   // same count, every name is found declared below, and only a repeat (hiding a missing input) is left to check.
@@ -21,11 +23,15 @@ export function validateRequest(model: string, signature: ModelSignature, reques
     if (!declared) {
       throw ferryError('FERRY_ERR_INPUT_UNEXPECTED', { model, input: input.name, expected: expected.map((t) => t.name).join(', ') });
     }
-    if (input.datatype !== declared.datatype) {
-      throw ferryError('FERRY_ERR_DATATYPE_MISMATCH', { input: input.name, actual: input.datatype, expected: declared.datatype });
+    if (input.datatype !== declared.datatype && !convertible(signature, input.datatype, declared.datatype)) {
+      throw ferryError('FERRY_ERR_DATATYPE_MISMATCH', { input: input.name, actual: input.datatype, expected: expectedDatatype(signature, declared.datatype) });
     }
     if (!shapeMatches(input.shape, declared.shape)) {
       throw ferryError('FERRY_ERR_SHAPE_MISMATCH', { input: input.name, actual: shapeText(input.shape), expected: shapeText(declared.shape) });
+    }
+    const rows = input.shape[0];
+    if (maxRows !== undefined && rows !== undefined && rows > maxRows) {
+      throw ferryError('FERRY_ERR_BATCH_TOO_LARGE', { model, max: maxRows, input: input.name, rows });
     }
     if (input.data.length !== elementCount(input.shape)) {
       throw ferryError('FERRY_ERR_ELEMENT_COUNT', { input: input.name, actual: input.data.length, expected: elementCount(input.shape), shape: shapeText(input.shape) });

@@ -14,6 +14,8 @@ export interface ModelMetadata {
   readonly inputs: readonly TensorMetadata[];
   readonly outputs: readonly TensorMetadata[];
   readonly parameters?: Parameters;
+  /** model.yaml `max_request_rows`: requests carry at most this many rows along their first dimension. */
+  readonly maxRequestRows?: number;
 }
 
 export interface VersionStatus {

@@ -64,6 +64,7 @@ export const ERRORS = {
     grpc: 'INVALID_ARGUMENT',
   },
   FERRY_ERR_MODEL_NOT_READY: { message: "model '{model}' version '{version}' is not ready ({state})", http: 503, grpc: 'UNAVAILABLE' },
+  FERRY_ERR_LOAD_MODEL_NOT_FOUND: { message: "failed to load model '{model}': the repository has no model of that name", http: 404, grpc: 'NOT_FOUND' },
   FERRY_ERR_MODEL_LOAD_FAILED: { message: "failed to load model '{model}': {detail}", http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_UNSUPPORTED_MODEL: { message: "model '{model}': {detail}", http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_INPUT_MISSING: { message: "model '{model}' requires input '{input}'", http: 400, grpc: 'INVALID_ARGUMENT' },
@@ -78,6 +79,11 @@ export const ERRORS = {
   FERRY_ERR_SHAPE_INVALID: { message: "tensor '{input}' has an invalid shape {shape}", http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_SHAPE_MISMATCH: {
     message: "input '{input}' has shape {actual}, model expects {expected}",
+    http: 400,
+    grpc: 'INVALID_ARGUMENT',
+  },
+  FERRY_ERR_BATCH_TOO_LARGE: {
+    message: "inference request batch-size must be <= {max} for '{model}': input '{input}' has {rows} rows (model.yaml max_request_rows)",
     http: 400,
     grpc: 'INVALID_ARGUMENT',
   },

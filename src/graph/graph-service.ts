@@ -6,7 +6,7 @@ import type { InferRequest, InferResponse } from '../tensor/index.ts';
 import { GraphRunner, modelRef, type RemoteCaller } from './graph-runner.ts';
 import { RouteMemory, formatRoute } from './route-memory.ts';
 import { clipReward } from './routers/bandits.ts';
-import type { GraphSpec } from './spec.ts';
+import type { GraphSpec, RouterSpec } from './spec.ts';
 import { typecheck, type Signature } from './typecheck.ts';
 
 export const GRAPH_PLATFORM = 'ferry_graph';
@@ -33,6 +33,8 @@ export class GraphService implements GraphHost {
   readonly #routes = new RouteMemory();
   /** Deployments that failed to load or validate: known by name, not ready, answering with their error. */
   readonly #failed = new Map<string, FerryError>();
+  /** Served graphs whose deployment changed into something that does not load: they serve on, with why. */
+  readonly #stale = new Map<string, FerryError>();
 
   constructor(options: GraphServiceOptions) {
     this.#options = options;
@@ -47,6 +49,7 @@ export class GraphService implements GraphHost {
     const { signature, complete } = this.#check(spec);
     const runner = new GraphRunner(spec, signature, this.#options);
     this.#failed.delete(spec.name);
+    this.#stale.delete(spec.name);
     const previous = this.#graphs.get(spec.name);
     if (previous) carryState(previous.runner, runner);
     this.#graphs.set(spec.name, { runner, complete });
@@ -55,12 +58,25 @@ export class GraphService implements GraphHost {
 
   /** Keeps a deployment that could not be served under its name, not ready, with its error. */
   fail(name: string, error: FerryError): void {
-    if (!this.#graphs.has(name)) this.#failed.set(name, error);
+    if (this.#graphs.has(name)) this.#stale.set(name, error);
+    else this.#failed.set(name, error);
   }
 
   remove(name: string): boolean {
     this.#failed.delete(name);
+    this.#stale.delete(name);
     return this.#graphs.delete(name);
+  }
+
+  /** True while a definition of the graph serves (perhaps one its deployment has since replaced with a broken one). */
+  serving(name: string): boolean {
+    return this.#graphs.has(name);
+  }
+
+  /** Why the graph serves a definition older than its deployment's (the new one did not load), else undefined. */
+  staleReason(name: string): string | undefined {
+    const stale = this.#stale.get(name);
+    return stale === undefined ? undefined : `serving the previous definition; ${stale.message}`;
   }
 
   runners(): GraphRunner[] {
@@ -79,7 +95,8 @@ export class GraphService implements GraphHost {
       const ref = modelRef(node);
       try {
         const metadata = this.#options.dataplane.modelMetadata(ref.model, ref);
-        return { inputs: metadata.inputs, outputs: metadata.outputs };
+        const numericInputs = this.#options.dataplane.numericInputs(ref.model, ref);
+        return { inputs: metadata.inputs, outputs: metadata.outputs, ...(numericInputs ? { numericInputs } : {}) };
       } catch (error) {
         if (isFerryError(error) && error.code === 'FERRY_ERR_MODEL_NOT_READY') {
           complete = false;
@@ -145,16 +162,14 @@ export class GraphService implements GraphHost {
     if (failure) throw failure;
     const runner = this.#graphs.get(name)!.runner;
     const { outputs, route } = await runner.run(request, ctx);
+    if (runner.routers.size === 0 || Object.keys(route).length === 0) {
+      // Nothing to give feedback on: the answer is a model's (an id only when the request gave one).
+      return request.id === undefined ? { modelName: name, modelVersion: '1', outputs } : { modelName: name, modelVersion: '1', id: request.id, outputs };
+    }
+    // A routed answer always has an id: feedback names it.
     const id = request.id ?? randomUUID();
-    const routed = Object.keys(route).length > 0;
-    if (routed) this.#routes.remember(id, route);
-    return {
-      modelName: name,
-      modelVersion: '1',
-      id,
-      ...(routed ? { parameters: { ferry_route: formatRoute(route) } } : {}),
-      outputs,
-    };
+    this.#routes.remember(id, route);
+    return { modelName: name, modelVersion: '1', id, parameters: { ferry_route: formatRoute(route) }, outputs };
   }
 
   /**
@@ -185,11 +200,19 @@ export class GraphService implements GraphHost {
   }
 }
 
-/** A reloaded graph keeps what its routers learnt and the weights they were given, for arms of the same name. */
+/**
+ * A reloaded graph keeps what its routers learnt, for arms of the same name, and the weights they were given at
+ * run time (with the gates' progress) where the router's arms and policy did not change.
+ */
 function carryState(from: GraphRunner, to: GraphRunner): void {
   for (const [name, next] of to.routers) {
     const before = from.routers.get(name);
     if (!before) continue;
+    if (sameTraffic(before.spec, next.spec)) {
+      next.weights = [...before.weights];
+      next.gateStep = before.gateStep;
+      next.gateStatus = before.gateStatus;
+    }
     next.spec.arms.forEach((arm, i) => {
       const j = before.armIndex(arm.name);
       if (j === undefined) return;
@@ -197,4 +220,8 @@ function carryState(from: GraphRunner, to: GraphRunner): void {
       next.pending[i] = { ...before.pending[j]! };
     });
   }
+}
+
+function sameTraffic(a: RouterSpec, b: RouterSpec): boolean {
+  return a.policy === b.policy && JSON.stringify(a.arms) === JSON.stringify(b.arms) && JSON.stringify(a.gates) === JSON.stringify(b.gates);
 }

@@ -10,6 +10,8 @@ export interface DeploymentSet {
   readonly graphs: readonly GraphSpec[];
   /** Deployments that could not be read, by graph (or file) name, with why: served as not ready. */
   readonly failures: ReadonlyMap<string, FerryError>;
+  /** Where each graph came from: its file's base name, or its ferry.yaml entry's name (the keys of `failures`). */
+  readonly sources: ReadonlyMap<string, string>;
 }
 
 const FILE = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,127})\.ya?ml$/;
@@ -21,6 +23,7 @@ const FILE = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,127})\.ya?ml$/;
 export async function loadDeployments(dir: string, entries: Readonly<Record<string, Readonly<Record<string, unknown>>>>): Promise<DeploymentSet> {
   const graphs: GraphSpec[] = [];
   const failures = new Map<string, FerryError>();
+  const sources = new Map<string, string>();
   let files: string[] = [];
   try {
     files = (await readdir(dir)).filter((f) => FILE.test(f)).sort();
@@ -30,14 +33,22 @@ export async function loadDeployments(dir: string, entries: Readonly<Record<stri
   for (const file of files) {
     const base = FILE.exec(file)![1]!;
     try {
-      graphs.push(...readDeployment(await readFile(path.join(dir, file), 'utf8'), base));
+      for (const graph of readDeployment(await readFile(path.join(dir, file), 'utf8'), base)) {
+        graphs.push(graph);
+        sources.set(graph.name, base);
+      }
     } catch (error) {
+      // Deleted between the listing and the read: it is simply gone.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
       failures.set(base, asFerryError(error));
     }
   }
   for (const [name, document] of Object.entries(entries)) {
     try {
-      graphs.push(...deploymentGraphs(document, name));
+      for (const graph of deploymentGraphs(document, name)) {
+        graphs.push(graph);
+        sources.set(graph.name, name);
+      }
     } catch (error) {
       failures.set(name, asFerryError(error));
     }
@@ -47,7 +58,7 @@ export async function loadDeployments(dir: string, entries: Readonly<Record<stri
     if (seen.has(graph.name)) failures.set(graph.name, ferryError('FERRY_ERR_GRAPH_INVALID', { graph: graph.name, node: '-', detail: 'two deployments declare this graph' }));
     seen.add(graph.name);
   }
-  return { graphs: graphs.filter((g) => !failures.has(g.name)), failures };
+  return { graphs: graphs.filter((g) => !failures.has(g.name)), failures, sources };
 }
 
 /** One deployment file's text as graphs. */

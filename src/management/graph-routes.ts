@@ -48,12 +48,14 @@ export async function graphRoutes(app: FastifyInstance, options: GraphRoutesOpti
   route('GET', '/api/v1/graphs', 'read', 'List inference graphs with their routers\' traffic', undefined, async () => ({
     graphs: graphs.names().map((name) => {
       const why = graphs.unavailable(name);
-      return { name, ready: why === undefined, ...(why ? { reason: why } : {}), routers: graphs.has(name) && why === undefined ? traffic.view(graphs.runner(name)) : [] };
+      const stale = graphs.staleReason(name);
+      return { name, ready: why === undefined, ...(why ? { reason: why } : {}), ...(stale ? { deployment_error: stale } : {}), routers: graphs.has(name) && why === undefined ? traffic.view(graphs.runner(name)) : [] };
     }),
   }));
   route('GET', '/api/v1/graphs/:graph', 'read', 'An inference graph: its nodes and its routers\' traffic', undefined, async (req) => {
     const runner = graphs.runner(req.params.graph);
-    return { name: runner.spec.name, output: runner.spec.output, nodes: runner.spec.nodes, routers: traffic.view(runner) };
+    const stale = graphs.staleReason(runner.spec.name);
+    return { name: runner.spec.name, output: runner.spec.output, ...(stale ? { deployment_error: stale } : {}), nodes: runner.spec.nodes, routers: traffic.view(runner) };
   });
   route('POST', '/api/v1/graphs/:graph/routers/:router/weights', 'write', 'Set the weights of a router\'s arms (they sum to 1)', {
     type: 'object', required: ['weights'], properties: { weights: { type: 'object', additionalProperties: { type: 'number' } } },

@@ -261,11 +261,12 @@ export class ModelManager {
     } catch (error) {
       if (error instanceof ScanRefusal) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: error.message });
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') throw ferryError('FERRY_ERR_MODEL_NOT_FOUND', { model: name });
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw ferryError('FERRY_ERR_LOAD_MODEL_NOT_FOUND', { model: name });
       if (isFerryError(error)) throw error;
       throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: name, detail: this.#relative(describeIoError(error)) });
     }
-    if (!repoModel) throw ferryError('FERRY_ERR_MODEL_NOT_FOUND', { model: name });
+    // Triton's clients look for "failed to load" in the answer to a load of a model the repository lacks.
+    if (!repoModel) throw ferryError('FERRY_ERR_LOAD_MODEL_NOT_FOUND', { model: name });
     const model = this.#models.get(name);
     if (model) model.explicitlyUnloaded = false;
     const failures = await this.#syncModel(repoModel);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
-import { ferryError, yamlErrorSummary } from '../errors/index.ts';
+import { describeSchemaIssue, ferryError, yamlErrorSummary } from '../errors/index.ts';
 import { DATATYPES } from '../tensor/index.ts';
 
 /** Which versions of a model are served (TF Serving's policy): the latest N, all, or a fixed list. */
@@ -48,6 +48,8 @@ export const modelConfigSchema = z.strictObject({
   options: z.record(z.string(), z.unknown()).optional(),
   batching: batching.optional(),
   max_queue: z.number().int().min(1).optional(),
+  /** The most rows a request may carry along its first dimension (Triton's max_batch_size); more are refused. */
+  max_request_rows: z.number().int().min(1).optional(),
   instances: z.number().int().min(1).max(64).optional(),
   slo_ms: z.number().positive().optional(),
   cache: z.strictObject({ max_bytes: z.number().int().min(1).optional(), ttl_s: z.number().positive().optional() }).optional(),
@@ -86,8 +88,7 @@ export function parseModelConfig(model: string, text: string): ModelConfig {
   }
   const result = modelConfigSchema.safeParse(raw);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `model.yaml ${issue.path.join('.') || '(root)'}: ${issue.message}` });
+    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `model.yaml ${describeSchemaIssue(modelConfigSchema, result.error.issues, raw)}` });
   }
   const broken = checkReferences(result.data);
   if (broken !== undefined) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: broken });

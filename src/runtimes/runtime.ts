@@ -78,6 +78,13 @@ export interface ModelSignature {
    * U+FFFD, a string cut short) or failing a batch it was merged into. Absent: any bytes.
    */
   readonly bytesInputs?: BytesReading;
+  /**
+   * `convert`: the model computes its FP32/FP64 inputs in that datatype and takes them in any numeric datatype (BOOL,
+   * integers, floats), as the tabular libraries do: the data plane converts such an input to the declared datatype
+   * before it is queued (tensor/numeric-convert.ts), so the instance sees only what it declares and requests of
+   * different datatypes batch together. Absent: the datatype must be the declared one.
+   */
+  readonly numericInputs?: 'convert';
 }
 
 /** What a runtime answers for one request: every output it computed (the data plane applies selection). */

@@ -27,18 +27,21 @@ export interface TritonModelConfig {
 
 /**
  * The Triton model configuration subset Ferry can state truthfully from a model's metadata, shared by the HTTP
- * `/config` route and gRPC's ModelConfig. max_batch_size is 0 so that `dims` are the full shapes clients send (a
- * dynamic batch dimension shows as -1), which is how Triton describes a model that takes its batch dimension
+ * `/config` route and gRPC's ModelConfig. max_batch_size is model.yaml's `max_request_rows`, and then `dims` leave
+ * out the batch dimension, as in Triton; without it, max_batch_size is 0 and `dims` are the full shapes clients
+ * send (a dynamic batch dimension shows as -1), how Triton describes a model that takes its batch dimension
  * explicitly. `labelFile` names the class labels file every output's classification reads (`label_filename`).
  */
 export function tritonModelConfig(metadata: ModelMetadata, labelFile?: string): TritonModelConfig {
-  const tensor = (t: TensorMetadata): ConfigTensor => ({ name: t.name, data_type: CONFIG_DATA_TYPE[t.datatype], dims: t.shape });
+  const maxBatch = metadata.maxRequestRows ?? 0;
+  const dims = (shape: readonly number[]) => (maxBatch > 0 ? shape.slice(1) : shape);
+  const tensor = (t: TensorMetadata): ConfigTensor => ({ name: t.name, data_type: CONFIG_DATA_TYPE[t.datatype], dims: dims(t.shape) });
   return {
     name: metadata.name,
     platform: metadata.platform,
     // Triton pairs platform 'onnxruntime_onnx' with backend 'onnxruntime': the runtime is the part before '_'.
     backend: metadata.platform.split('_')[0]!,
-    max_batch_size: 0,
+    max_batch_size: maxBatch,
     input: metadata.inputs.map(tensor),
     output: metadata.outputs.map((t) => (labelFile === undefined ? tensor(t) : { ...tensor(t), label_filename: labelFile })),
   };

@@ -118,8 +118,10 @@ function compileInputs(modelElement: XmlElement, dataFields: ReadonlyMap<string,
     if (!dataField) throw invalid(field.element, `mining field '${field.name}' is not in the DataDictionary`);
     const optype = field.optype ?? dataField.optype;
     const treat = miningTreatment(field.element, { name: field.name, dataType: dataField.dataType, optype }, dataField);
+    const kind = isNumericType(dataField.dataType) ? 'numeric' : 'categorical';
     inputs.push({
-      feature: { name: field.name, kind: isNumericType(dataField.dataType) ? 'numeric' : 'categorical' },
+      // A float field holds float32 values (castValue rounds them): its input is declared so.
+      feature: { name: field.name, kind, ...(dataField.dataType === 'float' ? { datatype: 'FP32' as const } : {}) },
       slot: dataSlots.get(field.name)!,
       treat,
     });

@@ -82,6 +82,32 @@ describe('python runtime', () => {
     expect(instance.maxBatchSize).toBe(64);
   });
 
+  it('carries tensors many times a pipe buffer both ways, and frames sent back to back, each answered in full', async () => {
+    const instance = await createPythonRuntime(settings).load({ name: 'affine', version: '1', dir: affine, options: {} }, silentContext);
+    try {
+      const request = (rows: number, seed: number) => ({
+        inputs: [
+          { name: 'x', datatype: 'FP64' as const, shape: [rows, 3], data: Float64Array.from({ length: rows * 3 }, (_, i) => (i % 997) * 0.5 + seed) },
+          { name: 'names', datatype: 'BYTES' as const, shape: [rows], data: text(Array.from({ length: rows }, (_, i) => `n${i % 10}`)) },
+        ],
+      });
+      // 200k rows: 4.8 MB of floats each way, written and read in many pipe-sized pieces; the small ones queue behind it.
+      const sizes = [200_000, 1, 3, 2];
+      const results = await Promise.all(sizes.map((rows, seed) => instance.execute([request(rows, seed)], new AbortController().signal)));
+      results.forEach(([result], seed) => {
+        const rows = sizes[seed]!;
+        const y = result!.outputs[0]!.data as Float64Array;
+        expect(result!.outputs[0]!.shape).toEqual([rows, 3]);
+        expect(y.length).toBe(rows * 3);
+        for (const i of [0, 1, rows * 3 - 1, Math.floor(rows * 1.5)]) expect(y[i]).toBe(((i % 997) * 0.5 + seed) * 2 + 1);
+        const labels = result!.outputs[1]!.data as Uint8Array[];
+        expect(new TextDecoder().decode(labels[rows - 1])).toBe(`N${(rows - 1) % 10}`);
+      });
+    } finally {
+      await instance.unload();
+    }
+  });
+
   it('answers a raised exception with its type and message, logs the traceback, and serves on', async () => {
     const dir = await modelDir('raises', `
 import numpy as np

@@ -75,8 +75,9 @@ class Worker:
         self.send_json(frames.READY_ANSWER, request_id, answer)
 
     def serve(self):
+        reader = frames.FrameReader(self.read_fd)
         while True:
-            frame = frames.read_frame(self.read_fd)
+            frame = reader.read()
             if frame is None:
                 return 0
             kind, request_id, body = frame

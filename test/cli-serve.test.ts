@@ -76,11 +76,14 @@ describe('ferry serve (the CLI)', () => {
 
   it('exits 1 with a clear message when the model repository does not exist', async () => {
     const child = tracked(spawn(NODE, ['bin/ferry.js', 'serve', '/nonexistent/models', '--http-port', '0', '--grpc-port', '0'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
-    let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    let output = '';
+    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(1);
-    expect(stderr).toMatch(/FERRY_ERR_CONFIG_INVALID: invalid configuration: model repository '\/nonexistent\/models' does not exist/);
+    // The server's fatal log line (JSON on stdout) names the code and the folder.
+    expect(output).toMatch(/"code":"FERRY_ERR_CONFIG_INVALID"/);
+    expect(output).toMatch(/invalid configuration: model repository '\/nonexistent\/models' does not exist/);
   }, 60_000);
 
   // A holder that shares its port (SO_REUSEPORT, as Ferry's own HTTP sockets do) must not let a second server in.

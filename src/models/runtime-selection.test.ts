@@ -52,7 +52,7 @@ describe('hints for a version folder no runtime recognises', () => {
     expect(loadHint(['model.pkl.txt'])).toBeUndefined();
     expect(loadHint(['sub/config.pbtxt'])).toMatch(/^a Triton config\.pbtxt is not read/);
     expect(loadHint(['my-config.pbtxt'])).toBeUndefined();
-    expect(loadHint(['model.UBJ'])).toMatch(/^XGBoost's binary UBJSON format is not read/);
+    expect(loadHint(['notes.md', 'model.UBJ'])).toMatch(/^XGBoost's binary UBJSON format is not read/);
     expect(loadHint(['model.ubj.bak', 'notes.md'])).toBeUndefined();
   });
 

@@ -5,20 +5,21 @@
  * cost per request (frames, pipe, worker loop) in microseconds, and how fast a JS model answers while another JS
  * model busy-loops on its worker thread.
  *
- *   npx node bench/models-as-code.ts      (BENCH_SECONDS per load run, default 5)
+ *   npx node bench/models-as-code.ts      (BENCH_SECONDS per load slice, default 5; BENCH_ROUNDS slices per target, default 3)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { silentContext } from '../src/runtimes/runtime.case.ts';
 import { createJsRuntime } from '../src/runtimes/js/index.ts';
 import { createPythonRuntime, type CodeRuntimeSettings } from '../src/runtimes/python/index.ts';
-import { runLoad, formatLoad, type LoadResult } from './lib/load.ts';
-import { startFerryProcess } from './lib/processes.ts';
+import { combineLoads, runLoad, formatLoad, type LoadResult } from './lib/load.ts';
+import { cpuSeconds, REPO_ROOT, startFerryProcess } from './lib/processes.ts';
 
 const PYTHON = '/usr/bin/python3';
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const CONNECTIONS = 64;
 const ROW = [5.1, 3.5, 1.4, 0.2];
 
@@ -26,9 +27,11 @@ const TRAIN = String.raw`
 import json, sys
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
+import ferry_sklearn
 X, y = load_iris(return_X_y=True)
 clf = LogisticRegression(max_iter=500).fit(X, y)
 json.dump({"coef": clf.coef_.tolist(), "intercept": clf.intercept_.tolist(), "classes": clf.classes_.tolist()}, open(sys.argv[1], "w"))
+ferry_sklearn.export(clf, path=sys.argv[2])  # the same model for Ferry's in-process evaluator: the ceiling
 `;
 
 /** The model, rebuilt from its fitted parameters; the wrappers below and model.py share it. */
@@ -121,7 +124,8 @@ async function startPython(script: string, args: string[]): Promise<{ url: strin
 
 function run(script: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, ['-c', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const env = { ...process.env, PYTHONPATH: path.join(REPO_ROOT, 'python') };
+    const child = spawn(PYTHON, ['-c', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`python exited with ${code}`))));
@@ -133,9 +137,70 @@ const SETTINGS: CodeRuntimeSettings = {
   supervision: { loadTimeoutMs: 120_000, requestTimeoutMs: 60_000, pingIntervalMs: 0, pingTimeoutMs: 10_000, maxRestarts: 3, restartBackoffMs: 100 },
 };
 
-/** Mean round trip of execute() on the Python runtime, batch 1, one at a time, in µs. */
-async function runtimeRoundTrip(dir: string): Promise<number> {
-  const instance = await createPythonRuntime(SETTINGS).load({ name: 'iris', version: '1', dir: { path: dir, files: ['model.py', 'params.json'] }, options: {} }, silentContext);
+/** A process and its descendants (Ferry's Python workers), from /proc (Linux). */
+function processTree(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+  return [pid, ...children.flatMap(processTree)];
+}
+
+interface Target {
+  readonly label: string;
+  readonly url: string;
+  readonly body: string;
+  /** The server's process: its CPU time, and its children's, is the server's cost. */
+  readonly pid: number;
+}
+
+type Measured = LoadResult & { cpuUsPerRequest: number };
+
+/**
+ * Each target in ROUNDS alternating slices (after a warm-up slice each), so that the load of a shared machine falls
+ * on every target alike, with the CPU time the server (every process of it) spent per request: a figure the
+ * machine's other load moves much less than a rate.
+ */
+async function interleaved(targets: readonly Target[]): Promise<Record<string, Measured>> {
+  const load = (target: Target, seconds: number) => runLoad({ url: target.url, body: target.body, connections: CONNECTIONS, seconds });
+  for (const target of targets) await load(target, Math.max(1, Math.round(SECONDS / 2)));
+  const cpu = (pid: number) => processTree(pid).reduce((sum, p) => sum + cpuSeconds(p), 0);
+  const runs = targets.map(() => ({ loads: [] as LoadResult[], cpu: 0 }));
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? targets.map((_, i) => i) : targets.map((_, i) => targets.length - 1 - i);
+    for (const i of order) {
+      const before = cpu(targets[i]!.pid);
+      runs[i]!.loads.push(await load(targets[i]!, SECONDS));
+      runs[i]!.cpu += cpu(targets[i]!.pid) - before;
+    }
+  }
+  return Object.fromEntries(targets.map((target, i) => {
+    const combined = combineLoads(runs[i]!.loads);
+    return [target.label, { ...combined, cpuUsPerRequest: (runs[i]!.cpu * 1e6) / combined.total }];
+  }));
+}
+
+/** Requests and batches the scheduler ran for a model so far, from Ferry's metrics. */
+async function batchSizes(url: string, model: string): Promise<{ requests: number; batches: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (metric: string) => Number(new RegExp(`^${metric}\\{model="${model}",version="1"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { requests: read('ferry_batch_requests_sum'), batches: read('ferry_batch_requests_count') };
+}
+
+/** A model.py that computes nothing: its round trip is the runtime's own cost (frames, pipes, the worker loop). */
+const IDENTITY_PY = `
+class Model:
+    def metadata(self):
+        return {"inputs": [{"name": "x", "datatype": "FP64", "shape": [-1, 4]}], "outputs": [{"name": "x", "datatype": "FP64", "shape": [-1, 4]}]}
+    def predict(self, inputs):
+        return inputs
+`;
+
+/** Mean round trip of execute() on the Python runtime, batch 1, one at a time, in µs (best of 5 trials). */
+async function runtimeRoundTrip(dir: string, files: string[]): Promise<number> {
+  const instance = await createPythonRuntime(SETTINGS).load({ name: 'iris', version: '1', dir: { path: dir, files }, options: {} }, silentContext);
   const request = { inputs: [{ name: 'x', datatype: 'FP64' as const, shape: [1, 4], data: Float64Array.from(ROW) }] };
   const signal = new AbortController().signal;
   for (let i = 0; i < 300; i++) await instance.execute([request], signal);
@@ -184,29 +249,46 @@ export async function main(): Promise<Record<string, LoadResult>> {
   const params = path.join(version, 'params.json');
   const stops: (() => void)[] = [];
   try {
-    await run(TRAIN, [params]);
+    const native = path.join(repo, 'iris_native');
+    mkdirSync(path.join(native, '1'), { recursive: true });
+    await run(TRAIN, [params, path.join(native, '1', 'model.json')]);
+    writeFileSync(path.join(native, 'model.yaml'), 'options: {inputs: matrix}\n');
     writeFileSync(path.join(version, 'model.py'), MODEL_PY);
     const body = JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP64', shape: [1, 4], data: ROW }] });
+    const nativeBody = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP64', shape: [1, 4], data: ROW }] });
     const wrapperBody = JSON.stringify({ x: [ROW] });
-    const results: Record<string, LoadResult> = {};
-
     const ferry = await startFerryProcess(['--allow-code'], repo, { FERRY_PYTHON: PYTHON }, 120_000);
     stops.push(() => void ferry.stop());
-    results['ferry'] = await runLoad({ url: `${ferry.url}/v2/models/iris/infer`, body, connections: CONNECTIONS, seconds: SECONDS });
-    await ferry.stop();
-    for (const [name, script] of [['flask', FLASK], ['fastapi', FASTAPI]] as const) {
-      const wrapper = await startPython(script, [params]);
-      stops.push(() => wrapper.child.kill('SIGKILL'));
-      results[name] = await runLoad({ url: wrapper.url, body: wrapperBody, connections: CONNECTIONS, seconds: SECONDS });
-      wrapper.child.kill('SIGKILL');
-    }
-    for (const [label, r] of Object.entries(results)) console.log(formatLoad(`${label.padEnd(8)} (${CONNECTIONS} connections, batch 1)`, r));
+    const flask = await startPython(FLASK, [params]);
+    stops.push(() => flask.child.kill('SIGKILL'));
+    const fastapi = await startPython(FASTAPI, [params]);
+    stops.push(() => fastapi.child.kill('SIGKILL'));
+    const targets: Target[] = [
+      { label: 'ferry', url: `${ferry.url}/v2/models/iris/infer`, body, pid: ferry.child.pid! },
+      // The ceiling on these cores with this load generator: the same model evaluated in Ferry's own process.
+      { label: 'ceiling', url: `${ferry.url}/v2/models/iris_native/infer`, body: nativeBody, pid: ferry.child.pid! },
+      { label: 'flask', url: flask.url, body: wrapperBody, pid: flask.child.pid! },
+      { label: 'fastapi', url: fastapi.url, body: wrapperBody, pid: fastapi.child.pid! },
+    ];
+    const warmed = await batchSizes(ferry.url, 'iris');
+    const results = await interleaved(targets);
+    const served = await batchSizes(ferry.url, 'iris');
+    const batches = { requests: served.requests - warmed.requests, batches: served.batches - warmed.batches };
+    console.log(`${ROUNDS} rounds of ${SECONDS} s per target, interleaved, after a warm-up:`);
+    for (const [label, r] of Object.entries(results)) console.log(`${formatLoad(`${label.padEnd(8)} (${CONNECTIONS} connections, batch 1)`, r)}   server CPU ${r.cpuUsPerRequest.toFixed(0)} µs/request`);
     const ratio = (a: string, b: string) => (results[a]!.requestsPerSecond / results[b]!.requestsPerSecond).toFixed(2);
-    console.log(`Ferry Python runtime / Flask: ${ratio('ferry', 'flask')}x (target >= 3x); / FastAPI+uvicorn: ${ratio('ferry', 'fastapi')}x`);
+    const cpuRatio = (a: string, b: string) => (results[b]!.cpuUsPerRequest / results[a]!.cpuUsPerRequest).toFixed(2);
+    console.log(`Ferry Python runtime / Flask: ${ratio('ferry', 'flask')}x (target >= 3x); / FastAPI+uvicorn: ${ratio('ferry', 'fastapi')}x; / the ceiling (in-process evaluation of the same model): ${ratio('ferry', 'ceiling')}x`);
+    console.log(`Server CPU per request, Flask / Ferry: ${cpuRatio('ferry', 'flask')}x; FastAPI / Ferry: ${cpuRatio('ferry', 'fastapi')}x; Ferry / ceiling: ${(results['ferry']!.cpuUsPerRequest / results['ceiling']!.cpuUsPerRequest).toFixed(2)}x`);
+    console.log(`Python runtime batches: ${batches.batches} predict calls for ${batches.requests} requests, ${(batches.requests / batches.batches).toFixed(1)} requests merged per call on average`);
 
+    const identity = path.join(work, 'identity');
+    mkdirSync(identity);
+    writeFileSync(path.join(identity, 'model.py'), IDENTITY_PY);
+    const overheadUs = await runtimeRoundTrip(identity, ['model.py']);
+    const roundTripUs = await runtimeRoundTrip(version, ['model.py', 'params.json']);
     const inProcessUs = Number((await run(IN_PROCESS, [params])).trim());
-    const roundTripUs = await runtimeRoundTrip(version);
-    console.log(`Python runtime per request (batch 1, one at a time): execute() round trip ${roundTripUs.toFixed(0)} µs, of which predict in Python ${inProcessUs.toFixed(0)} µs: overhead ${(roundTripUs - inProcessUs).toFixed(0)} µs`);
+    console.log(`Python runtime per call (batch 1, one at a time): the runtime's own cost (an identity model.py) ${overheadUs.toFixed(0)} µs; the scikit-learn model ${roundTripUs.toFixed(0)} µs, whose predict takes ${inProcessUs.toFixed(0)} µs in Python alone`);
 
     const js = await jsDuringBusyLoop(path.join(work, 'js'));
     console.log(`JS model latency while another JS model busy-loops 1 s on its thread: p50 ${js.p50Ms.toFixed(2)} ms, max ${js.maxMs.toFixed(2)} ms (target < 50 ms)`);

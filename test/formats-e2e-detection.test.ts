@@ -89,14 +89,14 @@ describe('runtime: in model.yaml decides, whatever the files look like', () => {
   it('an unknown runtime name is a load error listing the known runtimes', async () => {
     const entry = await repositoryEntry('unknown_runtime');
     expect(entry.state).not.toBe('READY');
-    expect(entry.reason).toMatch(/unknown runtime 'tensorflow' \(known: .*sklearn.*xgboost.*lightgbm.*pmml/);
+    expect(entry.reason).toMatch(/unknown runtime 'tensorflow'; expected mlflow \| python \| js \| onnx \| sklearn \| xgboost \| lightgbm \| pmml$/);
   });
 
   it('model.yaml without runtime: keeps detection and passes its options (inputs: matrix)', async () => {
     const reference = await readReference('iris_xgboost');
     const metadata = await getJson(`${ferry.url}/v2/models/iris_matrix`);
     expect(metadata.body.platform).toBe('xgboost_json');
-    expect(metadata.body.inputs).toEqual([{ name: 'input', datatype: 'FP64', shape: [-1, 4] }]);
+    expect(metadata.body.inputs).toEqual([{ name: 'input', datatype: 'FP32', shape: [-1, 4] }]);
     const rows = reference.rows;
     const { status, body } = await postJson(`${ferry.url}/v2/models/iris_matrix/infer`, {
       inputs: [{ name: 'input', datatype: 'FP64', shape: [rows.length, 4], data: rows.flat() }],

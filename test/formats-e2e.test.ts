@@ -22,14 +22,14 @@ describe.each(FORMAT_EXAMPLES)('$model over V2 REST', (example) => {
     expect(ready.status).toBe(200);
   });
 
-  it('metadata lists one named input per feature (FP64 [-1], BYTES [-1] for categorical strings) and the outputs', async () => {
+  it('metadata lists one named input per feature (FP64 [-1], FP32 for XGBoost, BYTES [-1] for categorical strings) and the outputs', async () => {
     const { status, body } = await getJson(`${ferry.url}/v2/models/${example.model}`);
     expect(status).toBe(200);
     expect(body).toEqual({
       name: example.model,
       versions: ['1'],
       platform: example.platform,
-      inputs: reference().features.map((f) => ({ name: f.name, datatype: f.kind === 'categorical' ? 'BYTES' : 'FP64', shape: [-1] })),
+      inputs: reference().features.map((f) => ({ name: f.name, datatype: f.kind === 'categorical' ? 'BYTES' : example.runtime === 'xgboost' ? 'FP32' : 'FP64', shape: [-1] })),
       outputs: example.outputs,
     });
   });

@@ -143,7 +143,7 @@ describe('repository load with a configuration', () => {
       ['{"version_policy": ', /^failed to load model 'twice': its configuration is refused: the config parameter is not JSON: /],
       ['"parameters": {"config": {{"max_batch_size": "16"}}}', /^failed to load model 'twice': its configuration is refused: the config parameter is not JSON: /],
       ['{"max_batch_size": "sixteen"}', /max_batch_size/],
-      ['{"sequence_batching": {}}', /refused: \(root\): Unrecognized key: "sequence_batching"/],
+      ['{"sequence_batching": {}}', /refused: \(root\): unknown key sequence_batching; known keys: name \| /],
       ['{"name": "other"}', /its name 'other' is not the model's/],
       ['{"backend": "tensorrt"}', /backend 'tensorrt' is not one Ferry runs/],
       ['{"input": [{"name": "x", "data_type": "TYPE_FLOAT"}]}', /input\.0\.data_type/],

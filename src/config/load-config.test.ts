@@ -67,7 +67,8 @@ describe('configuration', () => {
     expect(() => loadConfig({ env: {}, overrides: { http: { port: 70000 } } })).toThrow(/http.port/);
     expect(() => loadConfig({ env: { FERRY_HTTP_ACCEPT_SOCKETS: '0' } })).toThrow(/http.accept_sockets/);
     expect(() => loadConfig({ env: {}, file: yamlFile('htp: {port: 1}\n') })).toThrow(/invalid configuration/);
-    expect(() => loadConfig({ env: {}, file: yamlFile('log_level: loud\n') })).toThrow(/log_level/);
+    expect(() => loadConfig({ env: {}, file: yamlFile('log_level: loud\n') })).toThrow('log_level: expected fatal | error | warn | info | debug | trace | silent (got "loud")');
+    expect(() => loadConfig({ env: {}, file: yamlFile('http: {prot: 1}\n') })).toThrow('http: unknown key prot (did you mean port?); known keys: host | port |');
     expect(() => loadConfig({ env: {}, file: yamlFile(': : :\n  - [') })).toThrow(/invalid configuration/);
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ferryError, yamlErrorSummary } from '../errors/index.ts';
+import { describeSchemaIssue, ferryError, yamlErrorSummary } from '../errors/index.ts';
 import { configSchema, type FerryConfig } from './schema.ts';
 
 /** FERRY_* (and MLflow's own MLFLOW_TRACKING_*) environment variables and the config path each sets. */
@@ -81,8 +81,7 @@ export function loadConfig(sources: ConfigSources = {}): Readonly<FerryConfig> {
   const merged = merge(merge(fromFile, fromEnv), sources.overrides ?? {});
   const result = configSchema.safeParse(merged);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `${issue.path.join('.') || '(root)'}: ${issue.message}` });
+    throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: describeSchemaIssue(configSchema, result.error.issues, merged) });
   }
   return deepFreeze(result.data);
 }

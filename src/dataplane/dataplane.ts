@@ -11,6 +11,7 @@ import { ModelChecks } from './model-checks.ts';
 import { NO_OBSERVER, type DataPlaneObserver } from './observer.ts';
 import { evaluateReadiness, STRICT_READINESS, type ModelReadinessInput, type ReadinessPolicy, type ReadinessReport } from './readiness.ts';
 import { refuseSharedMemory, validateRequest } from './validate.ts';
+import { convertInputs } from './convert-inputs.ts';
 import type {
   InferContext, ModelMetadata, ModelStatistics, ModelStatus, RepositoryEntry, ServerMetadata,
 } from './views.ts';
@@ -173,6 +174,15 @@ export class DataPlane {
     return { name, versions, platform: signature.platform, inputs: signature.inputs, outputs: signature.outputs, ...(maxRows === undefined ? {} : { maxRequestRows: maxRows }) };
   }
 
+  /**
+   * 'convert' when the model takes any numeric datatype for its FP32/FP64 inputs (the signature's `numericInputs`),
+   * so that a graph may feed it numbers of another datatype; undefined for a graph or a model that does not.
+   */
+  numericInputs(name: string, ref: { version?: string | undefined; label?: string | undefined } = {}): 'convert' | undefined {
+    if (this.#graph(name) !== undefined) return undefined;
+    return this.#resolve(name, ref).instance!.signature.numericInputs;
+  }
+
   /** The name of the model's class labels file when it has one (Triton's label_filename), else undefined. */
   classLabelFile(name: string): string | undefined {
     return this.#manager.model(assertModelName(name)).classLabels === undefined ? undefined : CLASS_LABELS_FILE;
@@ -224,10 +234,11 @@ export class DataPlane {
       if (ctx.trace !== undefined) ctx.trace.annotate({ 'ferry.model': name, 'ferry.model_version': String(served.version) });
       refuseSharedMemory(request);
       validateRequest(name, instance.signature, request, served.config.max_request_rows);
+      const converted = convertInputs(instance.signature, request);
       // Resolve and enqueue in the same tick: a version that starts unloading later still finishes this request.
       let result: ExecuteResult;
       try {
-        result = await served.executor!.enqueue(request, { deadline: ctx.deadline, signal: ctx.signal, trace: ctx.trace });
+        result = await served.executor!.enqueue(converted, { deadline: ctx.deadline, signal: ctx.signal, trace: ctx.trace });
       } catch (error) {
         throw isFerryError(error) ? error : ferryError('FERRY_ERR_EXECUTION_FAILED', { model: name, detail: (error as Error).message }, error);
       }

@@ -1,6 +1,7 @@
 export { DataPlane, type DataPlaneOptions } from './dataplane.ts';
 export { evaluateReadiness, STRICT_READINESS, type ReadinessPolicy, type ReadinessReport, type ModelReadiness } from './readiness.ts';
 export { validateRequest } from './validate.ts';
+export { convertible } from './convert-inputs.ts';
 export type { DataPlaneObserver, InferEvent } from './observer.ts';
 export type * from './views.ts';
 export type { RequestTrace } from '../observe/tracing/request-trace.ts';

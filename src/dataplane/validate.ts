@@ -1,13 +1,15 @@
 import { ferryError } from '../errors/index.ts';
 import type { ModelSignature } from '../runtimes/runtime.ts';
 import { elementCount, unreadableBytes, type InferRequest, type Tensor, type TensorMetadata } from '../tensor/index.ts';
+import { convertible, expectedDatatype } from './convert-inputs.ts';
 
 const shapeText = (shape: readonly number[]) => `[${shape.join(',')}]`;
 
 /**
  * Checks a decoded request against the model's signature: every input present once, no unknown inputs, datatypes
- * equal, shapes compatible (-1 matches any size), at most `maxRows` rows along the first dimension, element counts
- * consistent, BYTES elements readable by the model, requested outputs known and named once.
+ * equal (or numeric for an input the model converts: convert-inputs.ts), shapes compatible (-1 matches any size), at
+ * most `maxRows` rows along the first dimension, element counts consistent, BYTES elements readable by the model,
+ * requested outputs known and named once.
  */
 export function validateRequest(model: string, signature: ModelSignature, request: InferRequest, maxRows?: number): void {
   const expected = signature.inputs;
@@ -21,8 +23,8 @@ export function validateRequest(model: string, signature: ModelSignature, reques
     if (!declared) {
       throw ferryError('FERRY_ERR_INPUT_UNEXPECTED', { model, input: input.name, expected: expected.map((t) => t.name).join(', ') });
     }
-    if (input.datatype !== declared.datatype) {
-      throw ferryError('FERRY_ERR_DATATYPE_MISMATCH', { input: input.name, actual: input.datatype, expected: declared.datatype });
+    if (input.datatype !== declared.datatype && !convertible(signature, input.datatype, declared.datatype)) {
+      throw ferryError('FERRY_ERR_DATATYPE_MISMATCH', { input: input.name, actual: input.datatype, expected: expectedDatatype(signature, declared.datatype) });
     }
     if (!shapeMatches(input.shape, declared.shape)) {
       throw ferryError('FERRY_ERR_SHAPE_MISMATCH', { input: input.name, actual: shapeText(input.shape), expected: shapeText(declared.shape) });

@@ -1,3 +1,4 @@
+import { convertible } from '../dataplane/index.ts';
 import { ferryError } from '../errors/index.ts';
 import type { TensorMetadata } from '../tensor/index.ts';
 import { combinedMetadata } from './nodes/combine.ts';
@@ -7,6 +8,8 @@ import type { GraphSpec, NodeSpec, TransformStep } from './spec.ts';
 export interface Signature {
   readonly inputs: readonly TensorMetadata[];
   readonly outputs: readonly TensorMetadata[];
+  /** 'convert': the model takes any numeric datatype for its FP32/FP64 inputs (the data plane converts them). */
+  readonly numericInputs?: 'convert';
 }
 
 /**
@@ -55,7 +58,7 @@ export function typecheck(spec: GraphSpec, signatureOf: (node: NodeSpec & { type
         const input = incoming(node);
         if (!signature) return { kind: 'unknown' };
         if (input.kind === 'request') for (const need of stepsNeeds(input.steps, signature.inputs)) needs.set(need.name, need);
-        if (input.kind === 'known') for (const want of signature.inputs) matchInput(node.name, want, input.tensors, invalid);
+        if (input.kind === 'known') for (const want of signature.inputs) matchInput(node.name, want, input.tensors, signature, invalid);
         return { kind: 'known', tensors: signature.outputs };
       }
       case 'remote':
@@ -98,11 +101,13 @@ function compatibleShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === -1 || b[i] === -1 || d === b[i]);
 }
 
-function matchInput(node: string, want: TensorMetadata, given: readonly TensorMetadata[], invalid: (node: string, detail: string) => Error): void {
+function matchInput(
+  node: string, want: TensorMetadata, given: readonly TensorMetadata[], signature: Signature, invalid: (node: string, detail: string) => Error,
+): void {
   const found = given.find((t) => t.name === want.name);
   const offered = given.map((t) => `${t.name} ${t.datatype} [${t.shape.join(',')}]`).join(', ');
   if (!found) throw invalid(node, `needs input '${want.name}', its inputs give ${offered || 'nothing'} (rename with a transformer)`);
-  if (found.datatype !== want.datatype) throw invalid(node, `input '${want.name}' is ${found.datatype} upstream, the model takes ${want.datatype} (cast with a transformer)`);
+  if (found.datatype !== want.datatype && !convertible(signature, found.datatype, want.datatype)) throw invalid(node, `input '${want.name}' is ${found.datatype} upstream, the model takes ${want.datatype} (cast with a transformer)`);
   if (!compatibleShape(found.shape, want.shape)) {
     throw invalid(node, `input '${want.name}' has shape [${found.shape.join(',')}] upstream, the model takes [${want.shape.join(',')}] (reshape with a transformer)`);
   }

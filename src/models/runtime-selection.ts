@@ -1,4 +1,4 @@
-import { ferryError } from '../errors/index.ts';
+import { didYouMean, ferryError } from '../errors/index.ts';
 import type { ModelDir, Runtime } from '../runtimes/runtime.ts';
 import { loadHint } from './load-hints.ts';
 
@@ -7,7 +7,7 @@ export async function selectRuntime(model: string, runtimes: readonly Runtime[],
   if (named !== undefined) {
     const runtime = runtimes.find((r) => r.name === named);
     if (!runtime) {
-      throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `unknown runtime '${named}' (known: ${runtimes.map((r) => r.name).join(', ')})` });
+      throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `model.yaml runtime: unknown runtime '${named}'${didYouMean(named, runtimes.map((r) => r.name))}; expected ${runtimes.map((r) => r.name).join(' | ')}` });
     }
     return runtime;
   }

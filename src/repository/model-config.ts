@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
-import { ferryError, yamlErrorSummary } from '../errors/index.ts';
+import { describeSchemaIssue, ferryError, yamlErrorSummary } from '../errors/index.ts';
 import { DATATYPES } from '../tensor/index.ts';
 
 /** Which versions of a model are served (TF Serving's policy): the latest N, all, or a fixed list. */
@@ -88,8 +88,7 @@ export function parseModelConfig(model: string, text: string): ModelConfig {
   }
   const result = modelConfigSchema.safeParse(raw);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `model.yaml ${issue.path.join('.') || '(root)'}: ${issue.message}` });
+    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `model.yaml ${describeSchemaIssue(modelConfigSchema, result.error.issues, raw)}` });
   }
   const broken = checkReferences(result.data);
   if (broken !== undefined) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: broken });

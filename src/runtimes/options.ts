@@ -1,4 +1,4 @@
-import { ferryError } from '../errors/index.ts';
+import { didYouMean, ferryError } from '../errors/index.ts';
 import type { InputLayout } from './tabular.ts';
 
 /** The model.yaml `options:` keys every tabular runtime reads, as given (no runtime defaults applied but the batch size). */
@@ -8,6 +8,22 @@ export interface TabularOptions {
   /** `inputs:`: named per-feature inputs or one matrix input. */
   readonly layout?: InputLayout;
   readonly maxBatchSize: number;
+}
+
+/** The `options:` keys every tabular runtime reads. */
+export const TABULAR_OPTIONS = ['file', 'inputs', 'max_batch_size'] as const;
+
+/**
+ * Refuses `options:` keys the runtime does not read, naming the closest one and all it reads: a misspelt key would
+ * otherwise be ignored and the model served with a default nobody chose.
+ */
+export function refuseUnknownOptions(model: string, runtime: string, options: Readonly<Record<string, unknown>>, reads: readonly string[]): void {
+  const unknown = Object.keys(options).find((key) => !reads.includes(key));
+  if (unknown === undefined) return;
+  throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', {
+    model,
+    detail: `options.${unknown} is not an option of the ${runtime} runtime${didYouMean(unknown, reads)}; it reads ${reads.join(' | ')}`,
+  });
 }
 
 /** Throws the load error for a bad option value, naming the key, what it must be and what was given. */

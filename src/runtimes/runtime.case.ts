@@ -72,6 +72,16 @@ export function runRuntimeConformance(opts: RuntimeConformanceOptions): void {
       expect(Number.isInteger(instance.maxBatchSize) && instance.maxBatchSize >= 0).toBe(true);
     });
 
+    it('declares FP32 or FP64, the datatype it computes in, for the numeric inputs it converts', () => {
+      const { signature } = instance;
+      if (signature.numericInputs !== 'convert') return; // it takes the declared datatypes only
+      const numeric = signature.inputs.filter((t) => t.datatype !== 'BYTES');
+      expect(numeric.length).toBeGreaterThan(0);
+      for (const t of numeric) expect(['FP32', 'FP64'], t.name).toContain(t.datatype);
+      // The data plane hands the instance its declared datatypes only: the sample is such a request.
+      for (const t of opts.sample.inputs) expect(t.datatype, t.name).toBe(signature.inputs.find((i) => i.name === t.name)!.datatype);
+    });
+
     it('answers every request of a batch, in order, with the outputs of its signature', async () => {
       const results = await instance.execute([opts.sample, opts.sample], new AbortController().signal);
       expect(results).toHaveLength(2);

@@ -78,6 +78,13 @@ export interface ModelSignature {
    * U+FFFD, a string cut short) or failing a batch it was merged into. Absent: any bytes.
    */
   readonly bytesInputs?: BytesReading;
+  /**
+   * `convert`: the model computes its FP32/FP64 inputs in that datatype and takes them in any numeric datatype (BOOL,
+   * integers, floats), as the tabular libraries do: the data plane converts such an input to the declared datatype
+   * before it is queued (tensor/numeric-convert.ts), so the instance sees only what it declares and requests of
+   * different datatypes batch together. Absent: the datatype must be the declared one.
+   */
+  readonly numericInputs?: 'convert';
 }
 
 /** What a runtime answers for one request: every output it computed (the data plane applies selection). */
@@ -106,6 +113,14 @@ export interface ModelInstance {
    * when one finishes, instead of waiting for the event loop to pick up the result and send it.
    */
   readonly pipelineDepth?: number;
+  /**
+   * The instance takes a batch as the list of its requests, unmerged, and answers each (default false: the scheduler
+   * concatenates a batch along dimension 0 into one request). The scheduler then groups queued requests whatever
+   * their shapes, up to `maxBatchSize` rows (a request without a shared dimension 0 counts as one). For a model as
+   * code that handles a batch itself (a Python model's `predict_batch`): requests that cannot be concatenated
+   * (sequences of different lengths) still share one call, and the model sees where each request starts and ends.
+   */
+  readonly unmergedBatches?: boolean;
   /**
    * Runs a batch of requests whose inputs were validated against `signature`. The scheduler calls it with at
    * most `pipelineDepth` batches at a time per instance and owns the requests until it returns; results

@@ -1,17 +1,21 @@
 import { ferryError } from '../errors/index.ts';
-import { utf8Text, type Datatype, type InferRequest, type Tensor, type TensorMetadata } from '../tensor/index.ts';
+import { utf8Text, type Datatype, type FloatTarget, type InferRequest, type Tensor, type TensorMetadata } from '../tensor/index.ts';
 
 /**
  * Shared input handling for tabular runtimes (trees, linear models, PMML, pipelines).
  *
  * Two signatures are offered. `named` (default when the model knows its feature names): one input per feature,
- * shape [-1], FP64 for numeric features and BYTES for categorical strings. `matrix`: a single input
- * `input` of shape [-1, F] and datatype FP64. Missing numeric values are NaN (JSON `null`); a missing
+ * shape [-1], the datatype the model computes a numeric feature in (FP64 unless the feature says FP32) and BYTES
+ * for categorical strings. `matrix`: a single input `input` of shape [-1, F], FP32 when every feature is computed
+ * in FP32, else FP64. Numeric inputs take any numeric datatype (the signature's `numericInputs: 'convert'`: the
+ * data plane converts them to the declared one). Missing numeric values are NaN (JSON `null`); a missing
  * categorical value is an empty string.
  */
 export interface FeatureSpec {
   readonly name: string;
   readonly kind: 'numeric' | 'categorical';
+  /** The datatype the model computes this numeric feature in; FP64 when absent. */
+  readonly datatype?: FloatTarget;
 }
 
 export type InputLayout = 'named' | 'matrix';
@@ -27,8 +31,11 @@ export interface TabularBatch {
 export const MATRIX_INPUT = 'input';
 
 export function tabularInputs(features: readonly FeatureSpec[], layout: InputLayout): TensorMetadata[] {
-  if (layout === 'matrix') return [{ name: MATRIX_INPUT, datatype: 'FP64', shape: [-1, features.length] }];
-  return features.map((f) => ({ name: f.name, datatype: f.kind === 'categorical' ? 'BYTES' : 'FP64', shape: [-1] }));
+  if (layout === 'matrix') {
+    const datatype = features.length > 0 && features.every((f) => f.datatype === 'FP32') ? 'FP32' : 'FP64';
+    return [{ name: MATRIX_INPUT, datatype, shape: [-1, features.length] }];
+  }
+  return features.map((f) => ({ name: f.name, datatype: f.kind === 'categorical' ? 'BYTES' : f.datatype ?? 'FP64', shape: [-1] }));
 }
 
 /** Reads a validated request into columns, one per feature. */

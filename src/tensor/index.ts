@@ -6,4 +6,5 @@ export { quoteNonFiniteTokens } from './non-finite-json.ts';
 export { decodeRawData, encodeRawData, rawByteLength } from './raw-codec.ts';
 export { outputText, unreadableBytes, utf8Text, type BytesReading } from './bytes-text.ts';
 export { classify } from './classification.ts';
+export { bigintToFloat32, convertToFloat, isNumericDatatype, type FloatTarget } from './numeric-convert.ts';
 export { checkShape, checkSpan, shapeSpan, DEFAULT_SHAPE_LIMITS, type ShapeLimits } from './limits.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ferryError } from '../../errors/index.ts';
+import { describeSchemaIssue, ferryError } from '../../errors/index.ts';
 import type { LoadOptions } from '../../dataplane/index.ts';
 import type { Datatype } from '../../tensor/index.ts';
 import { CONFIG_DATA_TYPE } from './model-config.ts';
@@ -64,8 +64,7 @@ export function configFromTriton(model: string, text: string, labelFile: string)
   }
   const parsed = tritonConfig.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw refuse(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw refuse(describeSchemaIssue(tritonConfig, parsed.error.issues, raw));
   }
   const config = parsed.data;
   if (config.name !== undefined && config.name !== '' && config.name !== model) throw refuse(`its name '${config.name.slice(0, 64)}' is not the model's`);

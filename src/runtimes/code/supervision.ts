@@ -24,6 +24,9 @@ const SECONDS = [
   ['ping_timeout_seconds', 'pingTimeoutMs'],
 ] as const;
 
+/** The `options:` keys that override supervision settings for one model. */
+export const SUPERVISION_OPTIONS = [...SECONDS.map(([key]) => key), 'max_restarts', 'restart_backoff_ms'] as const;
+
 /** Server-wide settings with model.yaml `options:` overrides (seconds, as in configuration). */
 export function supervisionFor(model: string, base: SupervisionSettings, options: Readonly<Record<string, unknown>>): SupervisionSettings {
   const settings: Record<string, number> = { ...base };
@@ -37,6 +40,11 @@ export function supervisionFor(model: string, base: SupervisionSettings, options
   if (restarts !== undefined) {
     if (!isCount(restarts)) badOption(model, options, 'max_restarts', 'a non-negative integer');
     settings['maxRestarts'] = restarts;
+  }
+  const backoff = options['restart_backoff_ms'];
+  if (backoff !== undefined) {
+    if (!isCount(backoff)) badOption(model, options, 'restart_backoff_ms', 'a non-negative integer (milliseconds)');
+    settings['restartBackoffMs'] = backoff;
   }
   return settings as unknown as SupervisionSettings;
 }

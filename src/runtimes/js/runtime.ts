@@ -1,9 +1,10 @@
 import { ferryError } from '../../errors/index.ts';
 import type { ExecuteResult, ModelInstance, Runtime } from '../runtime.ts';
-import { supervisionFor } from '../code/supervision.ts';
+import { SUPERVISION_OPTIONS, supervisionFor } from '../code/supervision.ts';
 import { Supervisor } from '../code/supervisor.ts';
 import { WorkerExit } from '../code/worker-handle.ts';
 import { resolveModelFile } from '../model-path.ts';
+import { badOption, isCount, refuseUnknownOptions } from '../options.ts';
 import { requireCodeAllowed, type CodeRuntimeSettings } from '../python/code-settings.ts';
 import { signatureList } from '../python/signature.ts';
 import { JsWorker } from './js-worker.ts';
@@ -24,6 +25,9 @@ export function createJsRuntime(settings: CodeRuntimeSettings): Runtime {
     async load(spec, ctx): Promise<ModelInstance> {
       const name = FILES.find((f) => spec.dir.files.includes(f)) ?? 'model.js';
       requireCodeAllowed(settings, spec.name, name);
+      refuseUnknownOptions(spec.name, 'js', spec.options, ['max_batch_size', ...SUPERVISION_OPTIONS]);
+      const maxBatch = spec.options['max_batch_size'] ?? 64;
+      if (!isCount(maxBatch)) badOption(spec.name, spec.options, 'max_batch_size', 'a non-negative integer');
       const file = await resolveModelFile(spec.name, spec.dir, name);
       const tag = { model: spec.name, version: spec.version };
       let loaded: Awaited<JsWorker['loaded']> | undefined;
@@ -51,7 +55,6 @@ export function createJsRuntime(settings: CodeRuntimeSettings): Runtime {
         throw error;
       }
       const batchable = io.inputs.every((t) => t.shape.length > 0 && t.shape[0] === -1);
-      const maxBatch = typeof spec.options['max_batch_size'] === 'number' ? spec.options['max_batch_size'] : 64;
       let lastReady = true;
       return {
         signature: { platform: 'js', inputs: io.inputs, outputs: io.outputs },

@@ -22,7 +22,7 @@ export function lightgbmRuntime(): Runtime {
       return (await findModelFile('', dir, FILE, isLightgbmText).catch(() => 'several')) !== undefined;
     },
     async load(spec: ModelSpec, ctx: RuntimeContext): Promise<ModelInstance> {
-      const options = readTreeOptions(spec.name, spec.options);
+      const options = readTreeOptions(spec.name, 'lightgbm', spec.options);
       const file = await findModelFile(spec.name, spec.dir, { ...FILE, ...(options.file ? { explicit: options.file } : {}) }, isLightgbmText);
       if (!file) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: "no LightGBM text model (*.txt starting 'tree' / 'version=') in the version folder" });
       const model = parseLgbModel(spec.name, await readModelText(spec.name, spec.dir, file));

@@ -1,6 +1,7 @@
 import { ferryError } from '../../errors/index.ts';
 import type { TensorMetadata } from '../../tensor/index.ts';
-import { supervisionFor } from '../code/supervision.ts';
+import { SUPERVISION_OPTIONS, supervisionFor } from '../code/supervision.ts';
+import { refuseUnknownOptions } from '../options.ts';
 import { loadPythonModel, pythonFor, requireCodeAllowed, type CodeRuntimeSettings } from '../python/index.ts';
 import type { ModelInstance, ModelSpec, Runtime, RuntimeContext } from '../runtime.ts';
 import { readMlModel, type MlModel } from './mlmodel.ts';
@@ -63,6 +64,8 @@ async function loadFlavor(options: MlflowRuntimeOptions, spec: ModelSpec, ctx: R
     throw unsupported(spec, `flavors ${Object.keys(flavors).join(', ')} (served: onnx, xgboost, lightgbm, sklearn, python_function with loader_module or python_model)`);
   }
   requireCodeAllowed(options.code, spec.name, `the MLflow ${flavor} flavor`);
+  // The onnx, xgboost and lightgbm flavors are checked by the runtime that loads them, against its own options.
+  refuseUnknownOptions(spec.name, 'mlflow', spec.options, ['allow_pickle', 'python', 'env_manager', 'max_batch_size', ...SUPERVISION_OPTIONS]);
   const allowPickle = spec.options['allow_pickle'] === true;
   const pickled = flavor === 'sklearn' ? conf['pickled_model'] : conf['python_model'];
   if (typeof pickled === 'string' && !allowPickle) {

@@ -3,6 +3,7 @@ import { ferryError } from '../../errors/index.ts';
 import type { InferRequest, TensorMetadata } from '../../tensor/index.ts';
 import { MAX_RANK } from '../model-limits.ts';
 import { resolveModelFile } from '../model-path.ts';
+import { badOption, isCount, refuseUnknownOptions } from '../options.ts';
 import type { ExecuteResult, ModelDir, ModelInstance, ModelSignature, ModelSpec, Runtime, RuntimeContext } from '../runtime.ts';
 import { v2FromOrt } from './datatypes.ts';
 import { createInProcessSession, type OnnxSession } from './session.ts';
@@ -10,6 +11,9 @@ import { createWorkerSession } from './worker-session.ts';
 
 /** Rows one merged run may carry when the model's batch dimension is dynamic and no option says otherwise. */
 const DEFAULT_MAX_BATCH = 1024;
+
+/** The `options:` keys the ONNX runtime reads. */
+const ONNX_OPTIONS = ['model_file', 'execution', 'max_batch_size'];
 
 export function createOnnxRuntime(): Runtime {
   return {
@@ -42,6 +46,9 @@ async function modelFile(spec: ModelSpec): Promise<string> {
 }
 
 async function loadOnnxModel(spec: ModelSpec, ctx: RuntimeContext): Promise<ModelInstance> {
+  refuseUnknownOptions(spec.name, 'onnx', spec.options, ONNX_OPTIONS);
+  const configured = spec.options['max_batch_size'];
+  if (configured !== undefined && !isCount(configured)) badOption(spec.name, spec.options, 'max_batch_size', 'a non-negative integer');
   // onnxruntime resolves external data files relative to this (real) path and refuses those that leave its folder.
   const file = await modelFile(spec);
   const execution = spec.options['execution'] ?? 'in-process';
@@ -68,9 +75,8 @@ async function loadOnnxModel(spec: ModelSpec, ctx: RuntimeContext): Promise<Mode
     await session.release();
     throw error;
   }
-  const configured = spec.options['max_batch_size'];
   const batchable = [...signature.inputs, ...signature.outputs].every((t) => t.shape.length > 0 && t.shape[0] === -1);
-  const maxBatchSize = !batchable ? 0 : typeof configured === 'number' ? configured : DEFAULT_MAX_BATCH;
+  const maxBatchSize = !batchable ? 0 : configured ?? DEFAULT_MAX_BATCH;
   const outputNames = signature.outputs.map((o) => o.name);
 
   return {

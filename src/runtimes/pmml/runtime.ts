@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { asFerryError, ferryError, isFerryError } from '../../errors/index.ts';
 import type { InferRequest } from '../../tensor/index.ts';
 import { resolveModelFile } from '../model-path.ts';
+import { refuseUnknownOptions } from '../options.ts';
 import type { ExecuteResult, ModelDir, ModelInstance, ModelSignature, ModelSpec, Runtime, RuntimeContext } from '../runtime.ts';
 import { tabularInputs, type InputLayout } from '../tabular.ts';
 import { compileDocument, type PmmlPlan } from './document.ts';
@@ -12,6 +13,9 @@ import { isNumericType } from './values.ts';
 
 /** Largest number of rows one execute() may carry; rows are independent, so requests can be merged. */
 export const PMML_MAX_BATCH = 4096;
+
+/** The `options:` keys the PMML runtime reads. */
+const PMML_OPTIONS = ['file', 'inputs'];
 
 /**
  * The PMML runtime: evaluates PMML 4.x documents natively (no JVM, nothing executed from the artifact).
@@ -24,6 +28,7 @@ export function pmmlRuntime(): Runtime {
       return (await findPmmlFiles(dir)).length > 0 || (await declaresPmml(dir));
     },
     async load(spec: ModelSpec, ctx: RuntimeContext): Promise<ModelInstance> {
+      refuseUnknownOptions(spec.name, 'pmml', spec.options, PMML_OPTIONS);
       const layout = readLayout(spec);
       const file = await chooseFile(spec);
       const real = await resolveModelFile(spec.name, spec.dir, file, spec.options['file'] === undefined ? undefined : 'options.file');
@@ -81,6 +86,7 @@ function instance(model: string, plan: PmmlPlan, layout: InputLayout): ModelInst
     inputs: tabularInputs(plan.inputs.map((i) => i.feature), layout),
     outputs: plan.outputs.map((o) => ({ name: o.name, datatype: isNumericType(o.dataType) ? 'FP64' : 'BYTES', shape: [-1] })),
     bytesInputs: 'text', // categories are matched as strings
+    numericInputs: 'convert',
   };
   // execute() is never called concurrently, so one row context is reused for every row.
   const ctx = plan.newContext();

@@ -82,6 +82,66 @@ describe('python runtime', () => {
     expect(instance.maxBatchSize).toBe(64);
   });
 
+  it('carries tensors many times a pipe buffer both ways, and frames sent back to back, each answered in full', async () => {
+    const instance = await createPythonRuntime(settings).load({ name: 'affine', version: '1', dir: affine, options: {} }, silentContext);
+    try {
+      const request = (rows: number, seed: number) => ({
+        inputs: [
+          { name: 'x', datatype: 'FP64' as const, shape: [rows, 3], data: Float64Array.from({ length: rows * 3 }, (_, i) => (i % 997) * 0.5 + seed) },
+          { name: 'names', datatype: 'BYTES' as const, shape: [rows], data: text(Array.from({ length: rows }, (_, i) => `n${i % 10}`)) },
+        ],
+      });
+      // 200k rows: 4.8 MB of floats each way, written and read in many pipe-sized pieces; the small ones queue behind it.
+      const sizes = [200_000, 1, 3, 2];
+      const results = await Promise.all(sizes.map((rows, seed) => instance.execute([request(rows, seed)], new AbortController().signal)));
+      results.forEach(([result], seed) => {
+        const rows = sizes[seed]!;
+        const y = result!.outputs[0]!.data as Float64Array;
+        expect(result!.outputs[0]!.shape).toEqual([rows, 3]);
+        expect(y.length).toBe(rows * 3);
+        for (const i of [0, 1, rows * 3 - 1, Math.floor(rows * 1.5)]) expect(y[i]).toBe(((i % 997) * 0.5 + seed) * 2 + 1);
+        const labels = result!.outputs[1]!.data as Uint8Array[];
+        expect(new TextDecoder().decode(labels[rows - 1])).toBe(`N${(rows - 1) % 10}`);
+      });
+    } finally {
+      await instance.unload();
+    }
+  });
+
+  it('hands a model with predict_batch the batch as a list of requests, whatever their shapes, and answers each', async () => {
+    const dir = await modelDir('lists', `
+import numpy as np
+class Model:
+    def metadata(self):
+        return {"inputs": [{"name": "seq", "datatype": "FP64", "shape": [-1, -1]}],
+                "outputs": [{"name": "total", "datatype": "FP64", "shape": [-1]}, {"name": "calls", "datatype": "INT32", "shape": [-1]}]}
+    def predict_batch(self, requests):
+        if any((r["seq"] < 0).any() for r in requests):
+            return [{"total": np.zeros(1)}]
+        return [{"total": r["seq"].sum(axis=1), "calls": np.full(len(r["seq"]), len(requests))} for r in requests]
+`);
+    const instance = await createPythonRuntime(settings).load({ name: 'lists', version: '1', dir, options: {} }, silentContext);
+    try {
+      expect(instance.unmergedBatches).toBe(true);
+      expect(instance.maxBatchSize).toBe(64);
+      const seq = (rows: number[][]) => ({ inputs: [{ name: 'seq', datatype: 'FP64' as const, shape: [rows.length, rows[0]!.length], data: Float64Array.from(rows.flat()) }] });
+      const batch = [seq([[1, 2, 3]]), seq([[0.5], [-1.5 + 3]]), seq([[10, 20, 30, 40, 50], [1, 1, 1, 1, 1]])];
+      const results = await instance.execute(batch, new AbortController().signal);
+      expect(results.map((r) => Array.from(r.outputs[0]!.data as Float64Array))).toEqual([[6], [0.5, 1.5], [150, 5]]);
+      expect(results.map((r) => r.outputs[1]!.shape)).toEqual([[1], [2], [2]]);
+      // The outputs were cast to the declared INT32; every request saw the same call of three.
+      expect(results.map((r) => Array.from(r.outputs[1]!.data as Int32Array))).toEqual([[3], [3, 3], [3, 3]]);
+      await expect(instance.execute([seq([[1]]), seq([[-1]])], new AbortController().signal)).rejects.toMatchObject({
+        code: 'FERRY_ERR_EXECUTION_FAILED',
+        message: "model 'lists' failed to execute: TypeError: predict_batch() must return a list with one dict of outputs per request (2), not 1 results",
+      });
+      const [alone] = await instance.execute([seq([[4, 4]])], new AbortController().signal);
+      expect(Array.from(alone!.outputs[0]!.data as Float64Array)).toEqual([8]);
+    } finally {
+      await instance.unload();
+    }
+  });
+
   it('answers a raised exception with its type and message, logs the traceback, and serves on', async () => {
     const dir = await modelDir('raises', `
 import numpy as np

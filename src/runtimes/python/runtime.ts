@@ -1,5 +1,6 @@
 import type { Runtime } from '../runtime.ts';
-import { supervisionFor } from '../code/supervision.ts';
+import { SUPERVISION_OPTIONS, supervisionFor } from '../code/supervision.ts';
+import { refuseUnknownOptions } from '../options.ts';
 import { pythonFor, requireCodeAllowed, type CodeRuntimeSettings } from './code-settings.ts';
 import { loadPythonModel } from './python-model.ts';
 
@@ -15,6 +16,7 @@ export function createPythonRuntime(settings: CodeRuntimeSettings): Runtime {
     },
     async load(spec, ctx) {
       requireCodeAllowed(settings, spec.name, 'model.py');
+      refuseUnknownOptions(spec.name, 'python', spec.options, ['python', 'env_manager', 'max_batch_size', ...SUPERVISION_OPTIONS]);
       return loadPythonModel({
         spec, ctx,
         python: await pythonFor(settings, spec, ctx.logger),

@@ -47,6 +47,6 @@ async function loadSklearnModel(spec: ModelSpec, ctx: RuntimeContext): Promise<M
     step,
     maxBatchSize: options.maxBatchSize,
     // Categories are matched as strings.
-    signature: { platform: SKLEARN_PLATFORM, inputs: tabularInputs(features, options.layout), outputs: outputSignature(step), bytesInputs: 'text' },
+    signature: { platform: SKLEARN_PLATFORM, inputs: tabularInputs(features, options.layout), outputs: outputSignature(step), bytesInputs: 'text', numericInputs: 'convert' },
   });
 }

@@ -30,6 +30,7 @@ export function createTreeInstance<T extends Float32Array | Float64Array>(opts: 
     inputs: tabularInputs(opts.features, opts.layout),
     outputs: outputMetadata(opts.head),
     bytesInputs: 'text', // categories are matched as strings
+    numericInputs: 'convert',
   };
   const width = valuesPerRow(opts.head);
   return {

@@ -1,4 +1,4 @@
-import { badOption, isCount, readTabularOptions } from '../options.ts';
+import { badOption, isCount, readTabularOptions, refuseUnknownOptions, TABULAR_OPTIONS } from '../options.ts';
 import type { InputLayout } from '../tabular.ts';
 
 /** Options shared by the tree runtimes (model.yaml `options:`), validated at load with errors naming the key. */
@@ -13,7 +13,12 @@ export interface TreeOptions {
 
 export const DEFAULT_MAX_BATCH_SIZE = 8192;
 
-export function readTreeOptions(model: string, options: Readonly<Record<string, unknown>>): TreeOptions {
+/** The `options:` keys the tree runtimes read. */
+export const TREE_OPTIONS = [...TABULAR_OPTIONS, 'num_iteration', 'iteration_range'] as const;
+
+/** Reads the tree options of `runtime` (named in the error for a key it does not read). */
+export function readTreeOptions(model: string, runtime: string, options: Readonly<Record<string, unknown>>): TreeOptions {
+  refuseUnknownOptions(model, runtime, options, TREE_OPTIONS);
   const bad = (key: string, expected: string): never => badOption(model, options, key, expected);
   const common = readTabularOptions(model, options, DEFAULT_MAX_BATCH_SIZE);
 

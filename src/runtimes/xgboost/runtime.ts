@@ -29,7 +29,7 @@ export function xgboostRuntime(): Runtime {
       return (await findModelFile('', dir, FILE, looksLikeXgboost).catch(() => 'several')) !== undefined;
     },
     async load(spec: ModelSpec, ctx: RuntimeContext): Promise<ModelInstance> {
-      const options = readTreeOptions(spec.name, spec.options);
+      const options = readTreeOptions(spec.name, 'xgboost', spec.options);
       const file = await findModelFile(spec.name, spec.dir, { ...FILE, ...(options.file ? { explicit: options.file } : {}) }, looksLikeXgboost);
       if (!file) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: 'no XGBoost JSON model (*.json with a "learner" object) in the version folder' });
       const text = await readModelText(spec.name, spec.dir, file);
@@ -86,6 +86,6 @@ function treeFeatures(model: XgbModel): TreeFeature[] {
     const levels = model.categoryLevels[f];
     return levels && model.featureTypes?.[f] === 'c'
       ? { name, kind: 'categorical' as const, levels: new CategoryLevels(levels) }
-      : { name, kind: 'numeric' as const };
+      : { name, kind: 'numeric' as const, datatype: 'FP32' as const }; // XGBoost reads features as float32
   });
 }

@@ -28,14 +28,15 @@ async function load(name: string, options: Record<string, unknown> = {}): Promis
   return xgboostRuntime().load({ name, version: '1', dir: dirOf(name), options }, silentContext);
 }
 
+/** Requests in FP32, the datatype the runtime declares (the data plane converts others to it). */
 function matrixRequest(rows: (number | null)[][]): InferRequest {
   const width = rows[0]!.length;
-  return { inputs: [{ name: 'input', datatype: 'FP64', shape: [rows.length, width], data: Float64Array.from(rows.flat(), (v) => v ?? NaN) }] };
+  return { inputs: [{ name: 'input', datatype: 'FP32', shape: [rows.length, width], data: Float32Array.from(rows.flat(), (v) => v ?? NaN) }] };
 }
 
 function namedRequest(names: readonly string[], rows: (number | null)[][]): InferRequest {
   return {
-    inputs: names.map((name, f) => ({ name, datatype: 'FP64' as const, shape: [rows.length], data: Float64Array.from(rows, (r) => r[f] ?? NaN) })),
+    inputs: names.map((name, f) => ({ name, datatype: 'FP32' as const, shape: [rows.length], data: Float32Array.from(rows, (r) => r[f] ?? NaN) })),
   };
 }
 
@@ -105,7 +106,7 @@ describe('xgboost fixtures: predictions equal python-xgboost', () => {
   it('offers one [-1, F] matrix input with option inputs: matrix', async () => {
     const fixture = readCase('binary_logistic');
     const instance = await load('binary_logistic', { inputs: 'matrix' });
-    expect(instance.signature.inputs).toEqual([{ name: 'input', datatype: 'FP64', shape: [-1, 5] }]);
+    expect(instance.signature.inputs).toEqual([{ name: 'input', datatype: 'FP32', shape: [-1, 5] }]);
     const outputs = await run(instance, matrixRequest(fixture.rows));
     expectClose(outputs.get('probabilities')!.data as Float64Array, fixture.expected['probabilities']!, 'probabilities');
   });
@@ -158,7 +159,7 @@ describe('xgboost: bad models and options are catalogue errors', () => {
       delete learner.feature_types;
     };
     const atLimit = await loadEdited(unnamed(1 << 20)) as ModelInstance;
-    expect(atLimit.signature.inputs).toEqual([{ name: 'input', datatype: 'FP64', shape: [-1, 1 << 20] }]);
+    expect(atLimit.signature.inputs).toEqual([{ name: 'input', datatype: 'FP32', shape: [-1, 1 << 20] }]);
     expect(String(await loadEdited(unnamed((1 << 20) + 1)))).toMatch(/num_feature 1048577 exceeds the limit/);
   });
 

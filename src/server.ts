@@ -244,22 +244,18 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     authorizeManagement,
   });
   void http.register(tfServingRestRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes, limits });
-  void http.register(seldonRoutes, {
-    dataplane,
-    bodyLimit: config.http.body_limit_bytes,
-    limits,
-    onFeedback: (model, reward) => {
-      metrics.serving.feedback.inc({ model });
-      if (reward > 0) metrics.serving.feedbackReward.inc({ model }, reward);
-    },
-  });
+  const onFeedback = (model: string, reward: number) => {
+    metrics.serving.feedback.inc({ model });
+    if (reward > 0) metrics.serving.feedbackReward.inc({ model }, reward);
+  };
+  void http.register(seldonRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes, limits, onFeedback });
   void http.register(mlflowRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes, limits });
 
   const grpc = config.grpc.enabled
     ? createGrpcServer({
       dataplane, host: config.http.host, port: config.grpc.port, maxMessageBytes: config.grpc.max_message_bytes,
       ...(tls ? { tls } : {}),
-      authorizeManagement, shapeLimits: limits, ...(authorizeInference ? { authorizeInference } : {}), shutdownGraceMs: config.shutdown_grace_seconds * 1000, inflight,
+      authorizeManagement, shapeLimits: limits, limits, onFeedback, ...(authorizeInference ? { authorizeInference } : {}), shutdownGraceMs: config.shutdown_grace_seconds * 1000, inflight,
       connections: {
         maxConcurrentStreams: config.grpc.max_concurrent_streams,
         idleTimeoutMs: config.grpc.idle_timeout_ms,

@@ -158,6 +158,30 @@ describe('inference graphs', () => {
     });
   });
 
+  it('counts each node\'s calls by outcome and times them', async () => {
+    const sample = async (metric: string) => {
+      const text = await (await fetch(`${ferry.url}/metrics`)).text();
+      const found = text.split('\n').find((line) => line.startsWith(`${metric} `));
+      return found === undefined ? 0 : Number(found.slice(metric.length + 1));
+    };
+    const series = {
+      prepOk: 'ferry_graph_node_calls_total{graph="chain",node="prep",type="transformer",outcome="ok"}',
+      prepError: 'ferry_graph_node_calls_total{graph="chain",node="prep",type="transformer",outcome="error"}',
+      modelOk: 'ferry_graph_node_calls_total{graph="chain",node="model",type="model",outcome="ok"}',
+      prepTimed: 'ferry_graph_node_duration_seconds_count{graph="chain",node="prep",type="transformer"}',
+    };
+    const before = Object.fromEntries(await Promise.all(Object.entries(series).map(async ([k, m]) => [k, await sample(m)])));
+    for (let i = 0; i < 3; i++) expect((await postJson(`${ferry.url}/v2/models/chain/infer`, { inputs: [{ name: 'value', datatype: 'FP32', shape: [1], data: [i] }] })).status).toBe(200);
+    const refused = await postJson(`${ferry.url}/v2/models/chain/infer`, { inputs: [{ name: 'other', datatype: 'FP32', shape: [1], data: [1] }] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatch(/value/);
+    const after = Object.fromEntries(await Promise.all(Object.entries(series).map(async ([k, m]) => [k, await sample(m)])));
+    expect(after['prepOk']! - before['prepOk']!).toBe(3);
+    expect(after['prepError']! - before['prepError']!).toBe(1);
+    expect(after['modelOk']! - before['modelOk']!).toBe(3);
+    expect(after['prepTimed']! - before['prepTimed']!).toBe(4);
+  });
+
   it('refuses invalid graphs at load with errors naming the node, and reports them as not ready', async () => {
     const { body } = await postJson(`${ferry.url}/v2/repository/index`, {});
     const reason = (name: string) => body.find((e: any) => e.name === name)?.reason as string;

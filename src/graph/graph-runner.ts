@@ -1,6 +1,7 @@
 import { ferryError, isFerryError } from '../errors/index.ts';
 import type { DataPlane, InferContext } from '../dataplane/index.ts';
-import type { GraphMetrics } from '../observe/graph-metrics.ts';
+import type { GraphMetrics, NodeCallTally } from '../observe/graph-metrics.ts';
+import type { TallySeries } from '../observe/tally-histogram.ts';
 import type { InferRequest, Tensor } from '../tensor/index.ts';
 import { combine } from './nodes/combine.ts';
 import { applySteps } from './nodes/transform.ts';
@@ -28,10 +29,11 @@ export interface RunnerDeps {
 }
 
 interface NodeSeries {
-  readonly ok: { inc(): void };
-  readonly error: { inc(): void };
-  readonly latency: { observe(value: number): void };
+  readonly calls: NodeCallTally;
+  readonly latency: TallySeries;
 }
+
+type ModelRef = ReturnType<typeof modelRef>;
 
 /** One request's walk through the graph: node values by name (each computed once), and the arms it took. */
 interface Run {
@@ -59,6 +61,13 @@ export class GraphRunner {
   readonly #random: () => number;
   readonly #inputNames = new Map<string, { names: ReadonlySet<string>; until: number }>();
   readonly #series = new Map<string, NodeSeries>();
+  /** Each model node's model, version and label, parsed once. */
+  readonly #refs = new Map<string, ModelRef>();
+  /**
+   * The nodes from the request to the output, in order, when the graph is one chain of transformers and model
+   * calls (no router, no combiner): run as a loop, without the per-node promises a general graph needs.
+   */
+  readonly #chain: readonly NodeSpec[] | undefined;
 
   constructor(spec: GraphSpec, signature: Signature, deps: RunnerDeps) {
     this.spec = spec;
@@ -66,13 +75,17 @@ export class GraphRunner {
     this.#deps = deps;
     this.#random = deps.random ?? Math.random;
     this.#nodes = new Map(spec.nodes.map((n) => [n.name, n]));
-    for (const node of spec.nodes) if (node.type === 'router') this.routers.set(node.name, new RouterState(node));
+    for (const node of spec.nodes) {
+      if (node.type === 'router') this.routers.set(node.name, new RouterState(node));
+      if (node.type === 'model') this.#refs.set(node.name, modelRef(node));
+    }
+    this.#chain = chainTo(this.#nodes, spec.output);
   }
 
   /** The graph's answer to one request: the output node's tensors (those asked for) and the arms taken. */
   async run(request: InferRequest, ctx: InferContext): Promise<{ outputs: readonly Tensor[]; route: Readonly<Record<string, string>> }> {
     const run: Run = { request, ctx, memo: new Map(), route: {} };
-    const outputs = await this.#value(this.spec.output, run);
+    const outputs = this.#chain !== undefined ? await this.#runChain(this.#chain, run) : await this.#value(this.spec.output, run);
     if (!request.outputs || request.outputs.length === 0) return { outputs, route: run.route };
     return {
       route: run.route,
@@ -86,11 +99,36 @@ export class GraphRunner {
 
   /** Models (and their version or label) the graph calls, with whether it needs them to be ready. */
   models(): { node: string; model: string; version?: string; label?: string; optional: boolean }[] {
-    return this.spec.nodes.filter((n): n is ModelNodeSpec => n.type === 'model').map((n) => ({ node: n.name, ...modelRef(n), optional: n.optional || this.#onlyShadow(n.name) }));
+    return this.spec.nodes.filter((n): n is ModelNodeSpec => n.type === 'model').map((n) => ({ node: n.name, ...this.#refs.get(n.name)!, optional: n.optional || this.#onlyShadow(n.name) }));
   }
 
   #onlyShadow(name: string): boolean {
     return this.spec.nodes.some((n) => n.type === 'router' && n.policy === 'shadow' && n.arms.slice(1).some((a) => a.node === name));
+  }
+
+  async #runChain(chain: readonly NodeSpec[], run: Run): Promise<readonly Tensor[]> {
+    let current = run.request.inputs;
+    for (const node of chain) {
+      const started = performance.now();
+      let failed = false;
+      try {
+        current = node.type === 'transformer' || node.type === 'output_transformer'
+          ? applySteps(node.steps, current, `${this.spec.name}/${node.name}`)
+          : await this.#call(node as ModelNodeSpec | RemoteNodeSpec, current, run);
+      } catch (error) {
+        failed = true;
+        throw error;
+      } finally {
+        this.#observeNode(node, run, started, failed);
+      }
+    }
+    return current;
+  }
+
+  #call(node: ModelNodeSpec | RemoteNodeSpec, inputs: readonly Tensor[], run: Run): Promise<readonly Tensor[]> {
+    if (node.type === 'model') return this.#callModel(node, inputs, run);
+    if (!this.#deps.remote) throw ferryError('FERRY_ERR_INTERNAL', { detail: 'remote nodes are not wired' });
+    return this.#deps.remote.infer(node, inputs, this.#nodeContext(run));
   }
 
   #value(name: string, run: Run): Promise<readonly Tensor[]> {
@@ -117,10 +155,8 @@ export class GraphRunner {
     try {
       switch (node.type) {
         case 'model':
-          return await this.#callModel(node, inputs!, run);
         case 'remote':
-          if (!this.#deps.remote) throw ferryError('FERRY_ERR_INTERNAL', { detail: 'remote nodes are not wired' });
-          return await this.#deps.remote.infer(node, inputs!, this.#nodeContext(run));
+          return await this.#call(node, inputs!, run);
         case 'transformer':
         case 'output_transformer':
           return applySteps(node.steps, inputs!, `${this.spec.name}/${node.name}`);
@@ -145,10 +181,11 @@ export class GraphRunner {
     const ended = performance.now();
     const series = this.#nodeSeries(node);
     if (series !== undefined) {
-      (failed ? series.error : series.ok).inc();
+      if (failed) series.calls.error += 1;
+      else series.calls.ok += 1;
       series.latency.observe((ended - started) / 1000);
     }
-    run.ctx.trace?.record(`graph node ${node.name}`, started, ended, { 'ferry.graph': this.spec.name, 'ferry.graph.node': node.name, 'ferry.graph.node_type': node.type, ...(failed ? { error: true } : {}) });
+    if (run.ctx.trace !== undefined) run.ctx.trace.record(`graph node ${node.name}`, started, ended, { 'ferry.graph': this.spec.name, 'ferry.graph.node': node.name, 'ferry.graph.node_type': node.type, ...(failed ? { error: true } : {}) });
   }
 
   /** A node's metric series, labelled once: label hashing per request would cost more than a small node. */
@@ -157,12 +194,7 @@ export class GraphRunner {
     if (metrics === undefined) return undefined;
     let series = this.#series.get(node.name);
     if (series === undefined) {
-      const labels = { graph: this.spec.name, node: node.name, type: node.type };
-      series = {
-        ok: metrics.nodeCalls.labels({ ...labels, outcome: 'ok' }),
-        error: metrics.nodeCalls.labels({ ...labels, outcome: 'error' }),
-        latency: metrics.nodeLatency.labels(labels),
-      };
+      series = metrics.nodeSeries({ graph: this.spec.name, node: node.name, type: node.type });
       this.#series.set(node.name, series);
     }
     return series;
@@ -174,16 +206,17 @@ export class GraphRunner {
   }
 
   async #callModel(node: ModelNodeSpec, inputs: readonly Tensor[], run: Run): Promise<readonly Tensor[]> {
-    const ref = modelRef(node);
+    const ref = this.#refs.get(node.name)!;
     const wanted = this.#modelInputs(node, ref);
-    const given = wanted === undefined ? inputs : inputs.filter((t) => wanted.has(t.name));
-    const request: InferRequest = { inputs: given, ...(run.request.parameters ? { parameters: run.request.parameters } : {}) };
-    const response = await this.#deps.dataplane.infer(ref.model, request, { ...this.#nodeContext(run), version: ref.version, label: ref.label });
+    const given = wanted === undefined || inputs.every((t) => wanted.has(t.name)) ? inputs : inputs.filter((t) => wanted.has(t.name));
+    const request: InferRequest = run.request.parameters ? { inputs: given, parameters: run.request.parameters } : { inputs: given };
+    const { deadline, signal, trace, headers } = run.ctx;
+    const response = await this.#deps.dataplane.infer(ref.model, request, { protocol: 'graph', deadline, signal, trace, headers, version: ref.version, label: ref.label });
     return response.outputs;
   }
 
   /** The model's input names (an upstream may give more tensors than the model takes), cached for a second. */
-  #modelInputs(node: ModelNodeSpec, ref: ReturnType<typeof modelRef>): ReadonlySet<string> | undefined {
+  #modelInputs(node: ModelNodeSpec, ref: ModelRef): ReadonlySet<string> | undefined {
     const now = performance.now();
     const cached = this.#inputNames.get(node.name);
     if (cached && cached.until > now) return cached.names;
@@ -279,6 +312,21 @@ export class GraphRunner {
       });
     });
   }
+}
+
+/** The chain of nodes from the request to `output`, or undefined when the graph routes, combines or branches. */
+function chainTo(nodes: ReadonlyMap<string, NodeSpec>, output: string): NodeSpec[] | undefined {
+  const chain: NodeSpec[] = [];
+  let node = nodes.get(output);
+  while (node !== undefined) {
+    if (node.type === 'router' || node.type === 'combiner') return undefined;
+    if (chain.length > nodes.size) return undefined; // a cycle: validation refuses it, never loop here
+    chain.push(node);
+    if (!node.inputs || node.inputs.length === 0) return chain.reverse();
+    if (node.inputs.length > 1) return undefined;
+    node = nodes.get(node.inputs[0]!);
+  }
+  return undefined;
 }
 
 /** A shadow router's primary: the arm with all (the most) traffic; every other arm is mirrored. */

@@ -162,16 +162,24 @@ export class GraphService implements GraphHost {
     if (failure) throw failure;
     const runner = this.#graphs.get(name)!.runner;
     const { outputs, route } = await runner.run(request, ctx);
+    if (runner.routers.size === 0 || Object.keys(route).length === 0) {
+      // Nothing to give feedback on: the answer is a model's (an id only when the request gave one).
+      return request.id === undefined ? { modelName: name, modelVersion: '1', outputs } : { modelName: name, modelVersion: '1', id: request.id, outputs };
+    }
+    // A routed answer always has an id: feedback names it.
     const id = request.id ?? randomUUID();
-    const routed = Object.keys(route).length > 0;
-    if (routed) this.#routes.remember(id, route);
-    return {
-      modelName: name,
-      modelVersion: '1',
-      id,
-      ...(routed ? { parameters: { ferry_route: formatRoute(route) } } : {}),
-      outputs,
-    };
+    this.#routes.remember(id, route);
+    return { modelName: name, modelVersion: '1', id, parameters: { ferry_route: formatRoute(route) }, outputs };
+  }
+
+  armIndices(name: string, route: Readonly<Record<string, string>>): Record<string, number> {
+    const runner = this.#graphs.get(name)?.runner;
+    const indices: Record<string, number> = {};
+    for (const [router, arm] of Object.entries(route)) {
+      const index = runner?.routers.get(router)?.armIndex(arm);
+      if (index !== undefined) indices[router] = index;
+    }
+    return indices;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { ferryError } from '../../errors/index.ts';
-import { elementCount, isFloatType, type Tensor, type TensorMetadata } from '../../tensor/index.ts';
+import { elementCount, isBigIntType, isFloatType, type Tensor, type TensorMetadata } from '../../tensor/index.ts';
 import { asNumbers, fromNumbers } from '../numeric.ts';
 import type { TransformStep } from '../spec.ts';
 
@@ -66,14 +66,20 @@ function standardized(tensor: Tensor, mean: readonly number[], std: readonly num
       throw ferryError('FERRY_ERR_SHAPE_MISMATCH', { input: `${where}/${tensor.name} ${what}`, actual: `[${stats.length}]`, expected: `[1] or [${width}]` });
     }
   }
-  const values = asNumbers(tensor, `${where} standardize`);
-  const out = new Float64Array(values.length);
+  // Plain numbers are read in place; only half floats and 64-bit integers are converted first.
+  const values = readsAsNumbers(tensor) ? tensor.data as ArrayLike<number> : asNumbers(tensor, `${where} standardize`);
+  const datatype = tensor.datatype === 'FP32' ? 'FP32' : 'FP64';
+  const out = datatype === 'FP32' ? new Float32Array(values.length) : new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const f = i % width;
     out[i] = (values[i]! - mean[mean.length === 1 ? 0 : f]!) / std[std.length === 1 ? 0 : f]!;
   }
-  const datatype = tensor.datatype === 'FP32' ? 'FP32' : 'FP64';
-  return { name: tensor.name, datatype, shape: tensor.shape, data: fromNumbers(out, datatype) };
+  return { name: tensor.name, datatype, shape: tensor.shape, data: out };
+}
+
+function readsAsNumbers(tensor: Tensor): boolean {
+  const { datatype } = tensor;
+  return datatype !== 'BYTES' && datatype !== 'FP16' && datatype !== 'BF16' && !isBigIntType(datatype);
 }
 
 /** What a transformer's steps make of tensors with this metadata, for validation at load (undefined: unknown). */

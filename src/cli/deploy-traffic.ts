@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ferryError, isFerryError } from '../errors/index.ts';
-import { ApiError } from './registry-backend.ts';
+import { ApiError, managementClient } from './management-client.ts';
 import { exitCodeOf } from './registry.ts';
 
 interface Flags {
@@ -78,7 +78,7 @@ function run<A extends unknown[]>(work: (call: Call, ...args: A) => Promise<{ da
     try {
       const url = flags.url ?? process.env['FERRY_URL'];
       if (!url) throw ferryError('FERRY_ERR_INVALID_REQUEST', { detail: 'name the server with --url or FERRY_URL' });
-      const result = await work(caller(url, process.env['FERRY_TOKEN']), ...(args.slice(0, -2) as A));
+      const result = await work(managementClient(url, process.env['FERRY_TOKEN'], 'FERRY_ERR_INTERNAL').call, ...(args.slice(0, -2) as A));
       console.log(flags.output === 'json' ? JSON.stringify(result.data, null, 2) : result.text);
       process.exitCode = 0;
     } catch (error) {
@@ -88,25 +88,5 @@ function run<A extends unknown[]>(work: (call: Call, ...args: A) => Promise<{ da
       else console.error(`ferry deploy: ${message}`);
       process.exitCode = exitCodeOf(error);
     }
-  };
-}
-
-function caller(url: string, token: string | undefined): Call {
-  const base = url.replace(/\/+$/, '');
-  return async (method, path, body) => {
-    let response: Response;
-    try {
-      response = await fetch(`${base}${path}`, {
-        method,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-    } catch (error) {
-      throw ferryError('FERRY_ERR_INTERNAL', { detail: `${base}: ${(error as Error).message}` });
-    }
-    const text = await response.text();
-    const parsed = text ? JSON.parse(text) as { error?: string; code?: string } : undefined;
-    if (!response.ok) throw new ApiError(response.status, parsed?.code ?? `HTTP_${response.status}`, parsed?.error ?? text);
-    return parsed;
   };
 }

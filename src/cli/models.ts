@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ApiError } from './registry-backend.ts';
+import { ApiError, managementClient } from './management-client.ts';
 import { exitCodeOf, EXIT } from './registry.ts';
 import { table } from './table.ts';
 
@@ -16,16 +16,8 @@ export function registerModels(program: Command): void {
     .option('-o, --output <format>', 'table or json', 'table');
 
   const fetchStatus = async (url: string | undefined): Promise<ServingStatus> => {
-    const base = (url ?? process.env['FERRY_URL'] ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
-    let response: Response;
-    try {
-      response = await fetch(`${base}/api/v1/serving`, { headers: process.env['FERRY_TOKEN'] ? { authorization: `Bearer ${process.env['FERRY_TOKEN']}` } : {} });
-    } catch (error) {
-      throw new ApiError(503, 'FERRY_ERR_REGISTRY_UNAVAILABLE', `${base}: ${(error as Error).message}`);
-    }
-    const body = await response.json() as ServingStatus & { error?: string; code?: string };
-    if (!response.ok) throw new ApiError(response.status, body.code ?? `HTTP_${response.status}`, body.error ?? `HTTP ${response.status}`);
-    return body;
+    const base = url ?? process.env['FERRY_URL'] ?? 'http://127.0.0.1:8080';
+    return await managementClient(base, process.env['FERRY_TOKEN']).call('GET', '/api/v1/serving') as ServingStatus;
   };
   const run = (work: (status: ServingStatus, flags: { output: string }, model?: string) => { data: unknown; text: string }) => async (...args: unknown[]) => {
     const command = args.at(-1) as Command;

@@ -1,10 +1,12 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { ferryError } from '../errors/index.ts';
 import { auditView, modelView, versionView } from '../management/views.ts';
 import { checkVersion, openRegistryStore, parseModelsUri, RegistryService, type NewVersion } from '../registry/index.ts';
 import { localPath, schemeOf } from '../repository/artifacts/index.ts';
+import { managementClient } from './management-client.ts';
+
+export { ApiError } from './management-client.ts';
 
 type View = Record<string, unknown>;
 
@@ -26,23 +28,7 @@ export interface RegistryBackend {
 
 /** The management API of a running server, with a bearer token (FERRY_TOKEN). */
 export function httpBackend(url: string, token: string | undefined): RegistryBackend {
-  const base = url.replace(/\/+$/, '');
-  /** One request to the API; its JSON answer, or the API's error as an ApiError. */
-  const send = async (method: string, path: string, init: { readonly headers?: Record<string, string>; readonly body?: RequestInit['body']; readonly duplex?: 'half' } = {}): Promise<unknown> => {
-    let response: Response;
-    try {
-      response = await fetch(`${base}${path}`, {
-        ...init, method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...init.headers },
-      } as RequestInit);
-    } catch (error) {
-      throw ferryError('FERRY_ERR_REGISTRY_UNAVAILABLE', { detail: `${base}: ${(error as Error).message}` });
-    }
-    const text = await response.text();
-    const parsed = text ? JSON.parse(text) as { error?: string; code?: string } : undefined;
-    if (!response.ok) throw new ApiError(response.status, parsed?.code ?? `HTTP_${response.status}`, parsed?.error ?? text);
-    return parsed;
-  };
-  const call = (method: string, path: string, body?: unknown) => send(method, path, body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const { send, call } = managementClient(url, token);
   const enc = encodeURIComponent;
   /** Sends a local artifact's files to the server, which checks them against the digest when the version registers. */
   const upload = async (v: NewVersion): Promise<string> => {
@@ -104,16 +90,4 @@ export async function storeBackend(url: string, actorName: string): Promise<Regi
     history: async (model, limit) => (await store.audit({ model, limit })).map(auditView),
     close: () => store.close(),
   };
-}
-
-/** An error the API answered, with its status and FERRY_ERR_* code. */
-export class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
 }

@@ -181,6 +181,16 @@ export class GraphService implements GraphHost {
     return { modelName: name, modelVersion: '1', id, parameters: { ferry_route: formatRoute(route) }, outputs };
   }
 
+  armIndices(name: string, route: Readonly<Record<string, string>>): Record<string, number> {
+    const runner = this.#graphs.get(name)?.runner;
+    const indices: Record<string, number> = {};
+    for (const [router, arm] of Object.entries(route)) {
+      const index = runner?.routers.get(router)?.armIndex(arm);
+      if (index !== undefined) indices[router] = index;
+    }
+    return indices;
+  }
+
   /**
    * Credits a reward to the arms that answered a request (from the routing given, else from the routes of recent
    * answers). Rewards go to bandits clipped to [0, 1]; every router counts them in its metrics.

@@ -65,6 +65,8 @@ export class ManagedModel {
   readonly failedFallbacks = new Map<number, string>();
   /** Class labels from the model folder's labels file (classification extension); undefined without one. */
   classLabels: readonly string[] | undefined;
+  /** Each version folder's stamp as the last scan saw it: the poller loads a folder once it is the same twice. */
+  seenStamps: ReadonlyMap<number, string> = new Map();
 
   constructor(name: string) {
     this.name = name;
@@ -188,8 +190,13 @@ export class ModelManager {
     return fallback === undefined ? undefined : byLabel(fallback);
   }
 
-  /** Rescans the whole repository and brings every model in line with it. */
-  sync(): Promise<void> {
+  /**
+   * Rescans the whole repository and brings every model in line with it. With `waitForQuiet` (the poller), a version
+   * folder that is new or edited is loaded only once its listing (names, sizes, mtimes) is the same as at the
+   * previous scan, so that a folder still being copied is not loaded half-written; the first scan at start and
+   * explicit loads do not wait.
+   */
+  sync(options: { readonly waitForQuiet?: boolean } = {}): Promise<void> {
     return this.#exclusive(async () => {
       const scan = await this.#source.list();
       const known = new Set(this.#skipped.map((s) => `${s.path}\n${s.reason}`));
@@ -198,7 +205,7 @@ export class ModelManager {
       }
       this.#skipped = scan.skipped;
       for (const [name, reason] of scan.unreadable) this.#options.logger.warn({ model: name, reason }, 'model folder unreadable; what it serves is kept');
-      for (const repoModel of scan.models.values()) await this.#syncModel(repoModel);
+      for (const repoModel of scan.models.values()) await this.#syncModel(repoModel, options.waitForQuiet === true);
       for (const model of this.#models.values()) {
         // A folder that could not be read this time is not a removed one: its versions keep serving.
         if (!scan.models.has(model.name) && !scan.unreadable.has(model.name) && model.inRepository) {
@@ -313,7 +320,7 @@ export class ModelManager {
   startPolling(seconds: number): void {
     if (seconds <= 0) return;
     this.#poller = setInterval(() => {
-      this.sync().catch((error: unknown) => this.#options.logger.error({ err: error }, 'repository poll failed'));
+      this.sync({ waitForQuiet: true }).catch((error: unknown) => this.#options.logger.error({ err: error }, 'repository poll failed'));
     }, seconds * 1000);
     this.#poller.unref();
   }
@@ -334,13 +341,15 @@ export class ModelManager {
   }
 
   /** Brings one model in line with what its source has; returns the versions that failed to load this time, with why. */
-  async #syncModel(repoModel: SourcedModel): Promise<Map<number, string>> {
+  async #syncModel(repoModel: SourcedModel, waitForQuiet = false): Promise<Map<number, string>> {
     const failures = new Map<number, string>();
     let model = this.#models.get(repoModel.name);
     if (!model) {
       model = new ManagedModel(repoModel.name);
       this.#models.set(repoModel.name, model);
     }
+    const changing = waitForQuiet ? changingVersions(model, repoModel) : new Set<number>();
+    model.seenStamps = repoModel.versionStamps;
     model.inRepository = true;
     model.origin = repoModel.origin ?? 'repository';
     model.classLabels = repoModel.labelsText === undefined ? undefined : parseClassLabels(repoModel.labelsText);
@@ -356,7 +365,9 @@ export class ModelManager {
     }
     if (model.explicitlyUnloaded) return failures;
     const policy = model.config.version_policy ?? DEFAULT_VERSION_POLICY;
-    const desired = repoModel.selected ? [...repoModel.selected] : selectVersions(policy, [...repoModel.versions.keys(), ...repoModel.versionErrors.keys()]);
+    // A new folder still changing is not there yet; an edited one keeps serving its loaded copy until it is quiet.
+    const present = [...repoModel.versions.keys()].filter((v) => !changing.has(v) || model.versions.has(v));
+    const desired = repoModel.selected ? [...repoModel.selected] : selectVersions(policy, [...present, ...repoModel.versionErrors.keys()]);
     model.selected = desired;
 
     for (const version of desired.sort((a, b) => a - b)) {
@@ -370,6 +381,10 @@ export class ModelManager {
         continue;
       }
       if (current?.available) current.reason = undefined;
+      if (changing.has(version)) {
+        if (current?.available) current.reason = 'its folder is changing: the new files load once it is the same for a poll';
+        continue;
+      }
       const stamp = repoModel.versionStamps.get(version)!;
       // A version is reloaded when its files change, or when model.yaml changes anything its instance or queue was
       // built from (labels and the version policy apply without a reload).
@@ -606,4 +621,17 @@ export function withoutPrefix(model: string, text: string): string {
 
 function describeState(served: ServedVersion): string {
   return served.reason ? `${served.state}: ${served.reason}` : served.state;
+}
+
+/**
+ * The local version folders of a model whose listing differs from the previous scan's and from the copy loaded:
+ * still being written, as far as the poller can tell. A registry's versions are fetched whole and never wait.
+ */
+function changingVersions(model: ManagedModel, repoModel: SourcedModel): Set<number> {
+  const changing = new Set<number>();
+  if (repoModel.materialize !== undefined) return changing;
+  for (const [version, stamp] of repoModel.versionStamps) {
+    if (model.seenStamps.get(version) !== stamp && model.versions.get(version)?.stamp !== stamp) changing.add(version);
+  }
+  return changing;
 }

@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { ferryError, isFerryError } from '../../errors/index.ts';
@@ -80,7 +82,23 @@ export function responseEncoding(accept: string | string[] | undefined): BodyEnc
   return undefined;
 }
 
-/** Compresses an answer body with the coding responseEncoding chose. */
-export function compressBody(body: string | Buffer, coding: BodyEncoding): Promise<Buffer> {
-  return coding === 'gzip' ? gzip(body) : deflate(body);
+/**
+ * Compresses an answer body with the coding responseEncoding chose, on libuv's thread pool. An answer in several
+ * chunks is streamed through one compressor rather than first joined into one buffer.
+ */
+export async function compressBody(body: string | Buffer | readonly Buffer[], coding: BodyEncoding): Promise<Buffer> {
+  if (!Array.isArray(body) || body.length === 1) {
+    const whole = (Array.isArray(body) ? body[0] : body) as string | Buffer;
+    return coding === 'gzip' ? gzip(whole) : deflate(whole);
+  }
+  const out: Buffer[] = [];
+  const compressor = compressorFor(coding);
+  compressor.on('data', (chunk: Buffer) => out.push(chunk));
+  await pipeline(Readable.from(body), compressor);
+  return Buffer.concat(out);
+}
+
+/** A streaming compressor for a body sent as a stream (the chunks of a large answer). */
+export function compressorFor(coding: BodyEncoding): zlib.Gzip | zlib.Deflate {
+  return coding === 'gzip' ? zlib.createGzip() : zlib.createDeflate();
 }

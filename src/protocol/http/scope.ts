@@ -1,6 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { FerryError } from '../../errors/index.ts';
-import { compressBody, COMPRESS_MIN_BYTES, decodeContentEncoding, isEncoded, responseEncoding } from './content-encoding.ts';
+import { Readable } from 'node:stream';
+import { compressBody, compressorFor, COMPRESS_MIN_BYTES, decodeContentEncoding, isEncoded, responseEncoding } from './content-encoding.ts';
 import { toFerryError } from './fastify-errors.ts';
 
 /**
@@ -21,6 +22,7 @@ export function setUpProtocolScope(app: FastifyInstance, bodyLimit: number, rend
     decodeContentEncoding(body as Buffer, encoding, bodyLimit).then((decoded) => done(null, decoded), (error: unknown) => done(error as Error, undefined));
   });
   app.addHook('onSend', async (request, reply, payload) => {
+    if (payload instanceof Readable) return compressedStream(request.headers['accept-encoding'], reply, payload);
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
     if (Buffer.byteLength(payload) < COMPRESS_MIN_BYTES || reply.hasHeader('content-encoding')) return payload;
     const coding = responseEncoding(request.headers['accept-encoding']);
@@ -35,4 +37,12 @@ export function setUpProtocolScope(app: FastifyInstance, bodyLimit: number, rend
     if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
     void reply.code(failure.http).header('content-type', 'application/json').send(render(failure));
   });
+}
+
+/** A streamed answer (a large one, in chunks), compressed as it streams when the client takes a coding. */
+function compressedStream(accept: string | string[] | undefined, reply: FastifyReply, payload: Readable): Readable {
+  const coding = reply.hasHeader('content-encoding') ? undefined : responseEncoding(accept);
+  if (coding === undefined) return payload;
+  reply.header('content-encoding', coding).header('vary', 'accept-encoding').removeHeader('content-length');
+  return payload.pipe(compressorFor(coding));
 }

@@ -2,7 +2,7 @@ import { ferryError } from '../../errors/index.ts';
 import { DEFAULT_SHAPE_LIMITS, type InferRequest, type Parameters, type ShapeLimits, type Tensor, type TensorMetadata } from '../../tensor/index.ts';
 import { isNamedObject, tensorFromNested } from '../http/nested-json.ts';
 import { tableToInputs, type Table } from '../http/table-inputs.ts';
-import { decodeParameters } from '../v2-rest/index.ts';
+import { decodeParameters } from '../v2-rest/decode-request.ts';
 import { isJsonObject, invalidRequest } from '../http/request-shape.ts';
 
 /** Dataframe-style inputs get dataframe-style answers (records); tensor inputs get tensors back. */

@@ -3,7 +3,6 @@ import { ferryError } from '../../errors/index.ts';
 import type { DataPlane } from '../../dataplane/index.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
 import { takesWideIntegers } from '../http/exact-json.ts';
-import { parseLenientJson } from '../http/lenient-json.ts';
 import { DEFAULT_LIMITS, type ProtocolLimits } from '../http/limits.ts';
 import { JsonSink, replyBody } from '../http/json-sink.ts';
 import { chooseModel } from '../http/model-choice.ts';
@@ -11,7 +10,8 @@ import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
 import type { TensorMetadata } from '../../tensor/index.ts';
 import { decodeCsv } from './csv.ts';
-import { decodeJsonInput, type DecodedInput } from './decode-input.ts';
+import type { DecodedInput } from './decode-input.ts';
+import { decodeBody as decodeSized } from '../offload/decode-pool.ts';
 import { mlflowErrorText } from './errors.ts';
 import { encodePredictions } from './predictions.ts';
 
@@ -78,5 +78,5 @@ async function decodeBody(model: string, req: InvocationRequest, limits: Protoco
   const body = req.body;
   if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'empty body' });
   if (mime === 'text/csv') return { style: 'frame', request: { inputs: await decodeCsv(model, inputs, body, limits) } };
-  return decodeJsonInput(model, parseLenientJson(body.toString('utf8'), takesWideIntegers(inputs), limits), inputs, limits);
+  return decodeSized('mlflow-json', body, { model, inputs, exactIntegers: takesWideIntegers(inputs), limits });
 }

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ferryError, type FerryError } from '../../errors/index.ts';
+import type { FerryError } from '../../errors/index.ts';
 import type { DataPlane } from '../../dataplane/index.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
-import { holdsUnsafeNumber, takesWideIntegers } from '../http/exact-json.ts';
-import { parseLenientJson } from '../http/lenient-json.ts';
+import { takesWideIntegers } from '../http/exact-json.ts';
 import { DEFAULT_LIMITS, type ProtocolLimits } from '../http/limits.ts';
 import { JsonSink, replyBody } from '../http/json-sink.ts';
 import { chooseModel } from '../http/model-choice.ts';
 import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
-import { decodeMessage, type DecodedMessage } from './message-request.ts';
+import type { DecodedMessage } from './message-request.ts';
+import { decodeBody } from '../offload/decode-pool.ts';
+import { seldonMessage } from '../offload/decode-jobs.ts';
 import { encodeMessage, responseMeta } from './message-response.ts';
 import { invalidRequest, isJsonObject } from '../http/request-shape.ts';
 
@@ -44,9 +45,10 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
     const model = chooseModel(dataplane, pathModel(req), req.headers['ferry-model'], HOW_TO_NAME);
     const trace = dataplane.traceOf(req.raw);
     const version = req.params.version;
-    const decoded: DecodedMessage = dataplane.decode(model, PROTOCOL, () => {
+    const decoded: DecodedMessage = await dataplane.decodeAsync(model, PROTOCOL, () => {
       const { inputs } = dataplane.modelMetadata(model, { version });
-      return decodeMessage(model, readMessage(req, limits, takesWideIntegers(inputs)), inputs, limits);
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      return decodeBody('seldon', body, { model, contentType: req.headers['content-type'] ?? '', inputs, exactIntegers: takesWideIntegers(inputs), limits });
     }, trace, { version });
     // The puid is the request's id: feedback that names it reaches the arms of a graph that answered.
     const puid = typeof decoded.meta['puid'] === 'string' && decoded.meta['puid'] !== '' ? decoded.meta['puid'] : randomUUID();
@@ -108,26 +110,9 @@ function routingOf(routing: Record<string, unknown>): Record<string, string | nu
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/** JSON, or the form field `json=` that Seldon's Python client and wrappers send. */
-function readMessage(req: SeldonRequest, limits: ProtocolLimits, exactIntegers = false): unknown {
-  const text = messageText(req);
-  const message = parseLenientJson(text, exactIntegers, limits);
-  // `meta` comes back in the answer: a long integer in its tags is read again exactly rather than echoed rounded.
-  if (!exactIntegers && isJsonObject(message) && holdsUnsafeNumber(message['meta'])) return parseLenientJson(text, true, limits);
-  return message;
-}
-
-function messageText(req: SeldonRequest): string {
-  const body = req.body;
-  if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'empty body' });
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === 'multipart/form-data') throw ferryError('FERRY_ERR_UNSUPPORTED_MEDIA_TYPE', { type });
-  if (type === 'application/x-www-form-urlencoded') {
-    const json = new URLSearchParams(body.toString('utf8')).get('json');
-    if (json === null) throw invalidRequest("a form-encoded SeldonMessage goes in the field 'json'");
-    return json;
-  }
-  return body.toString('utf8');
+/** A Feedback message: small, decoded here. */
+function readMessage(req: SeldonRequest, limits: ProtocolLimits): unknown {
+  return seldonMessage(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), req.headers['content-type'] ?? '', false, limits);
 }
 
 /** Seldon's error body: the HTTP status as code, the message as info, the catalogue code as reason. */

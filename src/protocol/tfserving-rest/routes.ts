@@ -1,21 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ferryError } from '../../errors/index.ts';
 import type { DataPlane } from '../../dataplane/index.ts';
 import type { InferRequest } from '../../tensor/index.ts';
 import { setUpProtocolScope } from '../http/scope.ts';
 import { takesWideIntegers } from '../http/exact-json.ts';
-import { parseLenientJson } from '../http/lenient-json.ts';
 import { DEFAULT_LIMITS, type ProtocolLimits } from '../http/limits.ts';
 import { JsonSink, replyBody } from '../http/json-sink.ts';
 import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { arrivalOf, clientGoneSignal, deadlineFrom } from '../http/request-options.ts';
-import { decodeExamples } from './examples.ts';
 import { encodeMetadata } from './metadata.ts';
 import { parseModelPath, type TfModelPath } from './model-path.ts';
-import { decodePredict } from './predict-request.ts';
 import { encodePredict } from './predict-response.ts';
 import { encodeResults, planResults, requestedOutputs } from './results.ts';
 import { encodeStatus } from './status.ts';
+import { decodeBody } from '../offload/decode-pool.ts';
 
 export interface TfServingRestOptions {
   readonly dataplane: DataPlane;
@@ -49,19 +46,17 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
   app.post('/v1/models/*', async (req: WildcardRequest, reply: FastifyReply) => {
     const path = parseModelPath('POST', req.params['*'], req.url);
     const trace = dataplane.traceOf(req.raw);
-    const { request, encode } = dataplane.decode(path.model, PROTOCOL, (): { request: InferRequest; encode: (outputs: Parameters<typeof encodePredict>[1], sink: JsonSink) => Promise<void> } => {
+    const { request, encode } = await dataplane.decodeAsync(path.model, PROTOCOL, async (): Promise<{ request: InferRequest; encode: (outputs: Parameters<typeof encodePredict>[1], sink: JsonSink) => Promise<void> }> => {
       const signature = dataplane.modelMetadata(path.model, path);
-      const body = parseBody(req.body, takesWideIntegers(signature.inputs), limits);
-      if (path.verb === 'predict') {
-        const decoded = decodePredict(path.model, body, signature.inputs, limits);
-        return { request: decoded.request, encode: (outputs, sink) => encodePredict(path.model, outputs, decoded.format, sink) };
-      }
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const verb = path.verb!;
+      const decoded = await decodeBody('tfserving', body, { model: path.model, verb, inputs: signature.inputs, exactIntegers: takesWideIntegers(signature.inputs), limits });
+      if (verb === 'predict') {
+        const format = decoded.format!;
+        return { request: decoded.request, encode: (outputs, sink) => encodePredict(path.model, outputs, format, sink) };
+      }
       const plan = planResults(path.model, verb, signature.outputs);
-      return {
-        request: { ...decodeExamples(path.model, verb, body, signature.inputs, limits), outputs: requestedOutputs(plan) },
-        encode: (outputs, sink) => encodeResults(plan, outputs, sink),
-      };
+      return { request: { ...decoded.request, outputs: requestedOutputs(plan) }, encode: (outputs, sink) => encodeResults(plan, outputs, sink) };
     }, trace, path);
     const response = await dataplane.infer(path.model, request, {
       protocol: PROTOCOL,
@@ -79,11 +74,6 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
     return reply.header('content-type', 'application/json').header('content-length', answer.length)
       .header(MODEL_VERSION_HEADER, response.modelVersion).send(replyBody(answer));
   });
-}
-
-function parseBody(body: Buffer | undefined, exactIntegers: boolean, limits: ProtocolLimits): unknown {
-  if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'the document is empty' });
-  return parseLenientJson(body.toString('utf8'), exactIntegers, limits);
 }
 
 /** Metadata of the version a path names (the newest available one when it names none). */

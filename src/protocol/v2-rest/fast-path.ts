@@ -132,18 +132,36 @@ export function createInferFastPath(options: FastPathOptions): InferFastPath {
 /** Writes an answer, compressed when the client's Accept-Encoding takes it and it is large enough to gain. */
 async function send(res: ServerResponse, answer: InferAnswer, accept: string | string[] | undefined, stopping: boolean, trace: RequestTrace | undefined): Promise<void> {
   const headers: Record<string, string | number> = { 'content-type': answer.contentType, [MODEL_VERSION_HEADER]: answer.version };
-  let body = answer.body;
-  const coding = Buffer.byteLength(body) >= COMPRESS_MIN_BYTES ? responseEncoding(accept) : undefined;
+  let { chunks, length } = answer.body;
+  const coding = length >= COMPRESS_MIN_BYTES ? responseEncoding(accept) : undefined;
   if (coding !== undefined) {
-    body = await compressBody(body, coding);
+    const compressed = await compressBody(chunks, coding);
+    chunks = [compressed];
+    length = compressed.length;
     headers['content-encoding'] = coding;
     headers['vary'] = 'accept-encoding';
   }
-  headers['content-length'] = Buffer.byteLength(body);
+  headers['content-length'] = length;
   if (answer.headerLength !== undefined) headers['inference-header-content-length'] = answer.headerLength;
   if (stopping) headers['connection'] = 'close';
   if (trace !== undefined) headers['traceparent'] = trace.traceparent;
-  res.writeHead(200, headers).end(body);
+  res.writeHead(200, headers);
+  await writeChunks(res, chunks);
+}
+
+/** The chunks one after the other, each written when the socket has taken the one before (no copy into one buffer). */
+async function writeChunks(res: ServerResponse, chunks: readonly Buffer[]): Promise<void> {
+  for (let i = 0; i < chunks.length - 1; i++) {
+    if (!res.write(chunks[i]!)) await new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done).off('close', done);
+        resolve();
+      };
+      res.on('drain', done).on('close', done);
+    });
+    if (res.destroyed) return;
+  }
+  res.end(chunks.at(-1));
 }
 
 function fail(res: ServerResponse, failure: FerryError, close: boolean, traceparent?: string): void {

@@ -4,6 +4,7 @@ import { CLASS_LABELS_FILE, type DataPlane, type ReadinessReport } from '../../d
 import { setUpProtocolScope } from '../http/scope.ts';
 import { arrivalOf, clientGoneSignal } from '../http/request-options.ts';
 import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
+import { replyBody } from '../http/json-sink.ts';
 import { answerInfer } from './answer-infer.ts';
 import { tritonModelConfig } from '../triton/model-config.ts';
 import { loadOptionsFrom, type LoadParameter } from '../triton/load-parameters.ts';
@@ -59,7 +60,8 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
   const infer = async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>, reply: FastifyReply) => {
     const answer = await answerInfer(dataplane, req.params.model, req.params.version, req.body, req.headers, clientGoneSignal(reply.raw), arrivalOf(reply), options.limits, dataplane.traceOf(req.raw));
     if (answer.headerLength !== undefined) reply.header('inference-header-content-length', answer.headerLength);
-    return reply.header('content-type', answer.contentType).header(MODEL_VERSION_HEADER, answer.version).send(answer.body);
+    return reply.header('content-type', answer.contentType).header('content-length', answer.body.length)
+      .header(MODEL_VERSION_HEADER, answer.version).send(replyBody(answer.body));
   };
   app.post('/v2/models/:model/infer', infer);
   app.post('/v2/models/:model/versions/:version/infer', infer);

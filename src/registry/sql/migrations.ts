@@ -8,61 +8,64 @@ export interface Migration {
   readonly postgres: readonly string[];
 }
 
+/** The column types that differ between the two databases; every table is written once in these terms. */
+interface Types {
+  /** A 64-bit integer: timestamps in milliseconds, generations. */
+  readonly int64: string;
+  /** A double. */
+  readonly float: string;
+  /** An increasing 64-bit key. */
+  readonly serialKey: string;
+}
+
+const TYPES: Record<'sqlite' | 'postgres', Types> = {
+  sqlite: { int64: 'INTEGER', float: 'REAL', serialKey: 'INTEGER PRIMARY KEY AUTOINCREMENT' },
+  postgres: { int64: 'BIGINT', float: 'DOUBLE PRECISION', serialKey: 'BIGSERIAL PRIMARY KEY' },
+};
+
 const APPEND_ONLY = 'the audit log is append-only';
+
+/** A step whose tables are shared and whose dialect-specific statements (triggers) follow them. */
+function step(version: number, name: string, tables: (t: Types) => string[], only: { sqlite?: string[]; postgres?: string[] } = {}): Migration {
+  return {
+    version, name,
+    sqlite: [...tables(TYPES.sqlite), ...(only.sqlite ?? [])],
+    postgres: [...tables(TYPES.postgres), ...(only.postgres ?? [])],
+  };
+}
 
 /**
  * The registry's schema, one numbered step at a time. A step is never edited once released: a change is a new
  * step. JSON fields are TEXT in both databases, so the rows read the same everywhere.
  */
 export const MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    name: 'models, versions, aliases, audit log',
-    sqlite: [
-      `CREATE TABLE registry_meta (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL)`,
-      `INSERT INTO registry_meta (id, generation) VALUES (1, 0)`,
-      `CREATE TABLE registered_models (
+  step(1, 'models, versions, aliases, audit log', (t) => [
+    `CREATE TABLE registry_meta (id INTEGER PRIMARY KEY CHECK (id = 1), generation ${t.int64} NOT NULL)`,
+    `INSERT INTO registry_meta (id, generation) VALUES (1, 0)`,
+    `CREATE TABLE registered_models (
         name TEXT PRIMARY KEY, description TEXT NOT NULL DEFAULT '', tags TEXT NOT NULL DEFAULT '{}',
-        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, next_version INTEGER NOT NULL DEFAULT 1)`,
-      `CREATE TABLE model_versions (
+        created_at ${t.int64} NOT NULL, updated_at ${t.int64} NOT NULL, next_version INTEGER NOT NULL DEFAULT 1)`,
+    `CREATE TABLE model_versions (
         model TEXT NOT NULL REFERENCES registered_models (name) ON DELETE CASCADE ON UPDATE CASCADE,
         version INTEGER NOT NULL, source TEXT NOT NULL, digest TEXT NOT NULL DEFAULT '', files TEXT NOT NULL DEFAULT '[]',
         runtime TEXT NOT NULL DEFAULT '', signature TEXT NOT NULL DEFAULT 'null', input_example TEXT NOT NULL DEFAULT 'null',
         metrics TEXT NOT NULL DEFAULT '{}', tags TEXT NOT NULL DEFAULT '{}', description TEXT NOT NULL DEFAULT '',
         run_id TEXT NOT NULL DEFAULT '', stage TEXT NOT NULL DEFAULT 'None', status TEXT NOT NULL DEFAULT 'READY',
-        status_message TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL, created_by TEXT NOT NULL, updated_at INTEGER NOT NULL,
+        status_message TEXT NOT NULL DEFAULT '', created_at ${t.int64} NOT NULL, created_by TEXT NOT NULL, updated_at ${t.int64} NOT NULL,
         PRIMARY KEY (model, version))`,
-      `CREATE TABLE model_aliases (
+    `CREATE TABLE model_aliases (
         model TEXT NOT NULL, alias TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (model, alias),
         FOREIGN KEY (model, version) REFERENCES model_versions (model, version) ON DELETE CASCADE ON UPDATE CASCADE)`,
-      `CREATE TABLE audit_log (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+    `CREATE TABLE audit_log (
+        id ${t.serialKey}, at ${t.int64} NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
         model TEXT NOT NULL, version INTEGER, alias TEXT, before TEXT NOT NULL, after TEXT NOT NULL)`,
-      `CREATE INDEX audit_log_model ON audit_log (model, id)`,
+    `CREATE INDEX audit_log_model ON audit_log (model, id)`,
+  ], {
+    sqlite: [
       `CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY}'); END`,
       `CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, '${APPEND_ONLY}'); END`,
     ],
     postgres: [
-      `CREATE TABLE registry_meta (id INTEGER PRIMARY KEY CHECK (id = 1), generation BIGINT NOT NULL)`,
-      `INSERT INTO registry_meta (id, generation) VALUES (1, 0)`,
-      `CREATE TABLE registered_models (
-        name TEXT PRIMARY KEY, description TEXT NOT NULL DEFAULT '', tags TEXT NOT NULL DEFAULT '{}',
-        created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, next_version INTEGER NOT NULL DEFAULT 1)`,
-      `CREATE TABLE model_versions (
-        model TEXT NOT NULL REFERENCES registered_models (name) ON DELETE CASCADE ON UPDATE CASCADE,
-        version INTEGER NOT NULL, source TEXT NOT NULL, digest TEXT NOT NULL DEFAULT '', files TEXT NOT NULL DEFAULT '[]',
-        runtime TEXT NOT NULL DEFAULT '', signature TEXT NOT NULL DEFAULT 'null', input_example TEXT NOT NULL DEFAULT 'null',
-        metrics TEXT NOT NULL DEFAULT '{}', tags TEXT NOT NULL DEFAULT '{}', description TEXT NOT NULL DEFAULT '',
-        run_id TEXT NOT NULL DEFAULT '', stage TEXT NOT NULL DEFAULT 'None', status TEXT NOT NULL DEFAULT 'READY',
-        status_message TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL, created_by TEXT NOT NULL, updated_at BIGINT NOT NULL,
-        PRIMARY KEY (model, version))`,
-      `CREATE TABLE model_aliases (
-        model TEXT NOT NULL, alias TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (model, alias),
-        FOREIGN KEY (model, version) REFERENCES model_versions (model, version) ON DELETE CASCADE ON UPDATE CASCADE)`,
-      `CREATE TABLE audit_log (
-        id BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
-        model TEXT NOT NULL, version INTEGER, alias TEXT, before TEXT NOT NULL, after TEXT NOT NULL)`,
-      `CREATE INDEX audit_log_model ON audit_log (model, id)`,
       `CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION '${APPEND_ONLY}'; END $$`,
       `CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
@@ -70,25 +73,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
         FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()`,
     ],
-  },
-  {
-    version: 2,
-    name: 'inference graph state: bandit statistics per arm, traffic weights per router',
-    sqlite: [
-      `CREATE TABLE graph_arm_stats (
-        graph TEXT NOT NULL, router TEXT NOT NULL, arm TEXT NOT NULL, pulls REAL NOT NULL, reward REAL NOT NULL,
+  }),
+  step(2, 'inference graph state: bandit statistics per arm, traffic weights per router', (t) => [
+    `CREATE TABLE graph_arm_stats (
+        graph TEXT NOT NULL, router TEXT NOT NULL, arm TEXT NOT NULL, pulls ${t.float} NOT NULL, reward ${t.float} NOT NULL,
         PRIMARY KEY (graph, router, arm))`,
-      `CREATE TABLE graph_traffic (
-        graph TEXT NOT NULL, router TEXT NOT NULL, weights TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (graph, router))`,
-    ],
-    postgres: [
-      `CREATE TABLE graph_arm_stats (
-        graph TEXT NOT NULL, router TEXT NOT NULL, arm TEXT NOT NULL, pulls DOUBLE PRECISION NOT NULL, reward DOUBLE PRECISION NOT NULL,
-        PRIMARY KEY (graph, router, arm))`,
-      `CREATE TABLE graph_traffic (
-        graph TEXT NOT NULL, router TEXT NOT NULL, weights TEXT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (graph, router))`,
-    ],
-  },
+    `CREATE TABLE graph_traffic (
+        graph TEXT NOT NULL, router TEXT NOT NULL, weights TEXT NOT NULL, updated_at ${t.int64} NOT NULL, PRIMARY KEY (graph, router))`,
+  ]),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

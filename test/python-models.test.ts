@@ -1,4 +1,4 @@
-import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,29 @@ test = X[1::2][:20]
 print(json.dumps({"x": test.tolist(), "proba": clf.predict_proba(test).tolist(), "label": clf.predict(test).tolist()}))
 `, irisDir);
     expected = JSON.parse(trained);
+    // The same estimator behind predict_batch: it stacks the requests of a call itself and splits the answer back.
+    await writeModel(root, 'iris_lists', {
+      'params.json': await readFile(path.join(irisDir, 'params.json'), 'utf8'),
+      'model.py': `import json, os
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+class Model:
+    def load(self, path):
+        with open(os.path.join(path, "params.json")) as f:
+            p = json.load(f)
+        self.clf = LogisticRegression()
+        self.clf.coef_, self.clf.intercept_, self.clf.classes_ = np.array(p["coef"]), np.array(p["intercept"]), np.array(p["classes"])
+    def metadata(self):
+        return {"inputs": [{"name": "x", "datatype": "FP64", "shape": [-1, 4]}],
+                "outputs": [{"name": "proba", "datatype": "FP64", "shape": [-1, 3]}, {"name": "requests", "datatype": "INT64", "shape": [-1]}]}
+    def predict_batch(self, requests):
+        x = np.concatenate([r["x"] for r in requests])
+        proba = self.clf.predict_proba(x)
+        ends = np.cumsum([len(r["x"]) for r in requests])[:-1]
+        return [{"proba": p, "requests": np.full(len(p), len(requests))} for p in np.split(proba, ends)]
+`,
+    });
     await writeModel(root, 'fragile', { 'model.py': floatModel('if (x == -1).any():\n    os._exit(3)') }, 'options: {restart_backoff_ms: 10}\n');
     await writeModel(root, 'slow', { 'model.py': floatModel('if (x == -1).any():\n    time.sleep(30)') }, 'options: {request_timeout_seconds: 1.5}\n');
     await writeModel(root, 'raises', { 'model.py': floatModel('if (x < 0).any():\n    raise ValueError("x must not be negative")') });
@@ -79,6 +102,23 @@ print(json.dumps({"x": test.tolist(), "proba": clf.predict_proba(test).tolist(),
     expect(label).toMatchObject({ datatype: 'INT64', shape: [20], data: expected.label });
     const meta = await getJson(`${ferry.url}/v2/models/iris`);
     expect(meta.body).toMatchObject({ platform: 'python', inputs: [{ name: 'x', datatype: 'FP64', shape: [-1, 4] }] });
+  });
+
+  it('gives concurrent requests to predict_batch together, each answered with its own rows, equal to sklearn', async () => {
+    // Twenty requests of 1 or 2 rows at once: while the worker computes one call, the others queue and share the next.
+    const slices = Array.from({ length: 20 }, (_, i) => ({ start: i % 19, rows: 1 + (i % 2) }));
+    const answers = await Promise.all(slices.map(({ start, rows }) =>
+      infer('iris_lists', { inputs: [{ name: 'x', datatype: 'FP64', shape: [rows, 4], data: expected.x.slice(start, start + rows).flat() }] })));
+    answers.forEach(({ status, body }, i) => {
+      expect(status).toBe(200);
+      const { start, rows } = slices[i]!;
+      const proba = body.outputs.find((o: { name: string }) => o.name === 'proba');
+      expect(proba.shape).toEqual([rows, 3]);
+      // sklearn's own answer for these rows, to the last bits BLAS may round differently in another batch's company.
+      expected.proba.slice(start, start + rows).flat().forEach((p, j) => expect(proba.data[j]).toBeCloseTo(p, 12));
+    });
+    const callSizes = answers.map(({ body }) => body.outputs.find((o: { name: string }) => o.name === 'requests').data[0] as number);
+    expect(Math.max(...callSizes)).toBeGreaterThan(1);
   });
 
   it('answers 503 for the request whose worker exits, replaces the worker, and the next 100 requests succeed', async () => {

@@ -32,6 +32,7 @@ export function applySignatureOverrides(
     signature: { ...instance.signature, inputs: served(instance.signature.inputs, inputMap), outputs: served(instance.signature.outputs, outputMap) },
     maxBatchSize: instance.maxBatchSize,
     ...(instance.pipelineDepth === undefined ? {} : { pipelineDepth: instance.pipelineDepth }),
+    ...(instance.unmergedBatches === undefined ? {} : { unmergedBatches: instance.unmergedBatches }),
     async execute(batch, signal, inputsMovable) {
       return (await instance.execute(batch.map(renameInputs), signal, inputsMovable)).map(renameOutputs);
     },

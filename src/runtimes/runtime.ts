@@ -114,6 +114,14 @@ export interface ModelInstance {
    */
   readonly pipelineDepth?: number;
   /**
+   * The instance takes a batch as the list of its requests, unmerged, and answers each (default false: the scheduler
+   * concatenates a batch along dimension 0 into one request). The scheduler then groups queued requests whatever
+   * their shapes, up to `maxBatchSize` rows (a request without a shared dimension 0 counts as one). For a model as
+   * code that handles a batch itself (a Python model's `predict_batch`): requests that cannot be concatenated
+   * (sequences of different lengths) still share one call, and the model sees where each request starts and ends.
+   */
+  readonly unmergedBatches?: boolean;
+  /**
    * Runs a batch of requests whose inputs were validated against `signature`. The scheduler calls it with at
    * most `pipelineDepth` batches at a time per instance and owns the requests until it returns; results
    * are in request order. The instance must not keep references to request tensors after returning.

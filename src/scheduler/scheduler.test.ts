@@ -134,6 +134,28 @@ describe('scheduler: batching', () => {
     expect(Array.from(instance.batches[1]![0]!.inputs[0]!.data as Float32Array)).toEqual([10, 11, 30, 31, 32, 33]);
   });
 
+  it('gives an instance that takes request lists any queued requests together, unmerged, each answered by its own result', async () => {
+    const instance = fakeInstance({ maxBatchSize: 8, manual: true, unmergedBatches: true });
+    const s = createScheduler(instance, adaptive, {}, { model: 'm' });
+    const head = s.enqueue(rowsRequest(1, 0, 2));
+    const scalar: InferRequest = { inputs: [{ name: 'x', datatype: 'FP32', shape: [], data: Float32Array.of(7) }] };
+    // Shapes that could never be concatenated, and a request without a batch dimension (it counts as one row).
+    const requests = [rowsRequest(2, 10, 2), rowsRequest(1, 20, 3), scalar, rowsRequest(3, 30, 5), rowsRequest(2, 40, 1)];
+    const done = requests.map((r) => s.enqueue(r));
+    for (let i = 0; i < 3; i++) {
+      await flush();
+      instance.release();
+    }
+    await head;
+    const results = await Promise.all(done);
+    [0, 1, 3, 4].forEach((i) => expectAnswers(requests[i]!, results[i]!));
+    expect(Array.from(results[2]!.outputs[0]!.data as Float32Array)).toEqual([15]);
+    // 2 + 1 + 1 + 3 rows fit the 8-row cap; the last 2 rows would not: they run next. Requests reach the instance as they came.
+    expect(instance.batches.map((b) => b.length)).toEqual([1, 4, 1]);
+    instance.batches[1]!.forEach((request, i) => expect(request).toBe(requests[i]));
+    expect(instance.movable).toEqual([false, false, false]);
+  });
+
   it('off runs one request per execute', async () => {
     const { instance, s } = scheduler({ kind: 'off', maxQueue: 10 });
     const all = [1, 2, 3].map((n) => s.enqueue(rowsRequest(n)));

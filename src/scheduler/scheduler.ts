@@ -74,6 +74,8 @@ export function createScheduler(
   const model = options.model;
   const signature = pool[0]!.signature;
   const instanceMaxRows = Math.min(...pool.map((instance) => instance.maxBatchSize));
+  // Batches go to such instances as lists of requests: any requests may share one, none is concatenated.
+  const unmerged = pool.every((instance) => instance.unmergedBatches === true);
   const aimd = aimdParams(policy, instanceMaxRows);
   let adaptiveLimit = aimd === undefined ? 0 : initialLimit(aimd);
 
@@ -230,9 +232,10 @@ export function createScheduler(
       const single = batch.length === 1;
       // Zero-copy fast path for a batch of one: the request goes to the model as it came, the result comes back as it went.
       const rowsPerRequest = single ? [requestRows(batch[0]!.request) ?? 1] : batch.map((entry) => entry.rows!);
-      const input = single ? batch[0]!.request : mergeRequests(batch.map((entry) => entry.request), rowsPerRequest);
-      // A merged batch is this scheduler's own copy: the instance may move its buffers (to a worker thread, say).
-      const results = await instance.execute([input], signal, !single);
+      const results = unmerged
+        ? await instance.execute(batch.map((entry) => entry.request), signal, false)
+        // A merged batch is this scheduler's own copy: the instance may move its buffers (to a worker thread, say).
+        : await instance.execute([single ? batch[0]!.request : mergeRequests(batch.map((entry) => entry.request), rowsPerRequest)], signal, !single);
       const execMs = clock.monotonic() - startedAt;
       const rows = rowsPerRequest.reduce((sum, n) => sum + n, 0);
       msPerRequest = msPerRequest === 0 ? execMs / batch.length : 0.8 * msPerRequest + (0.2 * execMs) / batch.length;
@@ -244,8 +247,7 @@ export function createScheduler(
         }
       }
       release();
-      const result = onlyResult(results);
-      const parts = single ? [result] : splitResult(result, rowsPerRequest, signature, model);
+      const parts = unmerged ? resultPerRequest(results, batch.length) : single ? [onlyResult(results)] : splitResult(onlyResult(results), rowsPerRequest, signature, model);
       let answered = 0; // requests cancelled while running were already answered
       batch.forEach((entry, index) => {
         if (settle(entry, parts[index]!)) answered++;
@@ -272,6 +274,13 @@ export function createScheduler(
       const attributes = { 'ferry.batch.requests': batch.length, ...(rows !== undefined ? { 'ferry.batch.rows': rows } : {}) };
       traced[0]!.batch(traced, startedAt, endedAt, attributes, error);
     });
+  }
+
+  function resultPerRequest(results: readonly ExecuteResult[], requests: number): readonly ExecuteResult[] {
+    if (results.length !== requests) {
+      throw ferryError('FERRY_ERR_EXECUTION_FAILED', { model, detail: `the runtime answered ${results.length} results for ${requests} requests` });
+    }
+    return results;
   }
 
   function onlyResult(results: readonly ExecuteResult[]): ExecuteResult {
@@ -399,12 +408,12 @@ export function createScheduler(
   }
 
   function rowsOf(entry: Pending): number | null {
-    if (entry.rows === undefined) entry.rows = requestRows(entry.request) ?? null;
+    if (entry.rows === undefined) entry.rows = requestRows(entry.request) ?? (unmerged ? 1 : null);
     return entry.rows;
   }
 
   function keyOf(entry: Pending): string {
-    if (entry.key === undefined) entry.key = mergeKey(entry.request);
+    if (entry.key === undefined) entry.key = unmerged ? '' : mergeKey(entry.request);
     return entry.key;
   }
 

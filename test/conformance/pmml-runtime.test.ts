@@ -151,10 +151,10 @@ describe('PMML load errors', () => {
     expect(error.message).toContain("<NumericPredictor> at line 9: refers to field 'nope'");
   });
 
-  it('refuses a document that is not PMML 4.x', async () => {
-    const error = await loadError('<?xml version="1.0"?>\n<PMML version="3.2"><DataDictionary/></PMML>');
+  it('refuses a document that is neither PMML 3.0–3.2 nor 4.x', async () => {
+    const error = await loadError('<?xml version="1.0"?>\n<PMML version="2.1"><DataDictionary/></PMML>');
     expect(error.code).toBe('FERRY_ERR_UNSUPPORTED_MODEL');
-    expect(error.message).toContain("PMML version '3.2'");
+    expect(error.message).toContain("PMML version '2.1'");
   });
 });
 

@@ -13,6 +13,15 @@ export function unary<Request>(
   limit: number,
   handle: (request: Request, call: UnaryCall, signal: AbortSignal) => object | Promise<object>,
 ): UnaryHandler {
+  return unaryWith((bytes) => decodeMessage<Request>(requestType, bytes, limit), (response) => encodeMessage(responseType, response, limit), handle);
+}
+
+/** unary() with the request's decoder and the response's encoder given: for the messages of any service. */
+export function unaryWith<Request>(
+  decode: (bytes: Buffer) => Request,
+  encode: (response: object) => Buffer,
+  handle: (request: Request, call: UnaryCall, signal: AbortSignal) => object | Promise<object>,
+): UnaryHandler {
   return (call, callback) => {
     // grpc-js reports every finished call as 'cancelled'; only a cancel before the answer aborts the work.
     let answered = false;
@@ -26,7 +35,7 @@ export function unary<Request>(
     };
     const reply = (response: object) => {
       try {
-        const bytes = encodeMessage(responseType, response, limit);
+        const bytes = encode(response);
         answered = true;
         callback(null, bytes);
       } catch (error) {
@@ -34,7 +43,7 @@ export function unary<Request>(
       }
     };
     try {
-      const request = decodeMessage<Request>(requestType, call.request, limit);
+      const request = decode(call.request);
       const result = handle(request, call, controller.signal);
       if (result instanceof Promise) result.then(reply, fail);
       else reply(result);

@@ -1,4 +1,5 @@
 import type { FeatureSpec } from '../tabular.ts';
+import { importPmml3, readableVersion } from './pmml3-import.ts';
 import { readDataDictionary, type DataFieldDef } from './dictionary.ts';
 import { miningTreatment, readMiningFields, type Treatment } from './mining-schema.ts';
 import { compileModel, defineDerivedFields } from './model.ts';
@@ -59,10 +60,12 @@ export interface PmmlPlan {
 }
 
 export function compileDocument(source: string): PmmlPlan {
-  const root = parseXml(source);
-  if (root.name !== 'PMML') throw new PmmlError('invalid', `the root element is <${root.name}>, not <PMML>`, root.line);
-  const version = root.attrs['version'] ?? '';
-  if (!/^4\.\d+/.test(version)) throw unsupported(root, `PMML version '${version}' is not supported (Ferry evaluates PMML 4.x)`);
+  const parsed = parseXml(source);
+  if (parsed.name !== 'PMML') throw new PmmlError('invalid', `the root element is <${parsed.name}>, not <PMML>`, parsed.line);
+  const version = parsed.attrs['version'] ?? '';
+  const readable = readableVersion(version);
+  if (!readable) throw unsupported(parsed, `PMML version '${version}' is not supported (Ferry evaluates PMML 3.0–3.2 and 4.x)`);
+  const root = readable === 'pmml3' ? importPmml3(parsed, version) : parsed;
   const modelElement = root.children.find((c) => KNOWN_MODELS.has(c.name));
   if (!modelElement) throw invalid(root, 'the document contains no model');
   const dataFields = readDataDictionary(childNamed(root, 'DataDictionary'));

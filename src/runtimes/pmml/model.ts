@@ -32,6 +32,7 @@ export function compileModel(
   const mathContext = element.attrs['x-mathContext'] ?? element.attrs['mathContext'];
   if (mathContext !== undefined && mathContext !== 'float' && mathContext !== 'double') throw unsupported(element, `mathContext '${mathContext}' is not supported`);
   const floatMath = mathContext === undefined ? inheritedFloatMath : mathContext === 'float';
+  if (floatMath) refuseFloatMath(element, functionName);
 
   for (const child of element.children) {
     if (['ModelExplanation', 'ModelVerification', 'ModelStats', 'Extension', 'LocalTransformations', 'MiningSchema', 'Output', 'Targets'].includes(child.name)) continue;
@@ -100,5 +101,18 @@ export function defineDerivedFields(container: XmlElement, scope: Scope, cc: Com
     const name = child.attrs['name'];
     if (name === undefined) throw invalid(child, 'name is required');
     scope.defineLazy(name, () => compileDerivedField(child, scope, cc.slots));
+  }
+}
+
+/** Models whose arithmetic Ferry computes in float32 when asked (x-mathContext="float"), as JPMML does. */
+const FLOAT_MODELS = new Set(['RegressionModel', 'TreeModel', 'MiningModel']);
+
+/** Float arithmetic elsewhere would silently be double arithmetic: refused instead. */
+function refuseFloatMath(element: XmlElement, functionName: FunctionName): void {
+  if (!FLOAT_MODELS.has(element.name)) {
+    throw unsupported(element, `x-mathContext="float" is supported on RegressionModel, TreeModel and MiningModel, not <${element.name}>`);
+  }
+  if (element.name === 'TreeModel' && functionName !== 'regression') {
+    throw unsupported(element, 'x-mathContext="float" is supported on regression trees; a classification TreeModel has no float arithmetic');
   }
 }

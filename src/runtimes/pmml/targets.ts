@@ -36,12 +36,14 @@ export function readTargets(element: XmlElement | undefined, targetName: string 
   const cast = target.attrs['castInteger'];
   if (cast !== undefined && !['round', 'ceiling', 'floor'].includes(cast)) throw invalid(target, `castInteger '${cast}' is not one of round, ceiling, floor`);
   const rounding = cast === 'round' ? (v: number) => Math.floor(v + 0.5) : cast === 'ceiling' ? Math.ceil : cast === 'floor' ? Math.floor : undefined;
+  // In float arithmetic every operand is a float32 too (JPMML's FloatValue: `value += (float)constant`).
   const round = floatMath ? Math.fround : (v: number) => v;
+  const [low, high, times, plus] = [round(min), round(max), round(factor), round(constant)];
   const process = (value: number): number => {
-    let v = Math.min(Math.max(value, min), max);
-    if (factor !== 1) v = round(v * factor);
-    if (constant !== 0) v = round(v + constant);
-    return rounding ? rounding(v) : v;
+    let v = Math.min(Math.max(round(value), low), high);
+    if (factor !== 1) v = round(v * times);
+    if (constant !== 0) v = round(v + plus);
+    return rounding ? round(rounding(v)) : v;
   };
 
   const displayValues = new Map<string, string>();

@@ -3,7 +3,7 @@
  * The same layout is read and written by workers/python/ferry_worker/frames.py.
  */
 export const FRAME = {
-  LOAD: 1, PREDICT: 2, PING: 3, READY: 4,
+  LOAD: 1, PREDICT: 2, PING: 3, READY: 4, PREDICT_BATCH: 5,
   LOADED: 101, RESULT: 102, ERROR: 103, PONG: 104, READY_ANSWER: 105,
 } as const;
 

@@ -8,7 +8,7 @@ import { WorkerExit } from '../code/worker-handle.ts';
 import { FRAME, type Frame } from './frames.ts';
 import { PythonProcess } from './python-process.ts';
 import { declaredSignature, signatureList } from './signature.ts';
-import { decodeTensors, encodeTensors } from './tensor-wire.ts';
+import { decodeTensorList, decodeTensors, encodeTensorList, encodeTensors } from './tensor-wire.ts';
 
 /** What the worker loads: a model.py, or an MLflow flavor it serves (settings prepared by the MLflow runtime). */
 export type PythonLoad =
@@ -30,6 +30,8 @@ export interface PythonModelOptions {
 interface Loaded {
   readonly signature: { inputs?: unknown; outputs?: unknown } | null;
   readonly has_ready: boolean;
+  /** The model defines predict_batch: it takes a batch as the list of its requests. */
+  readonly batches?: boolean;
 }
 
 interface ModelFailure {
@@ -77,7 +79,7 @@ export async function loadPythonModel(options: PythonModelOptions): Promise<Mode
     const signature = options.signature ?? (loaded?.signature
       ? { inputs: signatureList(model, 'metadata() inputs', loaded.signature.inputs), outputs: signatureList(model, 'metadata() outputs', loaded.signature.outputs) }
       : declaredSignature(spec));
-    return pythonInstance(options, supervisor, signature, loaded!.has_ready);
+    return pythonInstance(options, supervisor, signature, loaded!);
   } catch (error) {
     await first.close();
     await supervisor.stop();
@@ -89,14 +91,17 @@ function pythonInstance(
   options: PythonModelOptions,
   supervisor: Supervisor<PythonProcess>,
   io: { readonly inputs: readonly TensorMetadata[]; readonly outputs: readonly TensorMetadata[] },
-  hasReady: boolean,
+  loaded: Loaded,
 ): ModelInstance {
+  const hasReady = loaded.has_ready;
+  const listed = loaded.batches === true;
   const { spec } = options;
   const model = spec.name;
   const maxBatch = spec.options['max_batch_size'];
   if (maxBatch !== undefined && !isCount(maxBatch)) badOption(model, spec.options, 'max_batch_size', 'a non-negative integer');
   // Rows are merged only when every input has a dynamic first dimension; model.yaml may lower the limit or set 0.
-  const batchable = io.inputs.every((t) => t.shape.length > 0 && t.shape[0] === -1);
+  // predict_batch takes requests as a list, never concatenated: any requests may share a call.
+  const batchable = listed || io.inputs.every((t) => t.shape.length > 0 && t.shape[0] === -1);
   let lastReady = true;
 
   const predict = (request: { inputs: readonly Tensor[] }) =>
@@ -107,10 +112,21 @@ function pythonInstance(
       return { outputs: declaredOutputs(model, io.outputs, decodeTensors(model, answer.body)) } satisfies ExecuteResult;
     });
 
+  const predictBatch = (batch: readonly { inputs: readonly Tensor[] }[]) =>
+    supervisor.run(async (worker) => {
+      const { parts, bytes } = encodeTensorList(batch.map((request) => request.inputs));
+      const answer = await worker.call(FRAME.PREDICT_BATCH, parts, bytes);
+      if (answer.kind === FRAME.ERROR) throw modelFailure(options, answer, worker.pid);
+      const lists = decodeTensorList(model, answer.body);
+      return lists.map((outputs): ExecuteResult => ({ outputs: declaredOutputs(model, io.outputs, outputs) }));
+    });
+
   return {
     signature: { platform: options.platform, inputs: io.inputs, outputs: io.outputs },
     maxBatchSize: batchable ? (maxBatch as number | undefined) ?? 64 : 0,
+    ...(listed ? { unmergedBatches: true } : {}),
     async execute(batch) {
+      if (listed) return predictBatch(batch);
       const results: ExecuteResult[] = [];
       for (const request of batch) results.push(await predict(request));
       return results;

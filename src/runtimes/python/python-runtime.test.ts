@@ -108,6 +108,40 @@ describe('python runtime', () => {
     }
   });
 
+  it('hands a model with predict_batch the batch as a list of requests, whatever their shapes, and answers each', async () => {
+    const dir = await modelDir('lists', `
+import numpy as np
+class Model:
+    def metadata(self):
+        return {"inputs": [{"name": "seq", "datatype": "FP64", "shape": [-1, -1]}],
+                "outputs": [{"name": "total", "datatype": "FP64", "shape": [-1]}, {"name": "calls", "datatype": "INT32", "shape": [-1]}]}
+    def predict_batch(self, requests):
+        if any((r["seq"] < 0).any() for r in requests):
+            return [{"total": np.zeros(1)}]
+        return [{"total": r["seq"].sum(axis=1), "calls": np.full(len(r["seq"]), len(requests))} for r in requests]
+`);
+    const instance = await createPythonRuntime(settings).load({ name: 'lists', version: '1', dir, options: {} }, silentContext);
+    try {
+      expect(instance.unmergedBatches).toBe(true);
+      expect(instance.maxBatchSize).toBe(64);
+      const seq = (rows: number[][]) => ({ inputs: [{ name: 'seq', datatype: 'FP64' as const, shape: [rows.length, rows[0]!.length], data: Float64Array.from(rows.flat()) }] });
+      const batch = [seq([[1, 2, 3]]), seq([[0.5], [-1.5 + 3]]), seq([[10, 20, 30, 40, 50], [1, 1, 1, 1, 1]])];
+      const results = await instance.execute(batch, new AbortController().signal);
+      expect(results.map((r) => Array.from(r.outputs[0]!.data as Float64Array))).toEqual([[6], [0.5, 1.5], [150, 5]]);
+      expect(results.map((r) => r.outputs[1]!.shape)).toEqual([[1], [2], [2]]);
+      // The outputs were cast to the declared INT32; every request saw the same call of three.
+      expect(results.map((r) => Array.from(r.outputs[1]!.data as Int32Array))).toEqual([[3], [3, 3], [3, 3]]);
+      await expect(instance.execute([seq([[1]]), seq([[-1]])], new AbortController().signal)).rejects.toMatchObject({
+        code: 'FERRY_ERR_EXECUTION_FAILED',
+        message: "model 'lists' failed to execute: TypeError: predict_batch() must return a list with one dict of outputs per request (2), not 1 results",
+      });
+      const [alone] = await instance.execute([seq([[4, 4]])], new AbortController().signal);
+      expect(Array.from(alone!.outputs[0]!.data as Float64Array)).toEqual([8]);
+    } finally {
+      await instance.unload();
+    }
+  });
+
   it('answers a raised exception with its type and message, logs the traceback, and serves on', async () => {
     const dir = await modelDir('raises', `
 import numpy as np

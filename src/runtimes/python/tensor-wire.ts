@@ -48,3 +48,38 @@ export function decodeTensors(model: string, body: Buffer): Tensor[] {
     return { name: spec.name, datatype: spec.datatype, shape: spec.shape, data };
   });
 }
+
+/**
+ * The body of a PREDICT_BATCH frame (and of its answer): u32 LE count, 4 bytes of padding, then per request a u32
+ * LE byte length, 4 bytes of padding and that request's tensor body (as encodeTensors), padded to 8.
+ */
+export function encodeTensorList(requests: readonly (readonly Tensor[])[]): { parts: Uint8Array[]; bytes: number } {
+  const count = Buffer.alloc(8);
+  count.writeUInt32LE(requests.length, 0);
+  const parts: Uint8Array[] = [count];
+  for (const tensors of requests) {
+    const body = encodeTensors(tensors);
+    const length = Buffer.alloc(8);
+    length.writeUInt32LE(body.bytes, 0);
+    parts.push(length, ...body.parts, PAD.subarray(0, pad(body.bytes)));
+  }
+  return { parts, bytes: parts.reduce((sum, p) => sum + p.byteLength, 0) };
+}
+
+/** Per-request tensors from a body in encodeTensorList's layout. */
+export function decodeTensorList(model: string, body: Buffer): Tensor[][] {
+  const malformed = (detail: string) => ferryError('FERRY_ERR_EXECUTION_FAILED', { model, detail: `the worker sent a malformed result: ${detail}` });
+  if (body.length < 8) throw malformed('no count');
+  const count = body.readUInt32LE(0);
+  const lists: Tensor[][] = [];
+  let offset = 8;
+  for (let i = 0; i < count; i++) {
+    if (offset + 8 > body.length) throw malformed(`result ${i} runs past the end`);
+    const bytes = body.readUInt32LE(offset);
+    offset += 8;
+    if (offset + bytes > body.length) throw malformed(`result ${i} runs past the end`);
+    lists.push(decodeTensors(model, body.subarray(offset, offset + bytes)));
+    offset += bytes + pad(bytes);
+  }
+  return lists;
+}

@@ -36,6 +36,8 @@ export interface FakeInstanceOptions {
   readonly computeMs?: (rows: number) => number;
   /** Batches the instance accepts at once (ModelInstance.pipelineDepth). */
   readonly pipelineDepth?: number;
+  /** Takes batches as lists of requests (ModelInstance.unmergedBatches). */
+  readonly unmergedBatches?: boolean;
 }
 
 export const fakeSignature: ModelSignature = {
@@ -68,6 +70,7 @@ export function fakeInstance(options: FakeInstanceOptions): FakeInstance {
     signature: fakeSignature,
     maxBatchSize: options.maxBatchSize,
     ...(options.pipelineDepth === undefined ? {} : { pipelineDepth: options.pipelineDepth }),
+    ...(options.unmergedBatches === undefined ? {} : { unmergedBatches: options.unmergedBatches }),
     batches: [],
     signals: [],
     movable: [],

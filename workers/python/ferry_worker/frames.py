@@ -9,6 +9,7 @@ LOAD = 1
 PREDICT = 2
 PING = 3
 READY = 4
+PREDICT_BATCH = 5
 # worker -> Ferry
 LOADED = 101
 RESULT = 102

@@ -56,11 +56,10 @@ class Worker:
             "batches": callable(getattr(self.model, "predict_batch", None)),
         })
 
-    def predict(self, request_id, body):
-        inputs = tensors.decode(body)
-        outputs = self.model.predict(inputs)
+    def prepare(self, outputs, method):
+        """A model's outputs as arrays, numbers cast to the declared datatypes."""
         if not isinstance(outputs, dict):
-            raise TypeError(f"predict() must return a dict of arrays keyed by output name, not {type(outputs).__name__}")
+            raise TypeError(f"{method} must return a dict of arrays keyed by output name, not {type(outputs).__name__}")
         prepared = {}
         for name, value in outputs.items():
             array = np.asarray(value)
@@ -68,7 +67,20 @@ class Worker:
             if cast is not None and array.dtype != cast and array.dtype.kind not in ("U", "S", "O"):
                 array = array.astype(cast)
             prepared[name] = array
-        frames.write_frame(self.write_fd, frames.RESULT, request_id, tensors.encode(prepared))
+        return prepared
+
+    def predict(self, request_id, body):
+        outputs = self.prepare(self.model.predict(tensors.decode(body)), "predict()")
+        frames.write_frame(self.write_fd, frames.RESULT, request_id, tensors.encode(outputs))
+
+    def predict_batch(self, request_id, body):
+        requests = tensors.decode_list(body)
+        results = self.model.predict_batch(requests)
+        if not isinstance(results, (list, tuple)) or len(results) != len(requests):
+            got = f"{len(results)} results" if isinstance(results, (list, tuple)) else f"a {type(results).__name__}"
+            raise TypeError(f"predict_batch() must return a list with one dict of outputs per request ({len(requests)}), not {got}")
+        outputs = [self.prepare(result, f"predict_batch() result {i}") for i, result in enumerate(results)]
+        frames.write_frame(self.write_fd, frames.RESULT, request_id, tensors.encode_list(outputs))
 
     def ready(self, request_id):
         answer = bool(self.model.ready()) if self.model is not None else False
@@ -84,6 +96,8 @@ class Worker:
             try:
                 if kind == frames.PREDICT:
                     self.predict(request_id, body)
+                elif kind == frames.PREDICT_BATCH:
+                    self.predict_batch(request_id, body)
                 elif kind == frames.PING:
                     frames.write_frame(self.write_fd, frames.PONG, request_id, [])
                 elif kind == frames.LOAD:

@@ -17,11 +17,11 @@ def load_model_py(path):
     if not inspect.isclass(cls):
         candidates = [
             c for _, c in inspect.getmembers(module, inspect.isclass)
-            if c.__module__ == module.__name__ and callable(getattr(c, "predict", None))
+            if c.__module__ == module.__name__ and (callable(getattr(c, "predict", None)) or callable(getattr(c, "predict_batch", None)))
         ]
         if len(candidates) != 1:
             names = ", ".join(c.__name__ for c in candidates) or "none"
-            raise TypeError(f"model.py must define a class named Model, or exactly one class with predict() (found: {names})")
+            raise TypeError(f"model.py must define a class named Model, or exactly one class with predict() or predict_batch() (found: {names})")
         cls = candidates[0]
     model = cls()
     if callable(getattr(model, "load", None)):

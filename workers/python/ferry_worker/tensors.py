@@ -95,3 +95,33 @@ def encode(tensors):
         parts.append(blob)
         parts.append(b"\0" * _pad(len(blob)))
     return parts
+
+
+_COUNT = struct.Struct("<I4x")
+
+
+def decode_list(body):
+    """Per-request dicts of arrays from a PREDICT_BATCH body: u32 LE count, padding to 8, then per request a u32 LE
+    byte length, padding to 8 and that request's tensor body, padded to 8."""
+    (count,) = _COUNT.unpack_from(body, 0)
+    view = memoryview(body)
+    offset = 8
+    requests = []
+    for _ in range(count):
+        (size,) = _COUNT.unpack_from(body, offset)
+        offset += 8
+        requests.append(decode(view[offset : offset + size]))
+        offset += size + _pad(size)
+    return requests
+
+
+def encode_list(results):
+    """Body parts for a list of dicts name -> array, in decode_list's layout."""
+    parts = [_COUNT.pack(len(results))]
+    for tensors in results:
+        body = encode(tensors)
+        size = sum(len(p) for p in body)
+        parts.append(_COUNT.pack(size))
+        parts.extend(body)
+        parts.append(b"\0" * _pad(size))
+    return parts

@@ -94,6 +94,7 @@ export const compileMiningModel: AlgorithmCompiler = (env: ModelEnv): AlgorithmP
     };
   }
   if (!CLASSIFICATION_METHODS.has(method)) throw unsupported(segmentation, `multipleModelMethod '${method}' is not supported for ${env.functionName}`);
+  if (env.floatMath) throw unsupported(segmentation, `multipleModelMethod '${method}' of a ${env.functionName} MiningModel has no float arithmetic (x-mathContext="float"); modelChain and selectFirst have`);
   const targetType = env.target?.dataType ?? 'string';
   const known = new Map<string, Value>();
   for (const c of env.target?.categories ?? []) known.set(valueKey(c), c);
@@ -133,30 +134,28 @@ function selectedOutputs(segments: readonly Segment[], selected: (ctx: RowContex
   }));
 }
 
+/**
+ * Combines segment predictions. In float arithmetic (x-mathContext="float") every operand and result is a float32,
+ * as JPMML's FloatVector sums: `sum += float(weight) * value`, from 0, in segment order.
+ */
 function regressionCombiner(method: string, floatMath: boolean): (values: number[], weights: number[]) => number {
   const round = floatMath ? Math.fround : (v: number) => v;
+  const sum = (values: readonly number[]) => values.reduce((a, b) => round(a + round(b)), 0);
+  const weightedSum = (values: readonly number[], weights: readonly number[]) => values.reduce((a, b, i) => round(a + round(round(weights[i]!) * round(b))), 0);
   switch (method) {
     case 'sum':
-      return (values) => values.reduce((a, b) => round(a + b), 0);
+      return sum;
     case 'weightedSum':
-      return (values, weights) => values.reduce((a, b, i) => round(a + b * weights[i]!), 0);
+      return weightedSum;
     case 'average':
-      return (values) => round(values.reduce((a, b) => a + b, 0) / values.length);
+      return (values) => round(sum(values) / values.length);
     case 'weightedAverage':
-      return (values, weights) => {
-        let sum = 0;
-        let total = 0;
-        values.forEach((v, i) => {
-          sum += v * weights[i]!;
-          total += weights[i]!;
-        });
-        return round(sum / total);
-      };
+      return (values, weights) => round(weightedSum(values, weights) / sum(weights));
     case 'median':
       return (values) => {
         const s = [...values].sort((a, b) => a - b);
         const mid = s.length >> 1;
-        return s.length % 2 === 1 ? s[mid]! : round((s[mid - 1]! + s[mid]!) / 2);
+        return s.length % 2 === 1 ? s[mid]! : round(round(s[mid - 1]! + s[mid]!) / 2);
       };
     case 'weightedMedian':
       return (values, weights) => {

@@ -1,3 +1,4 @@
+import { FLOAT_INVERSE_LINKS, floatSimplemax, floatSoftmax } from '../float-math.ts';
 import { INVERSE_LINKS, logistic } from '../link-functions.ts';
 import type { AlgorithmCompiler, AlgorithmPlan, ModelEnv } from '../model-types.ts';
 import { invalid, unsupported } from '../pmml-error.ts';
@@ -8,17 +9,23 @@ import { childrenNamed, type XmlElement } from '../xml.ts';
 
 type Term = (ctx: RowContext) => number | null;
 
-/** One RegressionTable as a function of the row; null when an input it needs is missing. */
-function compileTable(table: XmlElement, scope: Scope): Term {
-  const intercept = Number(table.attrs['intercept'] ?? 'NaN');
-  if (table.attrs['intercept'] === undefined) throw invalid(table, 'intercept is required');
+/**
+ * One RegressionTable as a function of the row; null when an input it needs is missing. `round` is identity in
+ * double arithmetic and Math.fround in float arithmetic, applied to every operand and result as JPMML's FloatValue
+ * does (float(intercept), then `sum += float(float(x)^e) * float(coefficient)` per predictor).
+ */
+function compileTable(table: XmlElement, scope: Scope, round: (v: number) => number): Term {
+  const interceptText = table.attrs['intercept'];
+  if (interceptText === undefined) throw invalid(table, 'intercept is required');
+  const intercept = round(Number(interceptText));
   if (!Number.isFinite(intercept)) throw invalid(table, 'intercept must be a finite number');
   const terms: Term[] = [];
   for (const child of table.children) {
-    const coefficient = Number(child.attrs['coefficient']);
     if (child.name === 'Extension') continue;
-    if (Number.isNaN(coefficient)) throw invalid(child, 'coefficient must be a number');
-    if (!Number.isFinite(coefficient)) throw invalid(child, 'coefficient must be a finite number');
+    const parsed = Number(child.attrs['coefficient']);
+    if (Number.isNaN(parsed)) throw invalid(child, 'coefficient must be a number');
+    if (!Number.isFinite(parsed)) throw invalid(child, 'coefficient must be a finite number');
+    const coefficient = round(parsed);
     if (child.name === 'NumericPredictor') {
       const field = scope.require(child.attrs['name'] ?? '', child);
       const exponent = Number(child.attrs['exponent'] ?? '1');
@@ -26,7 +33,7 @@ function compileTable(table: XmlElement, scope: Scope): Term {
       terms.push((ctx) => {
         const x = asNumber(get(ctx));
         if (x === null) return null;
-        return coefficient * (exponent === 1 ? x : Math.pow(x, exponent));
+        return round((exponent === 1 ? round(x) : round(Math.pow(round(x), exponent))) * coefficient);
       });
     } else if (child.name === 'CategoricalPredictor') {
       const field = scope.require(child.attrs['name'] ?? '', child);
@@ -45,7 +52,7 @@ function compileTable(table: XmlElement, scope: Scope): Term {
         for (const get of gets) {
           const x = asNumber(get(ctx));
           if (x === null) return null;
-          product *= x;
+          product = round(product * round(x));
         }
         return product;
       });
@@ -56,7 +63,7 @@ function compileTable(table: XmlElement, scope: Scope): Term {
     for (const term of terms) {
       const t = term(ctx);
       if (t === null) return null;
-      sum += t;
+      sum = round(sum + t);
     }
     return sum;
   };
@@ -70,15 +77,18 @@ export const compileRegressionModel: AlgorithmCompiler = (env: ModelEnv): Algori
   if (!CLASS_METHODS.has(method)) throw unsupported(element, `normalizationMethod '${method}' is not supported`);
   const tables = childrenNamed(element, 'RegressionTable');
   if (tables.length === 0) throw invalid(element, 'at least one RegressionTable is required');
-  const round = env.floatMath ? Math.fround : (v: number) => v;
+  const floatMath = env.floatMath;
+  if (floatMath && method === 'probit') throw unsupported(element, "normalizationMethod 'probit' has no float arithmetic (x-mathContext=\"float\")");
+  const round = floatMath ? Math.fround : (v: number) => v;
+  const links = floatMath ? FLOAT_INVERSE_LINKS : INVERSE_LINKS;
 
   if (env.functionName === 'regression') {
-    const table = compileTable(tables[0]!, scope);
-    const link = method === 'softmax' ? logistic : INVERSE_LINKS.get(method)!;
+    const table = compileTable(tables[0]!, scope, round);
+    const link = method === 'softmax' ? links.get('logit')! : links.get(method)!;
     return {
       evaluate: (ctx) => {
         const y = table(ctx);
-        return y === null ? null : { predicted: round(link(y)) };
+        return y === null ? null : { predicted: link(y) };
       },
     };
   }
@@ -89,13 +99,13 @@ export const compileRegressionModel: AlgorithmCompiler = (env: ModelEnv): Algori
     if (text === undefined) throw invalid(t, 'targetCategory is required for classification');
     return castValue(text, targetType) ?? text;
   });
-  const terms = tables.map((t) => compileTable(t, scope));
+  const terms = tables.map((t) => compileTable(t, scope, round));
   const keys = categories.map(valueKey);
   const n = terms.length;
   if (n > 2 && !['softmax', 'simplemax', 'none', 'exp'].includes(method)) {
     throw unsupported(element, `normalizationMethod '${method}' with more than two target categories is not supported`);
   }
-  const link = INVERSE_LINKS.get(method);
+  const link = links.get(method);
   return {
     evaluate: (ctx): ModelResult | null => {
       const ys: number[] = [];
@@ -104,7 +114,7 @@ export const compileRegressionModel: AlgorithmCompiler = (env: ModelEnv): Algori
         if (y === null) return null;
         ys.push(y);
       }
-      const ps = normalize(ys, method, link);
+      const ps = floatMath ? normalizeFloat(ys, method, link) : normalize(ys, method, link);
       const probabilities = new Map<string, number>();
       let best = 0;
       for (let i = 0; i < n; i++) {
@@ -115,6 +125,22 @@ export const compileRegressionModel: AlgorithmCompiler = (env: ModelEnv): Algori
     },
   };
 };
+
+/** Class probabilities in float32 (JPMML's FloatValue): the binary case is `p, 1 - p` as in double. */
+function normalizeFloat(ys: number[], method: string, link: ((y: number) => number) | undefined): number[] {
+  switch (method) {
+    case 'softmax': return floatSoftmax(ys);
+    case 'simplemax': return floatSimplemax(ys);
+    case 'exp': return ys.map(link!);
+    default: {
+      if (ys.length === 2) {
+        const p0 = link!(ys[0]!);
+        return [p0, Math.fround(1 - p0)];
+      }
+      return ys.map(link!);
+    }
+  }
+}
 
 function normalize(ys: number[], method: string, link: ((y: number) => number) | undefined): number[] {
   switch (method) {

@@ -96,7 +96,7 @@ describe('limits.max_connections counts gRPC connections too', () => {
   }
 
   it('lets MAX gRPC connections in, then refuses both protocols until one closes; a gRPC call works throughout', async () => {
-    const opened = [];
+    const opened: { session: ClientHttp2Session; accepted: boolean }[] = [];
     for (let i = 0; i < MAX; i++) opened.push(await grpcConnection());
     expect(opened.every((c) => c.accepted)).toBe(true);
     // gRPC connections are never closed to make room (their calls are invisible here): past the cap, both refuse.

@@ -244,22 +244,18 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     authorizeManagement,
   });
   void http.register(tfServingRestRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes, limits });
-  void http.register(seldonRoutes, {
-    dataplane,
-    bodyLimit: config.http.body_limit_bytes,
-    limits,
-    onFeedback: (model, reward) => {
-      metrics.serving.feedback.inc({ model });
-      if (reward > 0) metrics.serving.feedbackReward.inc({ model }, reward);
-    },
-  });
+  const onFeedback = (model: string, reward: number) => {
+    metrics.serving.feedback.inc({ model });
+    if (reward > 0) metrics.serving.feedbackReward.inc({ model }, reward);
+  };
+  void http.register(seldonRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes, limits, onFeedback });
   void http.register(mlflowRoutes, { dataplane, bodyLimit: config.http.body_limit_bytes, limits });
 
   const grpc = config.grpc.enabled
     ? createGrpcServer({
       dataplane, host: config.http.host, port: config.grpc.port, maxMessageBytes: config.grpc.max_message_bytes,
       ...(tls ? { tls } : {}),
-      authorizeManagement, shapeLimits: limits, ...(authorizeInference ? { authorizeInference } : {}), shutdownGraceMs: config.shutdown_grace_seconds * 1000, inflight,
+      authorizeManagement, shapeLimits: limits, limits, onFeedback, ...(authorizeInference ? { authorizeInference } : {}), shutdownGraceMs: config.shutdown_grace_seconds * 1000, inflight,
       connections: {
         maxConcurrentStreams: config.grpc.max_concurrent_streams,
         idleTimeoutMs: config.grpc.idle_timeout_ms,
@@ -350,10 +346,17 @@ export function createServer(options: ServerOptions = {}): FerryServer {
         const sweep = setInterval(() => {
           for (const server of [http.server, ...extraAcceptors]) server.closeIdleConnections();
         }, 100);
+        // Past the grace period, connections still open (a request that never completes, a client that never
+        // reads) are cut, so that the process exits in bounded time; gRPC's stop() forces its own at the same time.
+        const cut = setTimeout(() => {
+          logger.warn({ grace_seconds: config.shutdown_grace_seconds }, 'grace period over: closing the connections still open');
+          for (const server of [http.server, ...extraAcceptors]) server.closeAllConnections();
+        }, config.shutdown_grace_seconds * 1000);
         try {
           await Promise.all([http.close(), closeServers(extraAcceptors), grpc?.stop()]);
         } finally {
           clearInterval(sweep);
+          clearTimeout(cut);
         }
         await graphs.close();
         await manager.close();

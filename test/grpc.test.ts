@@ -134,7 +134,7 @@ describe('gRPC health and metadata', () => {
       call.write({ list_services: '' });
     });
     reflection.close();
-    expect(services).toEqual(expect.arrayContaining(['inference.GRPCInferenceService', 'grpc.health.v1.Health']));
+    expect(services).toEqual(expect.arrayContaining(['inference.GRPCInferenceService', 'grpc.health.v1.Health', 'seldon.protos.Seldon', 'seldon.protos.Model']));
   });
 });
 

@@ -100,6 +100,26 @@ describe('inference with auth.inference: token', () => {
     expect(Array.from({ length: raw.length / 4 }, (_, i) => raw.readInt32LE(4 * i))).toEqual(SUMS);
   });
 
+  it("guards Seldon's gRPC Predict and SendFeedback, Seldon and Model services alike", async () => {
+    const seldon = grpcClient('seldon.protos.Seldon', `127.0.0.1:${ferry.ports.grpcPort}`);
+    const model = grpcClient('seldon.protos.Model', `127.0.0.1:${ferry.ports.grpcPort}`);
+    try {
+      const message = { data: { tensor: { shape: [1, 16], values: [...SIMPLE_ROW] } } };
+      const jsonData = { jsonData: { structValue: { fields: Object.fromEntries(['INPUT0', 'INPUT1'].map((name) => [name, { listValue: { values: [{ listValue: { values: SIMPLE_ROW.map((x) => ({ numberValue: x })) } }] } }])) } } };
+      for (const client of [seldon, model]) {
+        await expect(client.call('Predict', message)).rejects.toMatchObject({ code: 16 });
+        await expect(client.call('Predict', message, { metadata: bearer(VIEWER) })).rejects.toMatchObject({ code: 7 });
+        await expect(client.call('SendFeedback', { reward: 1 })).rejects.toMatchObject({ code: 16 });
+        const answer = await client.call<{ jsonData: { structValue: { fields: Record<string, any> } } }>('Predict', jsonData, { metadata: bearer(APP) });
+        expect(answer.jsonData.structValue.fields['OUTPUT0'].listValue.values[0].listValue.values.map((v: { numberValue: number }) => v.numberValue)).toEqual(SUMS);
+        expect(await client.call('SendFeedback', { reward: 1 }, { metadata: bearer(APP) })).toMatchObject({ meta: { requestPath: { simple: 'simple:1' } } });
+      }
+    } finally {
+      seldon.close();
+      model.close();
+    }
+  });
+
   it('guards the gRPC stream before it reads a message', async () => {
     const stream = grpc.duplex('ModelStreamInfer');
     const status = await new Promise<{ code: number }>((resolve) => {

@@ -292,6 +292,11 @@ export class DataPlane {
     return { routing: {} };
   }
 
+  /** A graph's route (router → arm name) as arm indices (Seldon's gRPC `meta.routing`); empty for a model. */
+  armIndices(name: string, route: Readonly<Record<string, string>>): Record<string, number> {
+    return this.#graph(name)?.armIndices(name, route) ?? {};
+  }
+
   #logExchange(
     model: string, served: ServedVersion | undefined, protocol: string, request: InferRequest | undefined, response: InferResponse | undefined,
     failure: FerryError | undefined, started: number, durationMs: number,

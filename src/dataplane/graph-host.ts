@@ -24,4 +24,6 @@ export interface GraphHost {
   /** Why a graph that answers serves an older definition than its deployment's (the new one failed), else undefined. */
   staleReason(name: string): string | undefined;
   feedback(name: string, feedback: Feedback): Promise<{ readonly routing: Readonly<Record<string, string>> }>;
+  /** A route (router → arm name) as arm indices, as Seldon's gRPC `meta.routing` carries it; unknown ones are left out. */
+  armIndices(name: string, route: Readonly<Record<string, string>>): Record<string, number>;
 }

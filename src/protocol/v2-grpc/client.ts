@@ -2,6 +2,7 @@ import {
   credentials, loadPackageDefinition, Metadata, type CallOptions, type ChannelCredentials, type Client, type ClientDuplexStream, type ClientOptions,
   type ClientReadableStream, type GrpcObject, type ServiceClientConstructor, type ServiceError,
 } from '@grpc/grpc-js';
+import { seldonPackageDefinition } from '../seldon-grpc/schema.ts';
 import { packageDefinition } from './schema.ts';
 
 type UnaryMethod = (
@@ -34,10 +35,10 @@ export interface GrpcServiceClient {
  * Used by the tests, the benchmark and the documented example.
  */
 export function grpcClient(
-  service: 'inference.GRPCInferenceService' | 'grpc.health.v1.Health', address: string, options: ClientOptions = {},
+  service: 'inference.GRPCInferenceService' | 'grpc.health.v1.Health' | 'seldon.protos.Seldon' | 'seldon.protos.Model' | 'seldon.protos.Generic', address: string, options: ClientOptions = {},
   channelCredentials: ChannelCredentials = credentials.createInsecure(),
 ): GrpcServiceClient {
-  let node: GrpcObject = loadPackageDefinition(packageDefinition());
+  let node: GrpcObject = loadPackageDefinition(service.startsWith('seldon.') ? seldonPackageDefinition() : packageDefinition());
   const parts = service.split('.');
   for (const part of parts.slice(0, -1)) node = node[part] as GrpcObject;
   const Constructor = node[parts.at(-1)!] as ServiceClientConstructor;

@@ -8,6 +8,8 @@ import { INFERENCE_SERVICE, inferenceService, type InferenceServiceOptions } fro
 import { packageDefinition } from './schema.ts';
 import type { InflightBudget } from '../transport/inflight-budget.ts';
 import { inflightInterceptor } from './inflight-interceptor.ts';
+import type { ProtocolLimits } from '../http/limits.ts';
+import { SELDON_GENERIC_SERVICE, SELDON_MODEL_SERVICE, SELDON_SERVICE, seldonPackageDefinition, seldonServices } from '../seldon-grpc/index.ts';
 
 export interface GrpcServerOptions {
   readonly dataplane: DataPlane;
@@ -29,6 +31,10 @@ export interface GrpcServerOptions {
   readonly inflight?: InflightBudget;
   /** Connection management: streams per connection, idle timeout, maximum age and its grace. */
   readonly connections?: GrpcConnectionOptions;
+  /** The decoders' and encoders' limits, for Seldon's messages (nesting, string length, answer size). */
+  readonly limits?: ProtocolLimits;
+  /** Told of each feedback message Seldon's SendFeedback accepts. */
+  readonly onFeedback?: (model: string, reward: number) => void;
   /** Told of every call as its status is sent (the access log); absent, calls are not intercepted at all. */
   readonly onCallEnd?: (call: { method: string; code: number; ms: number; peer: string; bytesOut: number }) => void;
 }
@@ -90,7 +96,10 @@ function serverCredentials(tls: GrpcServerOptions['tls']): ServerCredentials {
   return experimental.createCertificateProviderServerCredentials(identity, clientCa, clientCa !== null);
 }
 
-/** The Open Inference Protocol gRPC server: GRPCInferenceService, grpc.health.v1.Health and server reflection. */
+/**
+ * Ferry's gRPC server: the Open Inference Protocol's GRPCInferenceService, Seldon's Seldon and Model services,
+ * grpc.health.v1.Health and server reflection.
+ */
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const limit = options.maxMessageBytes;
   const interceptors = [
@@ -118,9 +127,17 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     dataplane: options.dataplane, maxMessageBytes: limit, authorizeManagement: options.authorizeManagement,
     ...(options.shapeLimits ? { shapeLimits: options.shapeLimits } : {}),
   });
-  server.addService(INFERENCE_SERVICE, options.authorizeInference ? guardInference(inference, options.authorizeInference) : inference);
+  const guarded = (service: typeof inference) => (options.authorizeInference ? guardInference(service, options.authorizeInference) : service);
+  server.addService(INFERENCE_SERVICE, guarded(inference));
+  const seldon = seldonServices({
+    dataplane: options.dataplane, maxMessageBytes: limit,
+    ...(options.limits ? { limits: options.limits } : {}), ...(options.onFeedback ? { onFeedback: options.onFeedback } : {}),
+  });
+  server.addService(SELDON_SERVICE, guarded(seldon.seldon));
+  server.addService(SELDON_MODEL_SERVICE, guarded(seldon.model));
+  server.addService(SELDON_GENERIC_SERVICE, guarded(seldon.generic));
   server.addService(HEALTH_SERVICE, health.implementation);
-  new ReflectionService(packageDefinition()).addToServer(server);
+  new ReflectionService({ ...packageDefinition(), ...seldonPackageDefinition() }).addToServer(server);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -133,7 +150,12 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         health.endWatches();
-        const force = setTimeout(() => server.forceShutdown(), options.shutdownGraceMs ?? 30_000);
+        // grpc-js does not call tryShutdown's callback once forceShutdown has destroyed a session with a stream
+        // still open: the forced close is complete when forceShutdown returns.
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, options.shutdownGraceMs ?? 30_000);
         force.unref();
         server.tryShutdown(() => {
           clearTimeout(force);

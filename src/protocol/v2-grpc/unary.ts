@@ -2,6 +2,7 @@ import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import { decodeMessage, encodeMessage } from './codec.ts';
 import type { MessageName } from './schema.ts';
 import { toGrpcStatus } from './status.ts';
+import { decodesOffThread } from '../offload/decode-pool.ts';
 
 export type UnaryCall = ServerUnaryCall<Buffer, Buffer>;
 export type UnaryHandler = (call: UnaryCall, callback: sendUnaryData<Buffer>) => void;
@@ -12,6 +13,22 @@ export function unary<Request>(
   responseType: MessageName,
   limit: number,
   handle: (request: Request, call: UnaryCall, signal: AbortSignal) => object | Promise<object>,
+  /** Decodes a message of DECODE_THREAD_MIN_BYTES or more instead of decodeMessage (on a decode thread). */
+  decodeLarge?: (bytes: Buffer) => Promise<Request>,
+): UnaryHandler {
+  const offThread = decodeLarge === undefined
+    ? undefined
+    : (bytes: Buffer) => (bytes.length <= limit && decodesOffThread(bytes.length) ? decodeLarge(bytes) : undefined);
+  return unaryWith((bytes) => decodeMessage<Request>(requestType, bytes, limit), (response) => encodeMessage(responseType, response, limit), handle, offThread);
+}
+
+/** unary() with the request's decoder and the response's encoder given: for the messages of any service. */
+export function unaryWith<Request>(
+  decode: (bytes: Buffer) => Request,
+  encode: (response: object) => Buffer,
+  handle: (request: Request, call: UnaryCall, signal: AbortSignal) => object | Promise<object>,
+  /** The request decoded elsewhere (a large one, on a decode thread), or undefined for `decode` to decode it here. */
+  decodeElsewhere?: (bytes: Buffer) => Promise<Request> | undefined,
 ): UnaryHandler {
   return (call, callback) => {
     // grpc-js reports every finished call as 'cancelled'; only a cancel before the answer aborts the work.
@@ -26,7 +43,7 @@ export function unary<Request>(
     };
     const reply = (response: object) => {
       try {
-        const bytes = encodeMessage(responseType, response, limit);
+        const bytes = encode(response);
         answered = true;
         callback(null, bytes);
       } catch (error) {
@@ -34,7 +51,12 @@ export function unary<Request>(
       }
     };
     try {
-      const request = decodeMessage<Request>(requestType, call.request, limit);
+      const elsewhere = decodeElsewhere?.(call.request);
+      if (elsewhere !== undefined) {
+        elsewhere.then((request) => handle(request, call, controller.signal)).then(reply, fail);
+        return;
+      }
+      const request = decode(call.request);
       const result = handle(request, call, controller.signal);
       if (result instanceof Promise) result.then(reply, fail);
       else reply(result);

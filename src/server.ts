@@ -111,7 +111,11 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     exchanges: observe.payloadLog, tracer: observe.tracer,
     readiness: { require: config.readiness.require, minReady: config.readiness.min_ready },
   });
-  const graphs = serverGraphs(config, dataplane, manager, metrics, logger.child({ component: 'graph' }), () => registry.service().store);
+  const graphs = serverGraphs(config, dataplane, manager, metrics, logger.child({ component: 'graph' }), () => registry.service().store, async (aliases) => {
+    // `model@alias` in a graph names a registry alias where the model follows the registry: serve that version too.
+    const changed = registry.source.followGraphAliases(aliases);
+    if (changed.length > 0) await manager.refresh(changed);
+  });
   const authorize = createAuthorizer({ tokens: tokensFromConfig(config.auth), allowLoopbackWithoutToken: config.auth.allow_loopback_without_token });
   // Repository load/unload change what serves: the same rule as the registry's writes.
   const authorizeManagement = (request: Parameters<typeof authorize>[0]) => {
@@ -346,10 +350,17 @@ export function createServer(options: ServerOptions = {}): FerryServer {
         const sweep = setInterval(() => {
           for (const server of [http.server, ...extraAcceptors]) server.closeIdleConnections();
         }, 100);
+        // Past the grace period, connections still open (a request that never completes, a client that never
+        // reads) are cut, so that the process exits in bounded time; gRPC's stop() forces its own at the same time.
+        const cut = setTimeout(() => {
+          logger.warn({ grace_seconds: config.shutdown_grace_seconds }, 'grace period over: closing the connections still open');
+          for (const server of [http.server, ...extraAcceptors]) server.closeAllConnections();
+        }, config.shutdown_grace_seconds * 1000);
         try {
           await Promise.all([http.close(), closeServers(extraAcceptors), grpc?.stop()]);
         } finally {
           clearInterval(sweep);
+          clearTimeout(cut);
         }
         await graphs.close();
         await manager.close();

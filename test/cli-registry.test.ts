@@ -104,7 +104,7 @@ describe('ferry models (what a server serves)', () => {
   it('lists models with their serving versions and origin, and one model\'s versions', async () => {
     const list = await ferryCli(['models', 'list', '--url', ferry.url], { FERRY_TOKEN: READ_TOKEN });
     expect(list.code).toBe(0);
-    expect(list.out.split('\n')[0]).toMatch(/^MODEL\s+SERVING\s+FROM$/);
+    expect(list.out.split('\n')[0]).toMatch(/^MODEL\s+SERVING\s+FROM\s+PROBLEM$/);
     expect(list.out).toMatch(/\nsimple\s+1\s+repository\n/);
     expect(list.out.split('\n').at(-1)).toBe('registry: reachable');
     const status = await ferryCli(['models', 'status', 'simple', '--url', ferry.url, '-o', 'json'], { FERRY_TOKEN: READ_TOKEN });

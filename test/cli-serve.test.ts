@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { stopAll, tracked } from './helpers/processes.ts';
 import { REPO_ROOT } from './helpers/server.ts';
 
 const NODE = path.join(REPO_ROOT, 'node_modules/.bin/node');
@@ -21,15 +22,17 @@ async function waitForLine(stream: NodeJS.ReadableStream, pattern: RegExp, timeo
   });
 }
 
+afterEach(() => stopAll());
+
 describe('ferry serve (the CLI)', () => {
   /**
    * Starts `ferry serve examples/models`, sends a wave of 64 MLP requests, sends SIGTERM as the first is answered,
    * and reports the exit code and each request's status with whether it was answered after the signal.
    */
   async function waveThenSigterm(): Promise<{ code: number | null; answers: { status: number; afterSignal: boolean }[] }> {
-    const child = spawn(NODE, ['bin/ferry.js', 'serve', 'examples/models', '--http-port', '0', '--grpc-port', '0', '--poll-seconds', '0', '--log-level', 'info'], {
+    const child = tracked(spawn(NODE, ['bin/ferry.js', 'serve', 'examples/models', '--http-port', '0', '--grpc-port', '0', '--poll-seconds', '0', '--log-level', 'info'], {
       cwd: REPO_ROOT, env: { ...process.env, FERRY_HTTP_PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    }));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const line = await waitForLine(child.stdout!, /"msg":"ferry serving"/, 20_000);
     const port = JSON.parse(line).http.split(':').at(-1);
@@ -72,29 +75,33 @@ describe('ferry serve (the CLI)', () => {
   }, 90_000);
 
   it('exits 1 with a clear message when the model repository does not exist', async () => {
-    const child = spawn(NODE, ['bin/ferry.js', 'serve', '/nonexistent/models', '--http-port', '0', '--grpc-port', '0'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const child = tracked(spawn(NODE, ['bin/ferry.js', 'serve', '/nonexistent/models', '--http-port', '0', '--grpc-port', '0'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+    let output = '';
+    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(1);
-    expect(stderr).toMatch(/FERRY_ERR_CONFIG_INVALID: invalid configuration: model repository '\/nonexistent\/models' does not exist/);
-  }, 20_000);
+    // The server's fatal log line (JSON on stdout) names the code and the folder.
+    expect(output).toMatch(/"code":"FERRY_ERR_CONFIG_INVALID"/);
+    expect(output).toMatch(/invalid configuration: model repository '\/nonexistent\/models' does not exist/);
+  }, 60_000);
 
   // A holder that shares its port (SO_REUSEPORT, as Ferry's own HTTP sockets do) must not let a second server in.
   // The clash is one JSON log line (fatal, with the code) and exit 1 before any model loads; nothing else is
   // written, not even grpc-js's own words about the failed bind.
   it.each([
-    { server: 'HTTP', setting: '--http-port / http.port', reusePort: false },
-    { server: 'HTTP', setting: '--http-port / http.port', reusePort: true },
-    { server: 'gRPC', setting: '--grpc-port / grpc.port', reusePort: false },
-  ])('exits 1 with one JSON line naming the $server server, address and setting when its port is taken (holder shares it: $reusePort)', async ({ server, setting, reusePort }) => {
+    { server: 'HTTP', setting: '--http-port / http.port', reusePort: false, workers: 1 },
+    { server: 'HTTP', setting: '--http-port / http.port', reusePort: true, workers: 1 },
+    { server: 'gRPC', setting: '--grpc-port / grpc.port', reusePort: false, workers: 1 },
+    { server: 'gRPC', setting: '--grpc-port / grpc.port', reusePort: false, workers: 2 },
+  ])('exits 1 with one JSON line naming the $server server, address and setting when its port is taken (holder shares it: $reusePort, workers: $workers)', async ({ server, setting, reusePort, workers }) => {
     const { createServer } = await import('node:net');
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen({ port: 0, host: '127.0.0.1', reusePort }, resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
       const ports = server === 'HTTP' ? ['--http-port', String(port), '--grpc-port', '0'] : ['--http-port', '0', '--grpc-port', String(port)];
-      const child = spawn(NODE, ['bin/ferry.js', 'serve', 'examples/models', ...ports, '--poll-seconds', '0', '--log-level', 'info'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = tracked(spawn(NODE, ['bin/ferry.js', 'serve', 'examples/models', ...ports, '--workers', String(workers), '--poll-seconds', '0', '--log-level', 'info'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
       let stdout = '';
       let stderr = '';
       child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -113,14 +120,14 @@ describe('ferry serve (the CLI)', () => {
     } finally {
       blocker.close();
     }
-  }, 30_000);
+  }, 60_000);
 
   it('exits 1 with a clear message for an invalid flag value', async () => {
-    const child = spawn(NODE, ['bin/ferry.js', 'serve', 'examples/models', '--http-port', 'eighty'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = tracked(spawn(NODE, ['bin/ferry.js', 'serve', 'examples/models', '--http-port', 'eighty'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(1);
     expect(stderr).toMatch(/FERRY_ERR_CONFIG_INVALID: invalid configuration: http.port/);
-  }, 20_000);
+  }, 60_000);
 });

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopChild, tracked } from './helpers/processes.ts';
 import { inferX, startGraphServer, type GraphServer } from './helpers/graphs.ts';
 import { REPO_ROOT } from './helpers/server.ts';
 
@@ -10,9 +11,9 @@ const NODE = path.join(REPO_ROOT, 'node_modules/.bin/node');
 
 /** A second Ferry, its own process, serving the example models on loopback. */
 async function spawnFerry(): Promise<{ child: ChildProcess; http: string; grpc: string }> {
-  const child = spawn(NODE, ['bin/ferry.js', 'serve', 'examples/models', '--http-port', '0', '--grpc-port', '0', '--poll-seconds', '0', '--log-level', 'info'], {
+  const child = tracked(spawn(NODE, ['bin/ferry.js', 'serve', 'examples/models', '--http-port', '0', '--grpc-port', '0', '--poll-seconds', '0', '--log-level', 'info'], {
     cwd: REPO_ROOT, env: { ...process.env, FERRY_HTTP_PORT: '', FERRY_GRPC_PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   const line = await new Promise<string>((resolve, reject) => {
     let buffered = '';
     const timer = setTimeout(() => reject(new Error(`the second Ferry did not start: ${buffered.slice(-2000)}`)), 30_000);
@@ -81,7 +82,7 @@ describe('remote nodes', () => {
   }, 90_000);
   afterAll(async () => {
     await ferry?.stop();
-    second?.child.kill('SIGTERM');
+    if (second) await stopChild(second.child);
     blackHole?.closeAllConnections();
     await Promise.all([flakyProxy, blackHole].map((s) => new Promise((r) => s?.close(r))));
   });

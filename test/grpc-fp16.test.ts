@@ -9,6 +9,7 @@ import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopChild, tracked } from './helpers/processes.ts';
 import { grpcClient, type GrpcServiceClient } from '../src/protocol/v2-grpc/index.ts';
 import { REPO_ROOT } from './helpers/server.ts';
 
@@ -22,9 +23,9 @@ let client: GrpcServiceClient;
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'ferry-grpc-fp16-'));
   await cp(path.join(FIXTURES, 'grpc-models/half'), path.join(root, 'half'), { recursive: true });
-  child = spawn(NODE, ['--no-js-float16array', 'bin/ferry.js', 'serve', root, '--http-port', '0', '--grpc-port', '0', '--poll-seconds', '0', '--log-level', 'info'], {
+  child = tracked(spawn(NODE, ['--no-js-float16array', 'bin/ferry.js', 'serve', root, '--http-port', '0', '--grpc-port', '0', '--poll-seconds', '0', '--log-level', 'info'], {
     cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   const line = await new Promise<string>((resolve, reject) => {
     let buffered = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${buffered.slice(-2000)}`)), 20_000);
@@ -44,11 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client?.close();
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  if (child) await stopChild(child);
   await rm(root, { recursive: true, force: true });
 });
 

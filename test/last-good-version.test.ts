@@ -1,8 +1,7 @@
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, inferScale, managementApi, scaleArtifact, waitUntil } from './helpers/registry.ts';
+import { ADMIN_TOKEN, inferScale, scaleArtifact, startRegistryFerry, waitUntil, type RegistryFerry } from './helpers/registry.ts';
 import { jsonOf, postJson, scratchRepository, startFerry, type RunningFerry } from './helpers/server.ts';
 
 /**
@@ -87,25 +86,16 @@ describe('last good version', () => {
 
 /** Through the registry's source: a reference that moves to a broken version falls back to the one it named before. */
 describe('last good version of a model that follows a registry alias', () => {
+  let server: RegistryFerry;
   let dataDir: string;
-  let repository: string;
   let ferry: RunningFerry;
-  let api: ReturnType<typeof managementApi>;
+  let api: RegistryFerry['api'];
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'ferry-fallback-'));
-    repository = await mkdtemp(path.join(tmpdir(), 'ferry-empty-repo-'));
-    ferry = await startFerry({
-      data_dir: dataDir, model_repository: repository,
-      auth: { tokens: [{ name: 'release-bot', token: ADMIN_TOKEN, scopes: ['admin'] }] },
-      registry: { poll_seconds: 0.1 },
-      models: { scale: 'models:/scale@champion' },
-    });
-    api = managementApi(ferry.url);
+    server = await startRegistryFerry('ferry-fallback-');
+    ({ dataDir, ferry, api } = server);
   });
   afterAll(async () => {
-    await ferry?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-    await rm(repository, { recursive: true, force: true });
+    await server?.stop();
   });
 
   it('keeps the earlier version serving, and brings it back after an unload and load', async () => {

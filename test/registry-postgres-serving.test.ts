@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { stopChild, tracked } from './helpers/processes.ts';
 import { digestLocal } from '../src/repository/artifacts/index.ts';
 import { dropSchemas, pgStoreUrl, PG_URL, postgresReachable, randomSchema } from './helpers/postgres.ts';
 import { ADMIN_TOKEN, inferScale, managementApi, scaleArtifact, waitUntil } from './helpers/registry.ts';
@@ -31,7 +32,7 @@ async function tempDir(prefix: string): Promise<string> {
 async function ferryProcess(store: string, artifacts: string): Promise<{ url: string; child: ChildProcess }> {
   const repository = await tempDir('ferry-pg-repo-');
   const dataDir = await tempDir('ferry-pg-data-');
-  const child = spawn(NODE, [
+  const child = tracked(spawn(NODE, [
     'bin/ferry.js', 'serve', repository, '--http-port', '0', '--grpc-port', '0', '--poll-seconds', '0',
     '--data-dir', dataDir, '--registry-store', store, '--model', 'scale=models:/scale@champion',
   ], {
@@ -41,11 +42,8 @@ async function ferryProcess(store: string, artifacts: string): Promise<{ url: st
       FERRY_REGISTRY_POLL_SECONDS: '30', FERRY_REGISTRY_ARTIFACTS_ALLOW: artifacts,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cleanup.push(async () => {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => (child.exitCode === null ? child.on('exit', resolve) : resolve(undefined)));
-  });
+  }));
+  cleanup.push(() => stopChild(child));
   const url = await new Promise<string>((resolve, reject) => {
     let buffered = '';
     const timer = setTimeout(() => reject(new Error(`ferry did not start: ${buffered.slice(-2000)}`)), 60_000);

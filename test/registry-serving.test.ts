@@ -1,33 +1,23 @@
 // Serving from the registry: a model follows an alias; moving the alias swaps versions (fetch, verify, load,
 // warm up, swap); a tampered artifact is refused while the old version serves on.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestLocal } from '../src/repository/artifacts/index.ts';
-import { ADMIN_TOKEN, inferScale, managementApi, scaleArtifact, waitUntil } from './helpers/registry.ts';
-import { startFerry, type RunningFerry } from './helpers/server.ts';
+import { inferScale, scaleArtifact, startRegistryFerry, waitUntil, type RegistryFerry } from './helpers/registry.ts';
+import type { RunningFerry } from './helpers/server.ts';
 
+let server: RegistryFerry;
 let dataDir: string;
-let repository: string;
 let ferry: RunningFerry;
-let api: ReturnType<typeof managementApi>;
+let api: RegistryFerry['api'];
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), 'ferry-serving-'));
-  repository = await mkdtemp(path.join(tmpdir(), 'ferry-empty-repo-'));
-  ferry = await startFerry({
-    data_dir: dataDir, model_repository: repository,
-    auth: { tokens: [{ name: 'release-bot', token: ADMIN_TOKEN, scopes: ['admin'] }] },
-    registry: { poll_seconds: 0.1 },
-    models: { scale: 'models:/scale@champion' },
-  });
-  api = managementApi(ferry.url);
+  server = await startRegistryFerry('ferry-serving-');
+  ({ dataDir, ferry, api } = server);
 });
 afterAll(async () => {
-  await ferry?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-  await rm(repository, { recursive: true, force: true });
+  await server?.stop();
 });
 
 const artifact = (name: string) => path.join(dataDir, 'artifacts', 'scale', name);

@@ -1,5 +1,6 @@
 // Tabular models (XGBoost, LightGBM, scikit-learn pipelines, PMML) take any numeric datatype for a numeric feature
-// over V2 REST and V2 gRPC, and answer what their library answers for those values; BYTES is refused.
+// over V2 REST (JSON and the binary extension) and V2 gRPC, and answer what their library answers for those values;
+// BYTES is refused.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grpcClient, type GrpcServiceClient } from '../src/protocol/v2-grpc/index.ts';
 import { relativeMismatches } from './fixtures/examples/references.ts';
 import { getJson, postJson, REPO_ROOT, startFerry, type RunningFerry } from './helpers/server.ts';
+import { postV2Binary, rawBytesElements } from './helpers/v2-binary.ts';
 
 const PYTHON = process.env.FERRY_TEST_PYTHON ?? '/usr/bin/python3';
 const MAKE_MODELS = path.join(REPO_ROOT, 'test/fixtures/tabular-datatypes/make_models.py');
@@ -68,6 +70,17 @@ function grpcInputs(model: string, datatype: Datatype, typed: TypedCase) {
 interface GrpcOutput { name: string; datatype: string }
 interface GrpcResponse { outputs: GrpcOutput[]; raw_output_contents: Buffer[] }
 
+/** An input's elements as the binary extension lays them out (BOOL one byte each, BYTES length-prefixed). */
+function binaryOf(datatype: string, data: readonly (number | boolean | string)[]): Uint8Array {
+  switch (datatype) {
+    case 'FP32': return new Uint8Array(Float32Array.from(data as number[]).buffer);
+    case 'INT32': return new Uint8Array(Int32Array.from(data as number[]).buffer);
+    case 'UINT8': return Uint8Array.from(data as number[]);
+    case 'BOOL': return Uint8Array.from(data, (v) => (v ? 1 : 0));
+    default: return rawBytesElements(data.map((v) => Buffer.from(String(v))));
+  }
+}
+
 const float64s = (b: Buffer) => Array.from(new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)));
 
 describe.each(Object.keys(MODELS))('%s', (model) => {
@@ -95,6 +108,21 @@ describe.each(Object.keys(MODELS))('%s', (model) => {
       const index = response.outputs.findIndex((o) => o.name === output);
       expect(response.outputs[index]!.datatype).toBe('FP64');
       expect(relativeMismatches(float64s(response.raw_output_contents[index]!), expected, TOLERANCE[model] ?? 1e-9), output).toEqual([]);
+    }
+  });
+
+  it.each(DATATYPES)('%s inputs in the V2 REST binary extension answer what the library answers', async (datatype) => {
+    const typed = cases[model]!.cases[datatype];
+    const inputs = v2Inputs(model, datatype, typed);
+    const blobs = inputs.map((input) => binaryOf(input.datatype, input.data));
+    const header = {
+      inputs: inputs.map((input, k) => ({ name: input.name, datatype: input.datatype, shape: input.shape, parameters: { binary_data_size: blobs[k]!.byteLength } })),
+    };
+    const answer = await postV2Binary(`${ferry.url}/v2/models/${model}/infer`, header, blobs);
+    expect(answer.status, JSON.stringify(answer.json)).toBe(200);
+    for (const [output, expected] of Object.entries(typed.expected)) {
+      const tensor = (answer.json.outputs as { name: string; data: number[] }[]).find((o) => o.name === output)!;
+      expect(relativeMismatches(tensor.data, expected, TOLERANCE[model] ?? 1e-9), output).toEqual([]);
     }
   });
 

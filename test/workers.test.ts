@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { stopAll, tracked } from './helpers/processes.ts';
 import { REPO_ROOT, scratchRepository } from './helpers/server.ts';
 import { simpleRequest } from './helpers/simple-model.ts';
 
@@ -21,9 +22,9 @@ interface Cluster {
 }
 
 async function startCluster(workers: number, repository: string): Promise<Cluster> {
-  const child = spawn(NODE, ['bin/ferry.js', 'serve', repository, '--http-port', '0', '--grpc-port', '0', '--poll-seconds', '0', '--workers', String(workers)], {
+  const child = tracked(spawn(NODE, ['bin/ferry.js', 'serve', repository, '--http-port', '0', '--grpc-port', '0', '--poll-seconds', '0', '--workers', String(workers)], {
     cwd: REPO_ROOT, env: { ...process.env, FERRY_HTTP_PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const started: { worker: number; pid: number }[] = [];
   let buffered = '';
@@ -123,6 +124,8 @@ async function metricTotal(port: number): Promise<number> {
   return text.split('\n').filter((l) => l.startsWith('ferry_inference_requests_total{model="simple"') && l.includes('status="200"'))
     .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
 }
+
+afterEach(() => stopAll());
 
 describe('ferry serve --workers', () => {
   // The two example models these tests use: each worker loads them at start.

@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../observe/logger.ts';
 import { routeGrpcLogs } from '../protocol/v2-grpc/index.ts';
 import { createServer } from '../server.ts';
 import { pinHeapGrowing } from './heap-growing.ts';
+import { exitWithPackageScript, installShutdown } from './shutdown.ts';
 import { announceListening, metricsFromPrimary, runPrimary, shareRegistry, workerAssignment, workerCount } from './workers.ts';
 
 interface ServeFlags {
@@ -89,25 +90,17 @@ function modelFlags(flags: readonly string[]): Record<string, string> | undefine
 /** One server process: the whole of `ferry serve`, or one worker of `ferry serve --workers N`. */
 async function serveOne(config: Readonly<FerryConfig>, logger: Logger, workerIndex: number | undefined): Promise<void> {
   pinHeapGrowing(config.runtime.heap_growing_percent);
+  const serverLogger = workerIndex === undefined ? logger : logger.child({ worker: workerIndex });
   const server = createServer({
     config,
-    logger: workerIndex === undefined ? logger : logger.child({ worker: workerIndex }),
+    logger: serverLogger,
     ...(workerIndex === undefined ? {} : { worker: { index: workerIndex, renderMetrics: metricsFromPrimary() } }),
   });
   if (workerIndex !== undefined) shareRegistry(server.metrics.registry);
-  let signals = 0;
-  const shutdown = (signal: string) => {
-    signals += 1;
-    if (signals > 1) process.exit(1); // a second signal means: stop now
-    server.http.log.info({ signal }, 'draining in-flight requests');
-    const force = setTimeout(() => process.exit(1), config.shutdown_grace_seconds * 1000);
-    force.unref();
-    server.stop().then(() => process.exit(0), () => process.exit(1));
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  const shutdown = installShutdown({ stop: () => server.stop(), graceMs: config.shutdown_grace_seconds * 1000, logger: serverLogger });
   // A worker whose primary is gone (killed, crashed) drains and exits rather than serving on unsupervised.
   if (workerIndex !== undefined) process.on('disconnect', () => shutdown('primary exited'));
+  else exitWithPackageScript(shutdown);
   await server.start();
   if (workerIndex !== undefined) announceListening();
 }

@@ -6,6 +6,7 @@ import type { FerryConfig } from '../config/index.ts';
 import { ferryError } from '../errors/index.ts';
 import type { Logger } from '../observe/logger.ts';
 import { assertPortFree } from '../protocol/http/accept-sockets.ts';
+import { CLEANUP_BOUND_MS, exitWithPackageScript, installShutdown } from './shutdown.ts';
 
 /** How `ferry serve` tells a worker its place and the ports the primary chose (port 0 resolved to a free one). */
 const WORKER_ENV = 'FERRY_WORKER';
@@ -154,29 +155,31 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     cluster.on('exit', onEarlyExit);
   });
 
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
-      process.exit(1); // a second signal means: stop now
-    }
+  const killWorkers = () => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+  };
+  // Every worker drains as a single server does (its own grace and cleanup bound); the primary waits for them.
+  const stopWorkers = () => new Promise<void>((resolve, reject) => {
     stopping = true;
-    logger.info({ signal, workers: Object.keys(cluster.workers ?? {}).length }, 'draining every worker');
-    const force = setTimeout(() => process.exit(1), (config.shutdown_grace_seconds + 5) * 1000);
-    force.unref();
     const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
-    let failed = false;
+    logger.info({ workers: alive.length }, 'draining every worker');
+    let failed = 0;
     let left = alive.length;
-    if (left === 0) process.exit(0);
+    const settle = () => (failed === 0 ? resolve() : reject(new Error(`${failed} worker(s) did not stop cleanly`)));
+    if (left === 0) settle();
     for (const worker of alive) {
       worker.once('exit', (code) => {
-        if (code !== 0) failed = true;
-        if (--left === 0) process.exit(failed ? 1 : 0);
+        if (code !== 0) failed += 1;
+        if (--left === 0) settle();
       });
       worker.process.kill('SIGTERM');
     }
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  });
+  const graceMs = config.shutdown_grace_seconds * 1000;
+  const shutdown = installShutdown({
+    stop: stopWorkers, graceMs, logger, boundMs: graceMs + 2 * CLEANUP_BOUND_MS, beforeForcedExit: killWorkers,
+  });
+  exitWithPackageScript(shutdown);
 
   for (let index = 0; index < workers; index++) fork(index);
   try {

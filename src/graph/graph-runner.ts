@@ -9,7 +9,7 @@ import { compareAnswers } from './routers/agreement.ts';
 import { epsilonGreedy, thompsonSampling } from './routers/bandits.ts';
 import { RouterState } from './routers/router-state.ts';
 import { pickWeighted, stickyUniform } from './routers/weighted.ts';
-import type { GraphSpec, ModelNodeSpec, NodeSpec, RemoteNodeSpec, RouterSpec } from './spec.ts';
+import { callsModel, type CallsModelSpec, type GraphSpec, type NodeSpec, type RemoteNodeSpec, type RouterSpec } from './spec.ts';
 import type { Signature } from './typecheck.ts';
 
 /** Calls a model served elsewhere (Open Inference Protocol V2 over REST or gRPC). */
@@ -77,7 +77,7 @@ export class GraphRunner {
     this.#nodes = new Map(spec.nodes.map((n) => [n.name, n]));
     for (const node of spec.nodes) {
       if (node.type === 'router') this.routers.set(node.name, new RouterState(node));
-      if (node.type === 'model') this.#refs.set(node.name, modelRef(node));
+      if (callsModel(node)) this.#refs.set(node.name, modelRef(node));
     }
     this.#chain = chainTo(this.#nodes, spec.output);
   }
@@ -99,7 +99,7 @@ export class GraphRunner {
 
   /** Models (and their version or label) the graph calls, with whether it needs them to be ready. */
   models(): { node: string; model: string; version?: string; label?: string; optional: boolean }[] {
-    return this.spec.nodes.filter((n): n is ModelNodeSpec => n.type === 'model').map((n) => ({ node: n.name, ...this.#refs.get(n.name)!, optional: n.optional || this.#onlyShadow(n.name) }));
+    return this.spec.nodes.filter(callsModel).map((n) => ({ node: n.name, ...this.#refs.get(n.name)!, optional: (n.type === 'model' && n.optional) || this.#onlyShadow(n.name) }));
   }
 
   #onlyShadow(name: string): boolean {
@@ -112,9 +112,9 @@ export class GraphRunner {
       const started = performance.now();
       let failed = false;
       try {
-        current = node.type === 'transformer' || node.type === 'output_transformer'
+        current = (node.type === 'transformer' || node.type === 'output_transformer') && node.steps !== undefined
           ? applySteps(node.steps, current, `${this.spec.name}/${node.name}`)
-          : await this.#call(node as ModelNodeSpec | RemoteNodeSpec, current, run);
+          : await this.#call(node as CallsModelSpec | RemoteNodeSpec, current, run);
       } catch (error) {
         failed = true;
         throw error;
@@ -125,8 +125,8 @@ export class GraphRunner {
     return current;
   }
 
-  #call(node: ModelNodeSpec | RemoteNodeSpec, inputs: readonly Tensor[], run: Run): Promise<readonly Tensor[]> {
-    if (node.type === 'model') return this.#callModel(node, inputs, run);
+  #call(node: CallsModelSpec | RemoteNodeSpec, inputs: readonly Tensor[], run: Run): Promise<readonly Tensor[]> {
+    if (node.type !== 'remote') return this.#callModel(node, inputs, run);
     if (!this.#deps.remote) throw ferryError('FERRY_ERR_INTERNAL', { detail: 'remote nodes are not wired' });
     return this.#deps.remote.infer(node, inputs, this.#nodeContext(run));
   }
@@ -159,6 +159,7 @@ export class GraphRunner {
           return await this.#call(node, inputs!, run);
         case 'transformer':
         case 'output_transformer':
+          if (node.steps === undefined) return await this.#call(node as CallsModelSpec, inputs!, run);
           return applySteps(node.steps, inputs!, `${this.spec.name}/${node.name}`);
         case 'combiner': {
           const chosen = parts!.map((tensors, i) => {
@@ -205,7 +206,7 @@ export class GraphRunner {
     return { protocol: 'graph', deadline, signal, trace, headers };
   }
 
-  async #callModel(node: ModelNodeSpec, inputs: readonly Tensor[], run: Run): Promise<readonly Tensor[]> {
+  async #callModel(node: CallsModelSpec, inputs: readonly Tensor[], run: Run): Promise<readonly Tensor[]> {
     const ref = this.#refs.get(node.name)!;
     const wanted = this.#modelInputs(node, ref);
     const given = wanted === undefined || inputs.every((t) => wanted.has(t.name)) ? inputs : inputs.filter((t) => wanted.has(t.name));
@@ -216,7 +217,7 @@ export class GraphRunner {
   }
 
   /** The model's input names (an upstream may give more tensors than the model takes), cached for a second. */
-  #modelInputs(node: ModelNodeSpec, ref: ModelRef): ReadonlySet<string> | undefined {
+  #modelInputs(node: CallsModelSpec, ref: ModelRef): ReadonlySet<string> | undefined {
     const now = performance.now();
     const cached = this.#inputNames.get(node.name);
     if (cached && cached.until > now) return cached.names;
@@ -337,7 +338,7 @@ function primaryArm(weights: readonly number[]): number {
 }
 
 /** `name`, `name@label` and an explicit version, as the data plane takes them. */
-export function modelRef(node: ModelNodeSpec): { model: string; version?: string; label?: string } {
+export function modelRef(node: Pick<CallsModelSpec, 'model' | 'version'>): { model: string; version?: string; label?: string } {
   const at = node.model.indexOf('@');
   const model = at < 0 ? node.model : node.model.slice(0, at);
   const label = at < 0 ? undefined : node.model.slice(at + 1);

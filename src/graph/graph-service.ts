@@ -11,6 +11,9 @@ import { typecheck, type Signature } from './typecheck.ts';
 
 export const GRAPH_PLATFORM = 'ferry_graph';
 
+/** Platforms of models served from code: what a transformer node may run instead of built-in steps. */
+const CODE_PLATFORMS: ReadonlySet<string> = new Set(['python', 'js', 'mlflow_python_function']);
+
 export interface GraphServiceOptions {
   readonly shadowSignal?: AbortSignal;
   readonly dataplane: DataPlane;
@@ -93,10 +96,11 @@ export class GraphService implements GraphHost {
     let complete = true;
     const signature = typecheck(spec, (node) => {
       const ref = modelRef(node);
+      let metadata: ModelMetadata;
+      let numericInputs: 'convert' | undefined;
       try {
-        const metadata = this.#options.dataplane.modelMetadata(ref.model, ref);
-        const numericInputs = this.#options.dataplane.numericInputs(ref.model, ref);
-        return { inputs: metadata.inputs, outputs: metadata.outputs, ...(numericInputs ? { numericInputs } : {}) };
+        metadata = this.#options.dataplane.modelMetadata(ref.model, ref);
+        numericInputs = this.#options.dataplane.numericInputs(ref.model, ref);
       } catch (error) {
         if (isFerryError(error) && error.code === 'FERRY_ERR_MODEL_NOT_READY') {
           complete = false;
@@ -105,6 +109,11 @@ export class GraphService implements GraphHost {
         const detail = isFerryError(error) ? error.message : String(error);
         throw ferryError('FERRY_ERR_GRAPH_INVALID', { graph: spec.name, node: node.name, detail });
       }
+      if (node.type !== 'model' && !CODE_PLATFORMS.has(metadata.platform)) {
+        const detail = `a transformer runs a model served from code (model.py, a JS defineModel, an MLflow python_function); '${ref.model}' is ${metadata.platform}: call it with a model node`;
+        throw ferryError('FERRY_ERR_GRAPH_INVALID', { graph: spec.name, node: node.name, detail });
+      }
+      return { inputs: metadata.inputs, outputs: metadata.outputs, ...(numericInputs ? { numericInputs } : {}) };
     });
     return { signature, complete };
   }

@@ -92,7 +92,11 @@ const remoteSchema = z.strictObject({
 const transformerSchema = z.strictObject({
   name: nodeName,
   type: z.enum(['transformer', 'output_transformer']),
-  steps: z.array(stepSchema).min(1),
+  /** Built-in steps; or, instead, `model`. */
+  steps: z.array(stepSchema).min(1).optional(),
+  /** A model served from code (model.py, a JS defineModel, an MLflow python_function): `name` or `name@alias`. */
+  model: z.string().min(1).optional(),
+  version: z.union([z.string().regex(/^[0-9]+$/), z.number().int().min(1)]).optional(),
   inputs: upstream,
 });
 
@@ -112,6 +116,14 @@ export type RouterSpec = z.infer<typeof routerSchema>;
 export type ModelNodeSpec = z.infer<typeof modelSchema>;
 export type RemoteNodeSpec = z.infer<typeof remoteSchema>;
 export type TransformerSpec = z.infer<typeof transformerSchema>;
+/** A transformer that runs a model served from code instead of built-in steps. */
+export type CodeTransformerSpec = TransformerSpec & { readonly model: string };
+/** A node that calls a model through the data plane. */
+export type CallsModelSpec = ModelNodeSpec | CodeTransformerSpec;
+
+export function callsModel(node: NodeSpec): node is CallsModelSpec {
+  return node.type === 'model' || ((node.type === 'transformer' || node.type === 'output_transformer') && node.model !== undefined);
+}
 export type CombinerSpec = z.infer<typeof combinerSchema>;
 
 /** A deployment file (`deployments/<name>.yaml`) or an entry of ferry.yaml `graphs:`. */

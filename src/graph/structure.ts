@@ -24,6 +24,12 @@ export function checkStructure(spec: GraphSpec): void {
       if (from === node.name) throw invalid(node.name, 'a node cannot take its own output');
     }
     if (node.type === 'router') checkRouter(node, invalid);
+    if ((node.type === 'transformer' || node.type === 'output_transformer') && (node.steps === undefined) === (node.model === undefined)) {
+      throw invalid(node.name, 'a transformer has either steps (built-in) or model (a model served from code)');
+    }
+    if ((node.type === 'transformer' || node.type === 'output_transformer') && node.version !== undefined && node.model === undefined) {
+      throw invalid(node.name, 'version goes with model');
+    }
     if (node.type === 'combiner' && node.method === 'weighted_average') {
       if (node.weights?.length !== node.inputs.length) throw invalid(node.name, `weighted_average needs one weight per input (${node.inputs.length})`);
       checkSum(node.weights, (detail) => invalid(node.name, detail));

@@ -3,7 +3,7 @@ import { ferryError } from '../errors/index.ts';
 import type { TensorMetadata } from '../tensor/index.ts';
 import { combinedMetadata } from './nodes/combine.ts';
 import { stepsMetadata, stepsNeeds } from './nodes/transform.ts';
-import type { GraphSpec, NodeSpec, TransformStep } from './spec.ts';
+import { callsModel, type CallsModelSpec, type GraphSpec, type NodeSpec, type TransformStep } from './spec.ts';
 
 export interface Signature {
   readonly inputs: readonly TensorMetadata[];
@@ -27,7 +27,7 @@ type Value =
  * `signatureOf` gives a model node's signature, undefined when its model is not loaded yet (not checked then);
  * an unknown model throws.
  */
-export function typecheck(spec: GraphSpec, signatureOf: (node: NodeSpec & { type: 'model' }) => Signature | undefined): Signature {
+export function typecheck(spec: GraphSpec, signatureOf: (node: CallsModelSpec) => Signature | undefined): Signature {
   const byName = new Map(spec.nodes.map((n) => [n.name, n]));
   const values = new Map<string, Value>();
   const needs = new Map<string, TensorMetadata>();
@@ -52,25 +52,26 @@ export function typecheck(spec: GraphSpec, signatureOf: (node: NodeSpec & { type
   };
 
   const compute = (node: NodeSpec): Value => {
+    if (callsModel(node)) {
+      const signature = signatureOf(node);
+      const input = incoming(node);
+      if (!signature) return { kind: 'unknown' };
+      if (input.kind === 'request') for (const need of stepsNeeds(input.steps, signature.inputs)) needs.set(need.name, need);
+      if (input.kind === 'known') for (const want of signature.inputs) matchInput(node.name, want, input.tensors, signature, invalid);
+      return { kind: 'known', tensors: signature.outputs };
+    }
     switch (node.type) {
-      case 'model': {
-        const signature = signatureOf(node);
-        const input = incoming(node);
-        if (!signature) return { kind: 'unknown' };
-        if (input.kind === 'request') for (const need of stepsNeeds(input.steps, signature.inputs)) needs.set(need.name, need);
-        if (input.kind === 'known') for (const want of signature.inputs) matchInput(node.name, want, input.tensors, signature, invalid);
-        return { kind: 'known', tensors: signature.outputs };
-      }
       case 'remote':
         incoming(node);
         return { kind: 'unknown' };
       case 'transformer':
       case 'output_transformer': {
         const input = incoming(node);
-        if (input.kind === 'request') return { kind: 'request', steps: [...input.steps, ...node.steps] };
+        const steps = node.steps ?? [];
+        if (input.kind === 'request') return { kind: 'request', steps: [...input.steps, ...steps] };
         if (input.kind === 'unknown') return input;
         try {
-          return { kind: 'known', tensors: stepsMetadata(node.steps, input.tensors, `${spec.name}/${node.name}`) };
+          return { kind: 'known', tensors: stepsMetadata(steps, input.tensors, `${spec.name}/${node.name}`) };
         } catch (error) {
           throw invalid(node.name, (error as Error).message);
         }

@@ -196,7 +196,7 @@ describe('model manager', () => {
     await manager.sync();
     await manager.load('m', { config: { version_policy: { specific: [1] } } });
     expect(await answer('m')).toEqual({ version: 1, value: 1 });
-    await expect(manager.load('m', { config: { runtime: 'onnx' } })).rejects.toThrow("unknown runtime 'onnx' (known: fake)");
+    await expect(manager.load('m', { config: { runtime: 'onnx' } })).rejects.toThrow("failed to load model 'm': version 2: model.yaml runtime: unknown runtime 'onnx'; expected fake");
     expect(await answer('m')).toEqual({ version: 1, value: 1 });
     await manager.load('m');
     expect(await answer('m')).toEqual({ version: 2, value: 2 });

@@ -23,7 +23,7 @@ describe('choosing a runtime for a version folder', () => {
 
   it('refuses a runtime name nobody registered, listing the known ones', async () => {
     await expect(selectRuntime('m', [onnx, xgboost], dir('model.onnx'), 'torch')).rejects.toThrow(
-      "failed to load model 'm': unknown runtime 'torch' (known: onnx, xgboost)",
+      "failed to load model 'm': model.yaml runtime: unknown runtime 'torch'; expected onnx | xgboost",
     );
   });
 

@@ -41,7 +41,7 @@ describe('model.yaml', () => {
   });
 
   it('refuses unknown keys naming the closest known key and every known key at that level', () => {
-    const top = 'source | runtime | version_policy | labels | default_label | inputs | outputs | options | batching | max_queue | instances | slo_ms | cache | default_output | python | allow_pickle | env_manager';
+    const top = 'source | runtime | version_policy | labels | default_label | inputs | outputs | options | batching | max_queue | max_request_rows | instances | slo_ms | cache | default_output | python | allow_pickle | env_manager';
     expect(() => parseModelConfig('m', 'versoin_policy: all')).toThrow(`model.yaml (root): unknown key versoin_policy (did you mean version_policy?); known keys: ${top}`);
     expect(() => parseModelConfig('m', 'optoins: {}')).toThrow('unknown key optoins (did you mean options?)');
     expect(() => parseModelConfig('m', 'gpu: true')).toThrow(`model.yaml (root): unknown key gpu; known keys: ${top}`);

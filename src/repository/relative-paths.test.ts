@@ -25,4 +25,23 @@ describe('failure reasons relative to the repository', () => {
   it('does not take a longer sibling folder for the repository', () => {
     expect(repositoryRelative('/srv/models-old/a/model.onnx', roots)).toBe('…/model.onnx');
   });
+
+  it('takes the longest prefix first, whatever order the roots come in', () => {
+    expect(repositoryRelative('cannot read /a/b/c/x.onnx', ['/a', '/a/b'])).toBe('cannot read c/x.onnx');
+    expect(repositoryRelative('cannot read /mnt/models/c/x.onnx', [], ['/mnt', '/mnt/models'])).toBe('cannot read [allowed_paths]/c/x.onnx');
+  });
+
+  it('names every bare mention of the repository or an allowed path, with or without a trailing slash', () => {
+    expect(repositoryRelative("'/srv/models' and '/srv/models'", ['/srv/models/'])).toBe("'.' and '.'");
+    expect(repositoryRelative('allowed: /mnt/volume and /mnt/volume', roots, ['/mnt/volume'])).toBe('allowed: [allowed_paths] and [allowed_paths]');
+  });
+
+  it('matches a repository path that holds regular expression characters literally', () => {
+    expect(repositoryRelative("model repository '/srv/models.v1+' is empty", ['/srv/models.v1+'])).toBe("model repository '.' is empty");
+  });
+
+  it('never takes the file system root for the repository, and hides a path of one segment', () => {
+    expect(repositoryRelative('cannot read /etc/passwd', ['/'])).toBe('cannot read …/passwd');
+    expect(repositoryRelative('open /secret failed', roots)).toBe('open …/secret failed');
+  });
 });

@@ -62,9 +62,12 @@ describe('repository scan', () => {
     const scan = await scanRepository(root);
     expect([...scan.models.keys()]).toEqual(['m']);
     expect(scan.skipped).toEqual([{ path: 'bad name', reason: 'not a valid model name' }]);
+    expect(scan.unreadable.size).toBe(0);
     const m = scan.models.get('m')!;
     expect([...m.versions.keys()]).toEqual([2]);
     expect(m.versions.get(2)!.files).toEqual(['model.onnx']);
+    expect(m.versionErrors.size).toBe(0);
+    expect('configText' in m).toBe(false);
   });
 
   it('follows symbolic links into the repository or an allowed path, and refuses others with a reason', async () => {
@@ -121,10 +124,30 @@ describe('repository scan', () => {
     });
   });
 
-  it('scans one model by the same rules, and fails with ENOENT for a model that is not there', async () => {
+  it('scans one model by the same rules, and fails with ENOENT for a model that is not there, ENOTDIR for a file', async () => {
     await put(path.join(root, 'm/1/model.onnx'));
     expect([...(await scanModel(root, 'm')).versions.keys()]).toEqual([1]);
     await expect(scanModel(root, 'absent')).rejects.toMatchObject({ code: 'ENOENT' });
+    await put(path.join(root, 'a-file'));
+    await symlink(path.join(root, 'a-file'), path.join(root, 'a-link'));
+    await expect(scanModel(root, 'a-file')).rejects.toMatchObject({ code: 'ENOTDIR' });
+    await expect(scanModel(root, 'a-link')).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+
+  it('reports a model folder it cannot read as unreadable, not skipped, by the error code', async () => {
+    await put(path.join(root, 'ok/1/model.onnx'));
+    await mkdir(path.join(root, 'bad/model.yaml'), { recursive: true });
+    const scan = await scanRepository(root);
+    expect([...scan.models.keys()]).toEqual(['ok']);
+    expect(scan.skipped).toEqual([]);
+    expect(Object.fromEntries(scan.unreadable)).toEqual({ bad: 'EISDIR: illegal operation on a directory' });
+  });
+
+  it('reports a version folder holding a symbolic link loop as not scanned, with the error code', async () => {
+    await mkdir(path.join(root, 'm/1'), { recursive: true });
+    await symlink('loop', path.join(root, 'm/1/loop'));
+    const m = (await scanRepository(root)).models.get('m')!;
+    expect(Object.fromEntries(m.versionErrors)).toEqual({ 1: 'the version folder could not be scanned: ELOOP: too many symbolic links encountered' });
   });
 
   it('refuses a repository root that does not exist, saying how to set it', async () => {
@@ -173,6 +196,20 @@ describe('version folder stamp', () => {
     expect(grown).not.toBe(touched);
     await put(path.join(folder, 'extra.txt'));
     expect((await scanVersionFolder(places, folder)).stamp).not.toBe(grown);
+  });
+
+  it('lists files in name order, following links within the folder, to allowed paths, and to version folders inside the repository', async () => {
+    const folder = path.join(root, 'm/1');
+    const names = ['q', 'b', 'x', 'a', 'm', 'z', 'c', 'k', 'e', 'w'];
+    for (const name of names) await put(path.join(folder, name));
+    await symlink(path.join(folder, 'a'), path.join(folder, 'alias'));
+    await put(path.join(elsewhere, 'weights.bin'));
+    await symlink(path.join(elsewhere, 'weights.bin'), path.join(folder, 'weights.bin'));
+    const scanned = await scanVersionFolder(await repositoryPlaces(root, [elsewhere]), folder);
+    expect(scanned.dir.files).toEqual([...names, 'alias', 'weights.bin'].sort());
+    await symlink(folder, path.join(root, 'm/2'));
+    const linked = await scanVersionFolder(await repositoryPlaces(root, [elsewhere]), path.join(root, 'm/2'));
+    expect(linked.dir).toEqual({ path: path.join(root, 'm/2'), files: scanned.dir.files, allowedRoots: [elsewhere] });
   });
 
   it('lists files four folders deep and no deeper', async () => {

@@ -21,7 +21,7 @@ const exists = (...segments: string[]) => lstat(path.join(root, ...segments)).th
 
 describe('placing uploaded version folders', () => {
   it('places each version folder whole, and leaves no staging folder once settled', async () => {
-    const placed = await placeUpload(root, 'm', files({ '2/model.onnx': 'two', '10/sub/vocab.txt': 'ten', '10/model.onnx': 'ten' }), 1_000);
+    const placed = await placeUpload(root, 'm', files({ '10/sub/vocab.txt': 'ten', '2/model.onnx': 'two', '10/model.onnx': 'ten' }), 1_000);
     expect(placed.versions).toEqual([2, 10]);
     expect(await read('m/2/model.onnx')).toBe('two');
     expect(await read('m/10/sub/vocab.txt')).toBe('ten');
@@ -36,8 +36,9 @@ describe('placing uploaded version folders', () => {
     await writeFile(path.join(root, 'm/1/old-only.txt'), 'old');
     await mkdir(path.join(root, 'm/3'));
     await writeFile(path.join(root, 'm/3/model.onnx'), 'three');
-    const placed = await placeUpload(root, 'm', files({ '1/model.onnx': 'new', '2/model.onnx': 'two' }), 1_000);
+    const placed = await placeUpload(root, 'm', files({ '1/model.onnx': 'new', '2/model.onnx': 'two', '3/model.onnx': 'new three' }), 1_000);
     expect(await read('m/1/model.onnx')).toBe('new');
+    expect(await read('m/3/model.onnx')).toBe('new three');
     expect(await exists('m/1/old-only.txt')).toBe(false);
     await placed.rollback();
     expect(await read('m/1/model.onnx')).toBe('old');
@@ -56,7 +57,9 @@ describe('placing uploaded version folders', () => {
 
   it('accepts a total size equal to the limit and refuses one byte more', async () => {
     await expect(placeUpload(root, 'm', files({ '1/a': '12345', '1/b': '12345' }), 10)).resolves.toMatchObject({ versions: [1] });
-    await expect(placeUpload(root, 'n', files({ '1/a': '12345', '1/b': '123456' }), 10)).rejects.toMatchObject({ code: 'FERRY_ERR_UPLOAD_TOO_LARGE' });
+    await expect(placeUpload(root, 'n', files({ '1/a': '12345', '1/b': '123456' }), 10)).rejects.toThrow(
+      "upload of model 'n' is 11 bytes, more than the limit of 10 bytes",
+    );
     expect(await exists('n')).toBe(false);
   });
 
@@ -89,6 +92,25 @@ describe('placing uploaded version folders', () => {
     const long = `x${'y'.repeat(200)}/model.onnx`;
     await expect(placeUpload(root, 'm', files({ [long]: 'x' }), 1_000)).rejects.toThrow(`'${long.slice(0, 100)}' does not start`);
     expect(await readdir(root)).toEqual([]);
+  });
+
+  it('shortens long paths to 100 characters in every reason', async () => {
+    const deep = `1/${'d'.repeat(120)}/b/c/d/e/f`;
+    await expect(placeUpload(root, 'm', files({ [deep]: 'x' }), 1_000)).rejects.toThrow(`'${deep.slice(0, 100)}' is nested deeper than 5 folders`);
+    const hidden = `1/${'d'.repeat(120)}/.hidden`;
+    await expect(placeUpload(root, 'm', files({ [hidden]: 'x' }), 1_000)).rejects.toThrow(`'${hidden.slice(0, 100)}' is not a relative path of plain names`);
+  });
+
+  it('removes its staging folder when a file cannot be written', async () => {
+    await expect(placeUpload(root, 'm', files({ [`1/${'n'.repeat(300)}`]: 'x' }), 1_000)).rejects.toMatchObject({ code: 'ENAMETOOLONG' });
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it('allows 10,000 files and refuses more', async () => {
+    const tenThousand = new Map<string, Uint8Array>();
+    for (let i = 0; i < 10_000; i++) tenThousand.set(`1/f${i}`, new Uint8Array(1));
+    // Refused for its size, after the count was accepted: nothing is written.
+    await expect(placeUpload(root, 'm', tenThousand, 0)).rejects.toMatchObject({ code: 'FERRY_ERR_UPLOAD_TOO_LARGE' });
   });
 
   it('refuses more than 10,000 files', async () => {

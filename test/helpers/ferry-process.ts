@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { stopChild, tracked } from './processes.ts';
 import { EXAMPLE_MODELS, REPO_ROOT } from './server.ts';
 
 export const NODE = path.join(REPO_ROOT, 'node_modules/.bin/node');
@@ -47,11 +48,11 @@ export async function startFerryProcess(options: FerryProcessOptions = {}): Prom
     ...(options.wrapper ?? []), NODE, 'bin/ferry.js', 'serve', options.repository ?? scratch!,
     '--http-port', '0', '--grpc-port', '0', '--poll-seconds', '0', '--log-level', 'info', '--data-dir', dataDir, ...(options.args ?? []),
   ];
-  const child = spawn(argv[0]!, argv.slice(1), {
+  const child = tracked(spawn(argv[0]!, argv.slice(1), {
     cwd: REPO_ROOT,
     env: { ...process.env, FERRY_HTTP_PORT: '', FERRY_GRPC_PORT: '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -92,12 +93,7 @@ export async function startFerryProcess(options: FerryProcessOptions = {}): Prom
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(force);
-      }
+      await stopChild(child, 15_000);
       await cleanup();
     },
   };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createServer, loadConfig, type FerryConfigInput } from '../../src/index.ts';
 import { builtinRuntimes } from '../../src/runtimes/builtin.ts';
+import { codeSettings } from '../../src/server-code.ts';
 import type { Runtime } from '../../src/runtimes/runtime.ts';
 import { EXAMPLE_MODELS, type RunningFerry } from './server.ts';
 
@@ -48,7 +49,8 @@ export async function startGraphServer(setup: GraphServerSetup): Promise<GraphSe
       grpc: { port: 0, ...setup.config?.grpc },
     } as Record<string, unknown>,
   });
-  const server = createServer({ config, runtimes: [...builtinRuntimes(), scriptedRuntime()] });
+  // Models as code load as the configuration says (runtime.allow_code), as in a server built from it.
+  const server = createServer({ config, runtimes: [...builtinRuntimes({ code: codeSettings(config) }), scriptedRuntime()] });
   const ports = await server.start();
   return {
     server, ports, root, url: `http://127.0.0.1:${ports.httpPort}`,

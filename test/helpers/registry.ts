@@ -1,6 +1,7 @@
-import { cp } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from './server.ts';
+import { REPO_ROOT, startFerry, type RunningFerry } from './server.ts';
 
 export const REGISTRY_FIXTURES = path.join(REPO_ROOT, 'test/fixtures/registry');
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
@@ -48,4 +49,32 @@ export async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   return performance.now() - started;
+}
+
+/** A server whose `scale` model follows `models:/scale@champion` in its own registry, with an admin token. */
+export interface RegistryFerry {
+  readonly ferry: RunningFerry;
+  readonly api: ReturnType<typeof managementApi>;
+  /** The server's data folder (registry store, artifact root); tests put their artifacts below it. */
+  readonly dataDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startRegistryFerry(prefix: string): Promise<RegistryFerry> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), prefix));
+  const repository = await mkdtemp(path.join(tmpdir(), 'ferry-empty-repo-'));
+  const ferry = await startFerry({
+    data_dir: dataDir, model_repository: repository,
+    auth: { tokens: [{ name: 'release-bot', token: ADMIN_TOKEN, scopes: ['admin'] }] },
+    registry: { poll_seconds: 0.1 },
+    models: { scale: 'models:/scale@champion' },
+  });
+  return {
+    ferry, api: managementApi(ferry.url), dataDir,
+    stop: async () => {
+      await ferry.stop();
+      await rm(dataDir, { recursive: true, force: true });
+      await rm(repository, { recursive: true, force: true });
+    },
+  };
 }

@@ -150,7 +150,12 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         health.endWatches();
-        const force = setTimeout(() => server.forceShutdown(), options.shutdownGraceMs ?? 30_000);
+        // grpc-js does not call tryShutdown's callback once forceShutdown has destroyed a session with a stream
+        // still open: the forced close is complete when forceShutdown returns.
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, options.shutdownGraceMs ?? 30_000);
         force.unref();
         server.tryShutdown(() => {
           clearTimeout(force);

@@ -99,7 +99,8 @@ describe('batching limits at their edges', () => {
       kind: 'dynamic', maxQueue: 1, maxBatchSize: 1, maxQueueDelayUs: 0, preferredBatchSizes: [],
     });
     expect(resolveBatchingPolicy({ policy: 'dynamic' }, 0)).toMatchObject({ maxBatchSize: 1, maxQueueDelayUs: 500 });
-    expect(resolveBatchingPolicy({ policy: 'adaptive', slo_ms: 0.5 }, 8)).toEqual({ kind: 'adaptive', maxQueue: 1024, sloMs: 0.5 });
+    expect(resolveBatchingPolicy({ policy: 'adaptive', slo_ms: 0.5 }, 8)).toStrictEqual({ kind: 'adaptive', maxQueue: 1024, sloMs: 0.5 });
+    expect(resolveBatchingPolicy({ policy: 'adaptive', max_batch_size: 4 }, 8)).toStrictEqual({ kind: 'adaptive', maxQueue: 1024, maxBatchSize: 4 });
     const refusal = (settings: Parameters<typeof resolveBatchingPolicy>[0]) => () => resolveBatchingPolicy(settings, 8);
     expect(refusal({ policy: 'dynamic', max_queue_delay_us: -1 })).toThrow('invalid configuration: batching.max_queue_delay_us must be a number ≥ 0, got -1');
     expect(refusal({ policy: 'dynamic', max_queue_delay_us: Number.NaN })).toThrow('batching.max_queue_delay_us must be a number ≥ 0, got NaN');

@@ -212,6 +212,14 @@ describe('version folder stamp', () => {
     expect(linked.dir).toEqual({ path: path.join(root, 'm/2'), files: scanned.dir.files, allowedRoots: [elsewhere] });
   });
 
+  it('lists files by full path in code point order, not in the order folders are walked', async () => {
+    const folder = path.join(root, 'm/1');
+    await put(path.join(folder, 'a/x.bin'));
+    await put(path.join(folder, 'a-b.txt'));
+    const scanned = await scanVersionFolder(await repositoryPlaces(root, []), folder);
+    expect(scanned.dir.files).toEqual(['a-b.txt', 'a/x.bin']);
+  });
+
   it('lists files four folders deep and no deeper', async () => {
     const folder = path.join(root, 'm/1');
     await put(path.join(folder, 'a/b/c/d/four.txt'));

@@ -124,6 +124,14 @@ describe('repository scan', () => {
     });
   });
 
+  it('scans a repository given by a symbolic link to it', async () => {
+    await put(path.join(root, 'm/1/model.onnx'));
+    await symlink(root, path.join(base, 'repo-link'));
+    const m = (await scanRepository(path.join(base, 'repo-link'))).models.get('m')!;
+    expect(m.versionErrors.size).toBe(0);
+    expect(m.versions.get(1)).toEqual({ path: path.join(base, 'repo-link/m/1'), files: ['model.onnx'], allowedRoots: [] });
+  });
+
   it('scans one model by the same rules, and fails with ENOENT for a model that is not there, ENOTDIR for a file', async () => {
     await put(path.join(root, 'm/1/model.onnx'));
     expect([...(await scanModel(root, 'm')).versions.keys()]).toEqual([1]);

@@ -5,7 +5,7 @@ import type { Logger } from './observe/logger.ts';
 import type { FerryMetrics } from './observe/metrics.ts';
 import type { RegistryStore } from './registry/index.ts';
 import {
-  DeploymentSync, FileGraphState, GateController, GraphService, loadDeployments, RegistryGraphState, syncGraphState, TrafficControl, V2RemoteCaller,
+  DeploymentSync, FileGraphState, modelAliases, GateController, GraphService, loadDeployments, RegistryGraphState, syncGraphState, TrafficControl, V2RemoteCaller,
   type GraphStateStore,
 } from './graph/index.ts';
 
@@ -32,6 +32,8 @@ export interface ServerGraphs {
 export function serverGraphs(
   config: Readonly<FerryConfig>, dataplane: DataPlane, manager: ModelManager, metrics: FerryMetrics, logger: Logger,
   registryStore: () => RegistryStore,
+  /** Told the `model@alias` references of every deployment before they are validated (registry-backed models follow them). */
+  followAliases: (aliases: ReadonlyMap<string, ReadonlySet<string>>) => Promise<void> = async () => undefined,
 ): ServerGraphs {
   const paths = graphPaths(config);
   const remote = new V2RemoteCaller();
@@ -72,7 +74,13 @@ export function serverGraphs(
   };
   /** Reads the deployments and applies them; graphs served anew start from the state the store holds. */
   const apply = async (initial: boolean) => {
-    const changes = deployments.apply(await loadDeployments(paths.dir, config.graphs.deployments));
+    const set = await loadDeployments(paths.dir, config.graphs.deployments);
+    try {
+      await followAliases(modelAliases(set.graphs));
+    } catch (error) {
+      logger.warn({ reason: (error as Error).message }, 'registry aliases that graphs name not followed; retrying on the next poll');
+    }
+    const changes = deployments.apply(set);
     for (const runner of changes.added) logger.info({ graph: runner.spec.name, nodes: runner.spec.nodes.length }, 'graph serving');
     for (const runner of changes.replaced) logger.info({ graph: runner.spec.name, nodes: runner.spec.nodes.length }, 'graph definition changed; serving the new one');
     for (const name of changes.removed) logger.info({ graph: name }, 'deployment removed; graph no longer served');

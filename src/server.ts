@@ -111,7 +111,11 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     exchanges: observe.payloadLog, tracer: observe.tracer,
     readiness: { require: config.readiness.require, minReady: config.readiness.min_ready },
   });
-  const graphs = serverGraphs(config, dataplane, manager, metrics, logger.child({ component: 'graph' }), () => registry.service().store);
+  const graphs = serverGraphs(config, dataplane, manager, metrics, logger.child({ component: 'graph' }), () => registry.service().store, async (aliases) => {
+    // `model@alias` in a graph names a registry alias where the model follows the registry: serve that version too.
+    const changed = registry.source.followGraphAliases(aliases);
+    if (changed.length > 0) await manager.refresh(changed);
+  });
   const authorize = createAuthorizer({ tokens: tokensFromConfig(config.auth), allowLoopbackWithoutToken: config.auth.allow_loopback_without_token });
   // Repository load/unload change what serves: the same rule as the registry's writes.
   const authorizeManagement = (request: Parameters<typeof authorize>[0]) => {

@@ -90,17 +90,18 @@ describe('ferry serve (the CLI)', () => {
   // The clash is one JSON log line (fatal, with the code) and exit 1 before any model loads; nothing else is
   // written, not even grpc-js's own words about the failed bind.
   it.each([
-    { server: 'HTTP', setting: '--http-port / http.port', reusePort: false },
-    { server: 'HTTP', setting: '--http-port / http.port', reusePort: true },
-    { server: 'gRPC', setting: '--grpc-port / grpc.port', reusePort: false },
-  ])('exits 1 with one JSON line naming the $server server, address and setting when its port is taken (holder shares it: $reusePort)', async ({ server, setting, reusePort }) => {
+    { server: 'HTTP', setting: '--http-port / http.port', reusePort: false, workers: 1 },
+    { server: 'HTTP', setting: '--http-port / http.port', reusePort: true, workers: 1 },
+    { server: 'gRPC', setting: '--grpc-port / grpc.port', reusePort: false, workers: 1 },
+    { server: 'gRPC', setting: '--grpc-port / grpc.port', reusePort: false, workers: 2 },
+  ])('exits 1 with one JSON line naming the $server server, address and setting when its port is taken (holder shares it: $reusePort, workers: $workers)', async ({ server, setting, reusePort, workers }) => {
     const { createServer } = await import('node:net');
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen({ port: 0, host: '127.0.0.1', reusePort }, resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
       const ports = server === 'HTTP' ? ['--http-port', String(port), '--grpc-port', '0'] : ['--http-port', '0', '--grpc-port', String(port)];
-      const child = tracked(spawn(NODE, ['bin/ferry.js', 'serve', 'examples/models', ...ports, '--poll-seconds', '0', '--log-level', 'info'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+      const child = tracked(spawn(NODE, ['bin/ferry.js', 'serve', 'examples/models', ...ports, '--workers', String(workers), '--poll-seconds', '0', '--log-level', 'info'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
       let stdout = '';
       let stderr = '';
       child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -117,8 +117,12 @@ describe('MLflow model directories', () => {
     const answer = await v2('loader', [column('a', [1, 3]), column('b', [2, -4])]);
     expect(answer.status).toBe(200);
     expect(answer.body.outputs[0]).toMatchObject({ name: 'predictions', datatype: 'FP64', shape: [2], data: [1, 8] });
-    const metadata = await (await fetch(`${ferry.url}/v2/models/loader`)).json();
+    const metadata = (await (await fetch(`${ferry.url}/v2/models/loader`)).json()) as { input_example?: unknown };
     expect(metadata).toMatchObject({ platform: 'mlflow_python_function', inputs: [{ name: 'a', datatype: 'FP64', shape: [-1] }, { name: 'b', datatype: 'FP64', shape: [-1] }] });
+    // The saved input_example, as a V2 request a client can send as is; it answers as the model does.
+    expect(metadata.input_example).toEqual({ inputs: [{ name: 'a', datatype: 'FP64', shape: [1], data: [1] }, { name: 'b', datatype: 'FP64', shape: [1], data: [2] }] });
+    const example = await postJson(`${ferry.url}/v2/models/loader/infer`, metadata.input_example);
+    expect(example.body.outputs[0].data).toEqual([1]);
     const mlflow = await invocations('loader', { dataframe_split: { columns: ['a', 'b'], data: [[1, 2], [3, -4]] } });
     expect(mlflow.status).toBe(200);
     expect(mlflow.body).toEqual({ predictions: [1, 8] });

@@ -35,6 +35,18 @@ describe('virtualenv environments from a local wheelhouse', () => {
       'requirements.txt': 'ferry-no-such-package==9.9\n',
     }, 'env_manager: virtualenv\n');
     await writeModel(root, 'plain', { 'model.py': floatModel('') });
+    // MLflow's python_env.yaml without a requirements.txt: its dependencies (one a requirements file beside it) and
+    // its Python version, this interpreter's; and one asking for a Python that is not there.
+    const version = (await run(PYTHON, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'])).stdout.trim();
+    await writeModel(root, 'mlflow_env', {
+      'model.py': floatModel('x = ferry_tiny_dep.scale(x) + 1', 'import ferry_tiny_dep'),
+      'python_env.yaml': `python: "${version}"\nbuild_dependencies:\n  - pip\ndependencies:\n  - -r tiny-requirements.txt\n`,
+      'tiny-requirements.txt': 'ferry-tiny-dep==1.0\n',
+    }, 'env_manager: virtualenv\n');
+    await writeModel(root, 'old_python', {
+      'model.py': floatModel(''),
+      'python_env.yaml': 'python: "2.7.18"\ndependencies:\n  - ferry-tiny-dep==1.0\n',
+    }, 'env_manager: virtualenv\n');
     ferry = await startFerry({
       model_repository: root,
       runtime: { allow_code: true, python: PYTHON, virtualenv: { cache_dir: path.join(base, 'venvs'), no_index: true, find_links: [wheelhouse] } },
@@ -52,8 +64,18 @@ describe('virtualenv environments from a local wheelhouse', () => {
     const answer = await postJson(`${ferry.url}/v2/models/envy/infer`, { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2], data: [2, -4] }] });
     expect(answer.status).toBe(200);
     expect(answer.body.outputs[0].data).toEqual([6, -12]); // scale (x3) / 2, then the model's x2
+    // One environment per distinct set of requirements that builds: this model's and mlflow_env's.
     const built = await readdir(path.join(base, 'venvs'));
-    expect(built).toHaveLength(1);
+    expect(built).toHaveLength(2);
+  });
+
+  it("builds from python_env.yaml's dependencies when there is no requirements.txt, and refuses another Python", async () => {
+    const answer = await postJson(`${ferry.url}/v2/models/mlflow_env/infer`, { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2], data: [2, -4] }] });
+    expect(answer.status).toBe(200);
+    expect(answer.body.outputs[0].data).toEqual([14, -22]); // scale (x3) + 1, then the model's x2
+    const status = ferry.server.dataplane.modelStatus('old_python').versions[0];
+    expect(status?.state).toBe('ERROR');
+    expect(status?.reason).toMatch(/python_env\.yaml asks for Python 2\.7\.18, the interpreter \S+ is Python 3\.\d+\.\d+: name a matching interpreter with python: in model\.yaml/);
   });
 
   it("leaves a version whose requirement cannot be resolved in ERROR with pip's message, other models serving", async () => {

@@ -171,7 +171,11 @@ export class DataPlane {
     const signature = served.instance!.signature;
     const versions = [...model.versions.values()].filter((v) => v.available).map((v) => String(v.version)).sort((a, b) => Number(a) - Number(b));
     const maxRows = served.config.max_request_rows;
-    return { name, versions, platform: signature.platform, inputs: signature.inputs, outputs: signature.outputs, ...(maxRows === undefined ? {} : { maxRequestRows: maxRows }) };
+    return {
+      name, versions, platform: signature.platform, inputs: signature.inputs, outputs: signature.outputs,
+      ...(signature.inputExample === undefined ? {} : { input_example: signature.inputExample }),
+      ...(maxRows === undefined ? {} : { maxRequestRows: maxRows }),
+    };
   }
 
   /**

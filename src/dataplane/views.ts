@@ -1,4 +1,5 @@
 import type { RequestTrace } from '../observe/tracing/request-trace.ts';
+import type { ExampleRequest } from '../runtimes/runtime.ts';
 import type { Parameters, TensorMetadata } from '../tensor/index.ts';
 
 export interface ServerMetadata {
@@ -14,6 +15,8 @@ export interface ModelMetadata {
   readonly inputs: readonly TensorMetadata[];
   readonly outputs: readonly TensorMetadata[];
   readonly parameters?: Parameters;
+  /** A request the model answers (an MLflow model's saved example), as a V2 JSON infer body. */
+  readonly input_example?: ExampleRequest;
   /** model.yaml `max_request_rows`: requests carry at most this many rows along their first dimension. */
   readonly maxRequestRows?: number;
 }

@@ -1,5 +1,6 @@
 export { GraphService, GRAPH_PLATFORM, type GraphServiceOptions } from './graph-service.ts';
 export { GraphRunner, type RemoteCaller } from './graph-runner.ts';
+export { modelAliases } from './model-aliases.ts';
 export { DeploymentSync, type DeploymentChanges } from './deployment-sync.ts';
 export { loadDeployments, readDeployment, type DeploymentSet } from './load-deployments.ts';
 export { parseGraph, parseGraphYaml } from './parse.ts';

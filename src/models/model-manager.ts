@@ -72,8 +72,27 @@ export class ManagedModel {
     this.name = name;
   }
 
+  /** Labels its source sets (registry aliases graphs name); model.yaml's labels win on a clash. */
+  sourceLabels: Readonly<Record<string, number>> = {};
+  /** The version its source names as the default when it serves others besides (undefined: the newest). */
+  defaultVersion: number | undefined;
+
   get labels(): Readonly<Record<string, number>> {
-    return this.config.labels ?? {};
+    return this.config.labels === undefined ? this.sourceLabels : { ...this.sourceLabels, ...this.config.labels };
+  }
+
+  /**
+   * The version a request naming neither version nor label runs on: the source's default when it serves, else the
+   * newest AVAILABLE version that is not there for a source label only (an alias a graph follows).
+   */
+  defaultServed(): ServedVersion | undefined {
+    if (this.defaultVersion === undefined) return this.latestAvailable();
+    const named = this.versions.get(this.defaultVersion);
+    if (named?.available) return named;
+    const labelOnly = new Set(Object.values(this.sourceLabels).filter((v) => v !== this.defaultVersion));
+    let best: ServedVersion | undefined;
+    for (const v of this.versions.values()) if (v.available && !labelOnly.has(v.version) && (!best || v.version > best.version)) best = v;
+    return best ?? this.latestAvailable();
   }
 
   /**
@@ -153,7 +172,7 @@ export class ModelManager {
       served = model.versions.get(named.version);
       if (!served) throw ferryError('FERRY_ERR_MODEL_NOT_READY', { model: name, version: String(named.version), state: `label '${named.label}' points at a version that is not loaded` });
     } else {
-      served = model.latestAvailable();
+      served = model.defaultServed();
       if (!served) {
         const newest = [...model.versions.values()].sort((a, b) => b.version - a.version)[0];
         throw ferryError('FERRY_ERR_MODEL_NOT_READY', {
@@ -353,6 +372,13 @@ export class ModelManager {
     model.inRepository = true;
     model.origin = repoModel.origin ?? 'repository';
     model.classLabels = repoModel.labelsText === undefined ? undefined : parseClassLabels(repoModel.labelsText);
+    // A source label that moved keeps naming the version it named until the new one is loaded (below).
+    const labelsAfter = repoModel.labels ?? {};
+    model.sourceLabels = Object.fromEntries(Object.entries(labelsAfter).map(([label, v]) => {
+      const before = model.sourceLabels[label];
+      return [label, before !== undefined && !model.versions.get(v)?.available && model.versions.get(before)?.available ? before : v];
+    }));
+    model.defaultVersion = repoModel.defaultVersion;
     try {
       const configText = this.#overrides.get(repoModel.name) ?? repoModel.configText;
       const config = configText === undefined ? {} : parseModelConfig(repoModel.name, configText);
@@ -401,6 +427,7 @@ export class ModelManager {
       }
     }
 
+    model.sourceLabels = labelsAfter;
     const desiredServing = desired.some((v) => model.versions.get(v)?.available);
     if (!desiredServing && desired.length > 0) await this.#fallBack(model, repoModel, desired);
     else model.failedFallbacks.clear();

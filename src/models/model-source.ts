@@ -20,6 +20,12 @@ export interface SourcedModel extends RepositoryModel {
    * selected version loads, the newest of them that does serves instead.
    */
   readonly selected?: readonly number[];
+  /**
+   * Labels the source sets (the registry aliases a graph names), beside model.yaml's, which win on a clash.
+   * With them, `defaultVersion` is what a request naming neither version nor label gets (else the newest).
+   */
+  readonly labels?: Readonly<Record<string, number>>;
+  readonly defaultVersion?: number;
 }
 
 export interface SourceScan {

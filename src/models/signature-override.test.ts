@@ -29,6 +29,15 @@ function echoModel(extra: Partial<ModelInstance> = {}) {
 const x = (name: string): InferRequest['inputs'][number] => ({ name, datatype: 'FP32', shape: [1, 4], data: new Float32Array([1, 2, 3, 4]) });
 
 describe('model.yaml inputs and outputs overrides', () => {
+  it('names the inputs of the model\'s saved example as served, and keeps a model\'s request lists unmerged', () => {
+    const example = { inputs: [{ name: 'INPUT0', datatype: 'FP32' as const, shape: [1, 4], data: [1, 2, 3, 4] }, { name: 'INPUT1', datatype: 'INT32' as const, shape: [1], data: [7] }] };
+    const { instance } = echoModel({ unmergedBatches: true });
+    const withExample = { ...instance, signature: { ...instance.signature, inputExample: example } };
+    const served = applySignatureOverrides('m', withExample, [{ name: 'features', source: 'INPUT0' }]);
+    expect(served.signature.inputExample).toEqual({ inputs: [{ ...example.inputs[0], name: 'features' }, example.inputs[1]] });
+    expect(served.unmergedBatches).toBe(true);
+  });
+
   it('returns the instance itself when nothing is overridden', () => {
     const { instance } = echoModel();
     expect(applySignatureOverrides('m', instance)).toBe(instance);

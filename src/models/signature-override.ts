@@ -22,6 +22,7 @@ export function applySignatureOverrides(
       const o = map.get(t.name);
       return o ? { ...t, name: o.name, datatype: o.datatype ?? t.datatype, shape: o.shape ?? t.shape } : t;
     });
+  const example = instance.signature.inputExample;
   const toModelInput = new Map([...inputMap].map(([source, o]) => [o.name, source]));
   const toServedOutput = new Map([...outputMap].map(([source, o]) => [source, o.name]));
   const renameInputs = (request: InferRequest): InferRequest =>
@@ -29,7 +30,10 @@ export function applySignatureOverrides(
   const renameOutputs = (result: ExecuteResult): ExecuteResult =>
     toServedOutput.size === 0 ? result : { ...result, outputs: result.outputs.map((t) => ({ ...t, name: toServedOutput.get(t.name) ?? t.name })) };
   return {
-    signature: { ...instance.signature, inputs: served(instance.signature.inputs, inputMap), outputs: served(instance.signature.outputs, outputMap) },
+    signature: {
+      ...instance.signature, inputs: served(instance.signature.inputs, inputMap), outputs: served(instance.signature.outputs, outputMap),
+      ...(example === undefined ? {} : { inputExample: { inputs: example.inputs.map((t) => ({ ...t, name: inputMap.get(t.name)?.name ?? t.name })) } }),
+    },
     maxBatchSize: instance.maxBatchSize,
     ...(instance.pipelineDepth === undefined ? {} : { pipelineDepth: instance.pipelineDepth }),
     ...(instance.unmergedBatches === undefined ? {} : { unmergedBatches: instance.unmergedBatches }),

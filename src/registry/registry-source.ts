@@ -45,10 +45,28 @@ export class RegistrySource implements ModelSource {
   /** Digests learned on first fetch of versions their registry records none for (an MLflow server). */
   readonly #pinnedDigests = new Map<string, string>();
   readonly #following = new Map<string, string>();
+  /** Registry aliases that inference graphs name (`model@alias`), per followed model: served beside its reference. */
+  #graphAliases: ReadonlyMap<string, ReadonlySet<string>> = new Map();
 
   constructor(options: RegistrySourceOptions) {
     this.#options = options;
     for (const [name, uri] of Object.entries(options.pinned)) this.#following.set(name, uri);
+  }
+
+  /**
+   * Registry aliases graphs name per served model (`fraud@challenger`): a model that follows a registry reference
+   * also serves the version each names, under a label of the alias's name, and follows its moves. Returns the
+   * models whose aliases changed (to refresh).
+   */
+  followGraphAliases(aliases: ReadonlyMap<string, ReadonlySet<string>>): string[] {
+    const changed = new Set<string>();
+    for (const name of new Set([...aliases.keys(), ...this.#graphAliases.keys()])) {
+      const before = [...(this.#graphAliases.get(name) ?? [])].sort().join(',');
+      const after = [...(aliases.get(name) ?? [])].sort().join(',');
+      if (before !== after && this.#following.has(name)) changed.add(name);
+    }
+    this.#graphAliases = aliases;
+    return [...changed];
   }
 
   /** The models that follow a registry reference, with the reference. */
@@ -122,7 +140,13 @@ export class RegistrySource implements ModelSource {
       const before = this.#namedBefore(name, previous);
       if (before) this.#earlier.set(name, [before, ...(this.#earlier.get(name) ?? []).filter((v) => v.number !== previous && v.number !== version.version)].slice(0, KEPT_EARLIER));
     }
-    const all = [named, ...(this.#earlier.get(name) ?? []).filter((v) => v.number !== version.version)];
+    const aliased = await this.#graphAliasVersions(name, uri);
+    const extra = [...new Map(aliased.filter(([, v]) => v.version !== version.version).map(([, v]) => [v.version, v])).values()];
+    const all = [
+      named,
+      ...extra.map((v) => ({ number: v.version, version: v })),
+      ...(this.#earlier.get(name) ?? []).filter((v) => v.number !== version.version && !extra.some((e) => e.version === v.number)),
+    ];
     const sourced: SourcedModel = {
       ...empty,
       // A version recorded with its runtime serves with it, unless model.yaml says otherwise.
@@ -131,7 +155,8 @@ export class RegistrySource implements ModelSource {
       // A version's artifact never changes under its number; the digest (or the source, before one is known) stamps it.
       versionStamps: new Map(all.map((v) => [v.number, v.version.digest || `${v.version.source}`])),
       // The reference decides what serves; the versions it named before are there for the fallback only.
-      selected: [version.version],
+      selected: [version.version, ...extra.map((v) => v.version)],
+      ...(aliased.length > 0 ? { labels: Object.fromEntries(aliased.map(([alias, v]) => [alias, v.version])), defaultVersion: version.version } : {}),
       materialize: async (n, signal) => {
         const chosen = all.find((v) => v.number === n)?.version ?? version;
         const key = `${chosen.model}/${chosen.version}`;
@@ -145,6 +170,23 @@ export class RegistrySource implements ModelSource {
     this.#last.set(name, sourced);
     this.#lastRecords.set(name, all);
     return sourced;
+  }
+
+  /** What each registry alias graphs name for this model points at now; an alias that names nothing is left out. */
+  async #graphAliasVersions(name: string, uri: string): Promise<[string, ModelVersion][]> {
+    const aliases = this.#graphAliases.get(name);
+    if (aliases === undefined || aliases.size === 0) return [];
+    const registryModel = parseModelsUri(uri).model;
+    const found: [string, ModelVersion][] = [];
+    for (const alias of aliases) {
+      try {
+        const version = await this.#options.resolve({ model: registryModel, kind: 'alias', alias });
+        if (version.status === 'READY') found.push([alias, version]);
+      } catch (error) {
+        this.#options.logger.warn({ model: name, alias, reason: (error as Error).message }, 'registry alias a graph names resolves to nothing servable');
+      }
+    }
+    return found;
   }
 
   /** The record of a version this model's reference named at its last resolution. */

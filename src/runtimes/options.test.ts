@@ -78,6 +78,16 @@ describe('runtime options: a key the runtime does not read is refused, naming th
     }
   });
 
+  it.each([
+    { runtime: 'onnx', dir: 'examples/models/simple/1', key: 'execution', value: 'thread', allowed: 'in-process | worker' },
+    { runtime: 'xgboost', dir: 'examples/models/iris_xgboost/1', key: 'inputs', value: 'rows', allowed: 'named | matrix' },
+    { runtime: 'pmml', dir: 'examples/models/penguins_pmml/1', key: 'inputs', value: 'columns', allowed: 'named | matrix' },
+    { runtime: 'python', dir: 'test/fixtures/python/affine/1', key: 'env_manager', value: 'conda', allowed: 'local | virtualenv' },
+  ])('$runtime names the allowed values of options.$key', async ({ runtime: name, dir, key, value, allowed }) => {
+    const error = await runtime(name).load({ name: 'm', version: '1', dir: await dirOf(dir), options: { [key]: value } }, silentContext).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(`failed to load model 'm': options.${key}: expected ${allowed} (got "${value}")`);
+  });
+
   it('restart_backoff_ms overrides the server-wide backoff for one model of code', () => {
     const base = { loadTimeoutMs: 1, requestTimeoutMs: 1, pingIntervalMs: 1, pingTimeoutMs: 1, maxRestarts: 5, restartBackoffMs: 200 };
     expect(supervisionFor('m', base, { restart_backoff_ms: 10 }).restartBackoffMs).toBe(10);

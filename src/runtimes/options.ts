@@ -26,6 +26,11 @@ export function refuseUnknownOptions(model: string, runtime: string, options: Re
   });
 }
 
+/** Throws the load error for an option outside its allowed words, naming them all and what was given. */
+export function badChoice(model: string, options: Readonly<Record<string, unknown>>, key: string, allowed: readonly string[]): never {
+  throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `options.${key}: expected ${allowed.join(' | ')} (got ${JSON.stringify(options[key])})` });
+}
+
 /** Throws the load error for a bad option value, naming the key, what it must be and what was given. */
 export function badOption(model: string, options: Readonly<Record<string, unknown>>, key: string, expected: string): never {
   throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model, detail: `options.${key} must be ${expected} (got ${JSON.stringify(options[key])})` });
@@ -37,7 +42,7 @@ export function readTabularOptions(model: string, options: Readonly<Record<strin
   // Where the file may be is checked where it is opened (resolveModelFile), with the rule every runtime shares.
   if (file !== undefined && (typeof file !== 'string' || file === '')) badOption(model, options, 'file', 'a file name inside the version folder');
   const layout = options['inputs'];
-  if (layout !== undefined && layout !== 'named' && layout !== 'matrix') badOption(model, options, 'inputs', "'named' or 'matrix'");
+  if (layout !== undefined && layout !== 'named' && layout !== 'matrix') badChoice(model, options, 'inputs', ['named', 'matrix']);
   const maxBatch = options['max_batch_size'] ?? defaultMaxBatchSize;
   if (!isCount(maxBatch)) badOption(model, options, 'max_batch_size', 'a non-negative integer');
   return {

@@ -85,6 +85,16 @@ export interface ModelSignature {
    * different datatypes batch together. Absent: the datatype must be the declared one.
    */
   readonly numericInputs?: 'convert';
+  /**
+   * A request the model answers, saved with it by its author (an MLflow model's `input_example`), as the JSON body
+   * of an Open Inference Protocol infer request: model metadata shows it to clients, ready to send.
+   */
+  readonly inputExample?: ExampleRequest;
+}
+
+/** An infer request in the Open Inference Protocol's JSON form (values as JSON numbers, strings and booleans). */
+export interface ExampleRequest {
+  readonly inputs: readonly { readonly name: string; readonly datatype: TensorMetadata['datatype']; readonly shape: readonly number[]; readonly data: readonly (number | string | boolean)[] }[];
 }
 
 /** What a runtime answers for one request: every output it computed (the data plane applies selection). */

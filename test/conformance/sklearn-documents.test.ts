@@ -67,7 +67,7 @@ describe('sklearn documents: load errors', () => {
 
   it('refuses the matrix layout for a model with string categories, and bad options', async () => {
     await expect(load(fixtureDir('column_transformer_onehot'), { inputs: 'matrix' })).rejects.toMatchObject({ message: expect.stringContaining('city, colour are categorical') });
-    await expect(load(fixtureDir('lasso'), { inputs: 'rows' })).rejects.toMatchObject({ message: expect.stringContaining("options.inputs must be 'named' or 'matrix'") });
+    await expect(load(fixtureDir('lasso'), { inputs: 'rows' })).rejects.toMatchObject({ message: expect.stringContaining('options.inputs: expected named | matrix (got "rows")') });
   });
 });
 

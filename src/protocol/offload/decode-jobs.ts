@@ -1,4 +1,3 @@
-import { ferryError } from '../../errors/index.ts';
 import type { InferRequest, TensorMetadata } from '../../tensor/index.ts';
 import type { ProtocolLimits } from '../http/limits.ts';
 import { parseLenientJson } from '../http/lenient-json.ts';
@@ -10,6 +9,11 @@ import { decodeExamples } from '../tfserving-rest/examples.ts';
 import type { TfVerb } from '../tfserving-rest/model-path.ts';
 import { decodeMessage, type DecodedMessage } from '../seldon/message-request.ts';
 import { decodeJsonInput, type DecodedInput } from '../mlflow/decode-input.ts';
+import { decodeMessage as decodeProtobuf } from '../v2-grpc/codec.ts';
+import { decodeInferRequest as decodeGrpcInfer } from '../v2-grpc/decode-request.ts';
+import type { WireInferRequest } from '../v2-grpc/messages.ts';
+import { ferryError, isFerryError, type ErrorCode, type ErrorParams } from '../../errors/index.ts';
+import type { ShapeLimits } from '../../tensor/index.ts';
 
 /**
  * Every request decoder whose work grows with the body, as a pure function of the body's bytes and plain
@@ -31,6 +35,14 @@ export interface DecodeJobs {
   };
   /** MLflow /invocations JSON (CSV decodes in slices on the event loop). */
   'mlflow-json': { args: { model: string; inputs: readonly TensorMetadata[]; exactIntegers: boolean; limits: ProtocolLimits }; result: DecodedInput };
+  /**
+   * A gRPC ModelInferRequest: the protobuf message (a malformed one fails the job), then the request it carries;
+   * a request the message cannot make is a `refusal`, so that the caller counts it against the model it names.
+   */
+  'grpc-infer': {
+    args: { maxMessageBytes: number; limits: ShapeLimits };
+    result: { model: string; version: string; request?: InferRequest; refusal?: { code: ErrorCode; params: ErrorParams } };
+  };
 }
 
 export type DecodeKind = keyof DecodeJobs;
@@ -47,6 +59,15 @@ export const DECODERS: Decoders = {
   },
   'seldon': (body, { model, contentType, inputs, exactIntegers, limits }) => decodeMessage(model, seldonMessage(body, contentType, exactIntegers, limits), inputs, limits),
   'mlflow-json': (body, { model, inputs, exactIntegers, limits }) => decodeJsonInput(model, parseLenientJson(body.toString('utf8'), exactIntegers, limits), inputs, limits),
+  'grpc-infer': (body, { maxMessageBytes, limits }) => {
+    const wire = decodeProtobuf<WireInferRequest>('ModelInferRequest', body, maxMessageBytes);
+    try {
+      return { model: wire.model_name, version: wire.model_version, request: decodeGrpcInfer(wire, limits).request };
+    } catch (error) {
+      if (!isFerryError(error)) throw error;
+      return { model: wire.model_name, version: wire.model_version, refusal: { code: error.code, params: error.params } };
+    }
+  },
 };
 
 /** JSON, or the form field `json=` that Seldon's Python client and wrappers send. */

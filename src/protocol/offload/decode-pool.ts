@@ -33,7 +33,8 @@ export async function decodeOffThread<K extends DecodeKind>(kind: K, body: Buffe
   const reply = await pool.run({ id: 0, kind, body: copy, args }, [copy.buffer]);
   if ('ferry' in reply) throw ferryError(reply.ferry.code, reply.ferry.params);
   if ('failure' in reply) throw new Error(reply.failure); // as unexpected as on the event loop: an internal error
-  return { ...reply.result, request: await unpackRequest(reply.result.request) } as Result<K>;
+  const { request } = reply.result;
+  return (request === undefined ? reply.result : { ...reply.result, request: await unpackRequest(request) }) as Result<K>;
 }
 
 /** The body in a buffer of its own (to transfer), copied a slice at a time so that no copy is one long step. */

@@ -13,11 +13,14 @@ parentPort!.on('message', (task: DecodeTask) => {
   let transfer: ArrayBuffer[] = [];
   try {
     const body = Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength);
-    const decode = DECODERS[task.kind] as (body: Buffer, args: unknown) => { request: Parameters<typeof packRequest>[0] };
+    const decode = DECODERS[task.kind] as (body: Buffer, args: unknown) => { request?: Parameters<typeof packRequest>[0] };
     const result = decode(body, task.args);
-    const packed = packRequest(result.request);
-    transfer = packed.transfer;
-    reply = { id: task.id, result: { ...result, request: packed.wire } };
+    if (result.request === undefined) reply = { id: task.id, result };
+    else {
+      const packed = packRequest(result.request);
+      transfer = packed.transfer;
+      reply = { id: task.id, result: { ...result, request: packed.wire } };
+    }
   } catch (error) {
     reply = isFerryError(error)
       ? { id: task.id, ferry: { code: error.code, params: error.params } }

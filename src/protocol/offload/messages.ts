@@ -12,6 +12,6 @@ export interface DecodeTask {
 
 /** The decoded result (its request packed), a catalogue error, or any other failure as text. */
 export type DecodeReply =
-  | { readonly id: number; readonly result: { readonly request: WireRequest } & Record<string, unknown> }
+  | { readonly id: number; readonly result: { readonly request?: WireRequest } & Record<string, unknown> }
   | { readonly id: number; readonly ferry: { readonly code: ErrorCode; readonly params: ErrorParams } }
   | { readonly id: number; readonly failure: string };

@@ -6,7 +6,9 @@ import { asFerryError, ferryError } from '../../errors/index.ts';
 import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { loadOptionsFrom, type LoadParameter } from '../triton/load-parameters.ts';
 import { asGuardedRequest, deadlineOf } from './call-context.ts';
-import { decodeInferRequest } from './decode-request.ts';
+import { decodeInferRequest, type DecodedInfer } from './decode-request.ts';
+import { decodeOffThread } from '../offload/decode-pool.ts';
+import type { DecodeJobs } from '../offload/decode-jobs.ts';
 import { encodeInferResponse } from './encode-response.ts';
 import type { WireInferRequest } from './messages.ts';
 import { modelConfig } from './model-config.ts';
@@ -68,8 +70,10 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
   const shapeLimits = options.shapeLimits ?? DEFAULT_SHAPE_LIMITS;
 
   /** One ModelInfer request, shared by the unary and the streaming method. */
-  const infer = async (wire: WireInferRequest, call: UnaryCall | ServerDuplexStream<Buffer, Buffer>, signal: AbortSignal, trace?: RequestTrace) => {
-    const { model, version, request } = dataplane.decode(wire.model_name, PROTOCOL, () => decodeInferRequest(wire, shapeLimits), trace, { version: versionOf(wire.model_version) });
+  const infer = async (wire: WireInferRequest | OffThreadInfer, call: UnaryCall | ServerDuplexStream<Buffer, Buffer>, signal: AbortSignal, trace?: RequestTrace) => {
+    const { model, version, request } = 'offThread' in wire
+      ? await dataplane.decodeAsync(wire.offThread.model, PROTOCOL, async () => decodedOffThread(wire.offThread), trace, { version: versionOf(wire.offThread.version) })
+      : dataplane.decode(wire.model_name, PROTOCOL, () => decodeInferRequest(wire, shapeLimits), trace, { version: versionOf(wire.model_version) });
     const headers = metadataHeaders(call.metadata.getMap());
     const response = await dataplane.infer(model, request, { protocol: PROTOCOL, version, deadline: deadlineOf(call, request.parameters), signal, trace, headers });
     return dataplane.encode(trace, () => encodeInferResponse(response));
@@ -93,7 +97,7 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
    * the response's own model_version), and when the call is traced, `traceparent` too (W3C trace context from the
    * call's metadata).
    */
-  const unaryInfer = (wire: WireInferRequest, call: UnaryCall, signal: AbortSignal) => {
+  const unaryInfer = (wire: WireInferRequest | OffThreadInfer, call: UnaryCall, signal: AbortSignal) => {
     const trace = dataplane.startTrace(TRACE_NAME, PROTOCOL, metadataText(call, 'traceparent'), metadataText(call, 'tracestate'), performance.now());
     const metadata = new Metadata();
     if (trace !== undefined) metadata.set('traceparent', trace.traceparent);
@@ -128,7 +132,9 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
     })),
     ServerMetadata: unary('ServerMetadataRequest', 'ServerMetadataResponse', limit, () => dataplane.serverMetadata()),
     ModelMetadata: unary<NameVersion>('ModelMetadataRequest', 'ModelMetadataResponse', limit, (r) => dataplane.modelMetadata(r.name, { version: versionOf(r.version) })),
-    ModelInfer: unary<WireInferRequest>('ModelInferRequest', 'ModelInferResponse', limit, unaryInfer),
+    ModelInfer: unary<WireInferRequest | OffThreadInfer>('ModelInferRequest', 'ModelInferResponse', limit, unaryInfer, async (bytes) => ({
+      offThread: await decodeOffThread('grpc-infer', bytes, { maxMessageBytes: limit, limits: shapeLimits }),
+    })),
     ModelStreamInfer: (call: ServerDuplexStream<Buffer, Buffer>) => streamInfer(call, limit, tracedStreamInfer(call)),
     ModelConfig: unary<NameVersion>('ModelConfigRequest', 'ModelConfigResponse', limit, (r) => ({
       config: modelConfig(dataplane.modelMetadata(r.name, { version: versionOf(r.version) }), dataplane.classLabelFile(r.name)),
@@ -150,6 +156,17 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
       return {};
     }),
   };
+}
+
+/** A ModelInferRequest decoded on a decode thread (a large message). */
+interface OffThreadInfer {
+  readonly offThread: DecodeJobs['grpc-infer']['result'];
+}
+
+/** What decodeInferRequest would have answered or thrown for the message. */
+function decodedOffThread(decoded: OffThreadInfer['offThread']): DecodedInfer {
+  if (decoded.refusal !== undefined) throw ferryError(decoded.refusal.code, decoded.refusal.params);
+  return { model: decoded.model, version: versionOf(decoded.version), request: decoded.request! };
 }
 
 /** Text metadata as headers (graphs route on them); binary (`-bin`) values are left out. */

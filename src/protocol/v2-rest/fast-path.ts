@@ -7,10 +7,12 @@ import { clientGoneSignal } from '../http/request-options.ts';
 import { compressBody, COMPRESS_MIN_BYTES, decodeContentEncoding, isEncoded, responseEncoding } from '../http/content-encoding.ts';
 import type { ProtocolLimits } from '../http/limits.ts';
 import { answerInfer, PROTOCOL, type InferAnswer } from './answer-infer.ts';
-import { declaredHeaderLength, joinBody } from './join-body.ts';
+import { allocateBody, declaredHeaderLength, joinBody } from './join-body.ts';
 
 /** The server span's name: the route, not the model, so that span names stay few (the model is an attribute). */
 const TRACE_NAME = 'POST /v2/models/{model}/infer';
+/** Bodies from this size on are assembled as they arrive; smaller ones are joined at the end (often one chunk, no copy). */
+const ASSEMBLE_MIN_BYTES = 256 * 1024;
 const INFER_PATH = /^\/v2\/models\/([^/?#]+)(?:\/versions\/([^/?#]+))?\/infer(?:\?.*)?$/;
 
 export interface FastPathOptions {
@@ -90,6 +92,10 @@ export function createInferFastPath(options: FastPathOptions): InferFastPath {
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;
+    const headerLength = declaredHeaderLength(req.headers['inference-header-content-length']);
+    // A large body of declared length is copied into place as it comes (refusalBeforeBody has bounded it).
+    const declared = Number(req.headers['content-length']);
+    const assembled = Number.isSafeInteger(declared) && declared >= ASSEMBLE_MIN_BYTES ? allocateBody(declared, headerLength) : undefined;
     req.on('data', (chunk: Buffer) => {
       if (refused) return;
       size += chunk.length;
@@ -100,13 +106,14 @@ export function createInferFastPath(options: FastPathOptions): InferFastPath {
         chunks.length = 0;
         return;
       }
-      chunks.push(chunk);
+      if (assembled !== undefined && size <= assembled.length) assembled.set(chunk, size - chunk.length);
+      else chunks.push(chunk);
     });
     req.on('error', () => res.destroy());
     req.on('end', () => {
       if (refused) return;
       const signal = clientGoneSignal(res);
-      const joined = joinBody(chunks, size, declaredHeaderLength(req.headers['inference-header-content-length']));
+      const joined = assembled !== undefined && chunks.length === 0 && size === assembled.length ? assembled : joinBody(chunks, size, headerLength);
       const failed = (error: unknown) => {
         const failure = toFerryError(error, { bodyLimit });
         fail(res, failure, options.stopping(), trace?.traceparent);

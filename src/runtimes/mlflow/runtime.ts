@@ -6,7 +6,7 @@ import { loadPythonModel, pythonFor, requireCodeAllowed, type CodeRuntimeSetting
 import type { ModelInstance, ModelSpec, Runtime, RuntimeContext } from '../runtime.ts';
 import { readMlModel, type MlModel } from './mlmodel.ts';
 import { mlflowIo } from './signature.ts';
-import { warmUpWithExample } from './input-example.ts';
+import { readInputExample, warmUpWithExample, withInputExample } from './input-example.ts';
 
 export interface MlflowRuntimeOptions {
   readonly code: CodeRuntimeSettings;
@@ -29,8 +29,16 @@ export function createMlflowRuntime(options: MlflowRuntimeOptions): Runtime {
       const mlmodel = await readMlModel(spec.name, spec.dir);
       const { flavors } = mlmodel;
       const instance = await loadFlavor(options, spec, ctx, mlmodel);
-      if (!flavors['onnx'] && !flavors['xgboost'] && !flavors['lightgbm']) await warmUpWithExample(spec, mlmodel, instance);
-      return instance;
+      try {
+        const example = await readInputExample(spec, mlmodel, instance.signature.inputs);
+        if (example === undefined) return instance;
+        // Code flavors run it once: the native evaluators check the file when they load it.
+        if (!flavors['onnx'] && !flavors['xgboost'] && !flavors['lightgbm']) await warmUpWithExample(spec, example, instance);
+        return withInputExample(instance, example);
+      } catch (error) {
+        await instance.unload();
+        throw error;
+      }
     },
   };
 }

@@ -3,7 +3,7 @@ import { ferryError } from '../../errors/index.ts';
 import type { InferRequest, TensorMetadata } from '../../tensor/index.ts';
 import { MAX_RANK } from '../model-limits.ts';
 import { resolveModelFile } from '../model-path.ts';
-import { badOption, isCount, refuseUnknownOptions } from '../options.ts';
+import { badChoice, badOption, isCount, refuseUnknownOptions } from '../options.ts';
 import type { ExecuteResult, ModelDir, ModelInstance, ModelSignature, ModelSpec, Runtime, RuntimeContext } from '../runtime.ts';
 import { v2FromOrt } from './datatypes.ts';
 import { createInProcessSession, type OnnxSession } from './session.ts';
@@ -52,9 +52,7 @@ async function loadOnnxModel(spec: ModelSpec, ctx: RuntimeContext): Promise<Mode
   // onnxruntime resolves external data files relative to this (real) path and refuses those that leave its folder.
   const file = await modelFile(spec);
   const execution = spec.options['execution'] ?? 'in-process';
-  if (execution !== 'in-process' && execution !== 'worker') {
-    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `option execution must be 'in-process' or 'worker', got '${String(execution)}'` });
-  }
+  if (execution !== 'in-process' && execution !== 'worker') badChoice(spec.name, spec.options, 'execution', ['in-process', 'worker']);
   const settings = { intraOpThreads: ctx.threads.intraOp, interOpThreads: ctx.threads.interOp };
   let session: OnnxSession;
   try {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { asFerryError, ferryError, isFerryError } from '../../errors/index.ts';
 import type { InferRequest } from '../../tensor/index.ts';
 import { resolveModelFile } from '../model-path.ts';
-import { refuseUnknownOptions } from '../options.ts';
+import { badChoice, refuseUnknownOptions } from '../options.ts';
 import type { ExecuteResult, ModelDir, ModelInstance, ModelSignature, ModelSpec, Runtime, RuntimeContext } from '../runtime.ts';
 import { tabularInputs, type InputLayout } from '../tabular.ts';
 import { compileDocument, type PmmlPlan } from './document.ts';
@@ -49,9 +49,7 @@ export function pmmlRuntime(): Runtime {
 
 function readLayout(spec: ModelSpec): InputLayout {
   const value = spec.options['inputs'] ?? 'named';
-  if (value !== 'named' && value !== 'matrix') {
-    throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `option inputs must be 'named' or 'matrix', got '${String(value)}'` });
-  }
+  if (value !== 'named' && value !== 'matrix') badChoice(spec.name, spec.options, 'inputs', ['named', 'matrix']);
   return value;
 }
 

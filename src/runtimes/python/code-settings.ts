@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ferryError } from '../../errors/index.ts';
 import type { SupervisionSettings } from '../code/supervision.ts';
+import { badChoice } from '../options.ts';
 import type { ModelSpec, RuntimeLogger } from '../runtime.ts';
 import { virtualenvPython, type VirtualenvSettings } from './virtualenv.ts';
 
@@ -34,7 +35,7 @@ export async function pythonFor(settings: CodeRuntimeSettings, spec: ModelSpec, 
   const base = interpreterFor(settings, spec.dir.path, spec.options, spec.name);
   const manager = spec.options['env_manager'] ?? 'local';
   if (manager === 'local') return base;
-  if (manager !== 'virtualenv') throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `env_manager must be local or virtualenv (got ${JSON.stringify(manager)})` });
+  if (manager !== 'virtualenv') badChoice(spec.name, spec.options, 'env_manager', ['local', 'virtualenv']);
   if (!settings.virtualenv) throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: 'env_manager: virtualenv needs runtime.virtualenv settings' });
   return virtualenvPython(spec, base, settings.virtualenv, logger);
 }

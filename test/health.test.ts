@@ -98,7 +98,14 @@ describe('health: liveness, readiness and startup', () => {
     // The healthy model still serves: readiness is about the server as a whole.
     const infer = await fetch(`${url}/v2/models/simple/infer`, { method: 'POST', body: JSON.stringify(simpleRequest()) });
     expect(infer.status).toBe(200);
-    expect((await fetch(`${url}/ping`)).status).toBe(503); // MLflow's health route
+    // Every protocol's health route gives the same verdict: MLflow, KServe v1 and TF Serving, Seldon.
+    for (const route of ['/ping', '/health', '/', '/v1/models/broken', '/health/status', '/ready']) {
+      expect((await fetch(`${url}${route}`)).status, route).toBe(503);
+    }
+    expect(await get(`${url}/v1/models/broken`)).toMatchObject({ body: { name: 'broken', ready: false, model_version_status: [{ version: '1', state: 'END' }] } });
+    expect((await get(`${url}/ready`)).body).toEqual({ status: 'not ready', reasons: ready.body.reasons });
+    expect(await get(`${url}/v1/models/simple`)).toMatchObject({ status: 200, body: { ready: true } });
+    for (const route of ['/health/ping', '/live']) expect((await fetch(`${url}${route}`)).status, route).toBe(200);
 
     const inference = grpcClient('inference.GRPCInferenceService', grpcAddress);
     const health = grpcClient('grpc.health.v1.Health', grpcAddress);
@@ -120,6 +127,8 @@ describe('health: liveness, readiness and startup', () => {
     expect((await get(`${url}/v2/health/ready`)).status).toBe(503);
     await server.dataplane.unloadModel('broken');
     expect(await get(`${url}/v2/health/ready`)).toEqual({ status: 200, body: { ready: true, ready_models: 1 } });
+    expect(await get(`${url}/`)).toEqual({ status: 200, body: { status: 'alive' } });
+    for (const route of ['/ping', '/health', '/health/status', '/ready']) expect((await fetch(`${url}${route}`)).status, route).toBe(200);
     await cp(path.join(EXAMPLE_MODELS, 'simple', '1', 'model.onnx'), path.join(root, 'broken', '1', 'model.onnx'));
     await server.dataplane.loadModel('broken');
     expect(await get(`${url}/v2/health/ready`)).toEqual({ status: 200, body: { ready: true, ready_models: 2 } });
@@ -131,6 +140,7 @@ describe('health: liveness, readiness and startup', () => {
     expect(ready.status).toBe(200);
     expect(ready.body.ready).toBe(true);
     expect(ready.body.not_ready).toEqual([expect.objectContaining({ name: 'broken', required: false })]);
+    for (const route of ['/ping', '/health', '/', '/health/status', '/ready']) expect((await fetch(`${url}${route}`)).status, route).toBe(200);
     const ghost = await serve({ broken: false, config: { readiness: { require: ['simple', 'ghost'] } } });
     const missing = await get(`${ghost.url}/v2/health/ready`);
     expect(missing.status).toBe(503);

@@ -36,6 +36,7 @@ describe('KServe v1 protocol', () => {
     expect((await postJson(`${ferry.url}/v2/repository/models/mlp/unload`, {})).status).toBe(200);
     const unloaded = await getJson(`${ferry.url}/v1/models/mlp`);
     expect(unloaded.body).toMatchObject({ name: 'mlp', ready: false, model_version_status: [{ version: '1', state: 'END' }] });
+    expect(unloaded.status).toBe(503); // KServe's probes read the status code
     expect((await postJson(`${ferry.url}/v2/repository/models/mlp/load`, {})).status).toBe(200);
     expect((await getJson(`${ferry.url}/v1/models/mlp`)).body).toMatchObject({ name: 'mlp', ready: true });
   });

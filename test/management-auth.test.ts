@@ -161,7 +161,7 @@ CASES.push(...MLFLOW_CASES);
 // with auth.inference: token, checked in inference-auth.test.ts).
 const OPEN_ROUTES: readonly string[] = [
   'GET /docs', 'GET /docs/json', 'GET /docs/yaml', 'GET /docs/static/*', 'GET /docs/static/index.html', 'GET /docs/static/swagger-initializer.js',
-  'GET /health', 'GET /ping', 'GET /version',
+  'GET /health', 'GET /ping', 'GET /version', 'GET /health/ping', 'GET /health/status', 'GET /live', 'GET /ready',
   'GET /v2', 'GET /v2/health/live', 'GET /v2/health/ready', 'GET /v2/health/startup',
   'GET /v2/models/:model', 'GET /v2/models/:model/ready', 'GET /v2/models/:model/versions/:version', 'GET /v2/models/:model/versions/:version/ready',
   'GET /v2/models/stats', 'GET /v2/models/:model/stats', 'GET /v2/models/:model/versions/:version/stats',

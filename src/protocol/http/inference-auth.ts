@@ -13,7 +13,7 @@ const OPEN = [
   /^\/v2\/health\//,
   /^\/v2\/models\/[^/]+(\/versions\/[^/]+)?\/ready$/,
   /^\/metrics$/,
-  /^\/(ping|health|version)$/,
+  /^\/(ping|health|version|live|ready)$/,
   /^\/mlflow\/[^/]+\/(ping|health)$/,
   /^\/health\/(ping|status)$/,
   /^\/api\/(v1|2\.0)\//,

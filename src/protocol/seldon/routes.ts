@@ -41,6 +41,18 @@ export async function seldonRoutes(app: FastifyInstance, options: SeldonOptions)
 
   setUpProtocolScope(app, options.bodyLimit, (failure) => JSON.stringify(seldonError(failure)));
 
+  // Health as Seldon's microservice (/health/ping, /health/status) and executor (/live, /ready) answer it: the
+  // liveness routes while the process answers, the readiness routes with the verdict of /v2/health/ready.
+  const live = async (_req: FastifyRequest, reply: FastifyReply) => reply.code(dataplane.live() ? 200 : 503).type('text/plain').send(dataplane.live() ? 'pong' : 'not live');
+  const ready = async (_req: FastifyRequest, reply: FastifyReply) => {
+    const report = await dataplane.readiness();
+    return reply.code(report.ready ? 200 : 503).send({ status: report.ready ? 'ready' : 'not ready', reasons: report.reasons });
+  };
+  app.get('/health/ping', live);
+  app.get('/live', live);
+  app.get('/health/status', ready);
+  app.get('/ready', ready);
+
   const predict = async (req: SeldonRequest, reply: FastifyReply) => {
     const model = chooseModel(dataplane, pathModel(req), req.headers['ferry-model'], HOW_TO_NAME);
     const trace = dataplane.traceOf(req.raw);

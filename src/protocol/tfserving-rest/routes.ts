@@ -32,15 +32,18 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
 
   setUpProtocolScope(app, options.bodyLimit, (failure) => JSON.stringify({ error: failure.message }));
 
-  // KServe's v1 protocol: liveness at the root, and the list of models.
-  app.get('/', async () => ({ status: 'alive' }));
+  // KServe's v1 protocol: the root answers alive, and load balancers probe it with their default path, so it
+  // answers 503 while the server is not ready (/v2/health/live is the liveness probe).
+  app.get('/', async (_req, reply) => ((await dataplane.ready()) ? reply.send({ status: 'alive' }) : reply.code(503).send({ status: 'not ready' })));
   app.get('/v1/models', async () => ({ models: dataplane.repositoryIndex().filter((e) => e.version !== undefined).map((e) => e.name).filter((n, i, all) => all.indexOf(n) === i) }));
 
   // The verb follows a colon (`/v1/models/m:predict`), which the router reads as a parameter: route by wildcard.
   app.get('/v1/models/*', async (req: WildcardRequest, reply) => {
     const path = parseModelPath('GET', req.params['*'], req.url);
-    const body = path.metadata ? metadata(dataplane, path) : encodeStatus(dataplane.modelStatus(path.model), path);
-    return reply.header('content-type', 'application/json').send(body);
+    if (path.metadata) return reply.header('content-type', 'application/json').send(metadata(dataplane, path));
+    // KServe's model readiness is the status code (a probe reads nothing else); TF Serving's clients read the body.
+    const status = encodeStatus(dataplane.modelStatus(path.model), path);
+    return reply.code(status.ready ? 200 : 503).header('content-type', 'application/json').send(status.body);
   });
 
   app.post('/v1/models/*', async (req: WildcardRequest, reply: FastifyReply) => {

@@ -7,7 +7,7 @@ import type { TfModelPath } from './model-path.ts';
  * protocol shares the path and reads `{name, ready}` from it, so those stand beside `model_version_status`: ready
  * when a version the path names (any, when it names none) is AVAILABLE.
  */
-export function encodeStatus(status: ModelStatus, path: TfModelPath): string {
+export function encodeStatus(status: ModelStatus, path: TfModelPath): { readonly ready: boolean; readonly body: string } {
   let versions = status.versions;
   if (path.label !== undefined) {
     const target = status.labels[path.label];
@@ -20,7 +20,7 @@ export function encodeStatus(status: ModelStatus, path: TfModelPath): string {
     if (versions.length === 0) throw ferryError('FERRY_ERR_VERSION_NOT_FOUND', { model: status.name, version: path.version });
   }
   const ready = versions.some((v) => v.state === 'AVAILABLE');
-  return JSON.stringify({ name: status.name, ready, model_version_status: versions.map(versionStatus) });
+  return { ready, body: JSON.stringify({ name: status.name, ready, model_version_status: versions.map(versionStatus) }) };
 }
 
 /** TF Serving has no ERROR state: a version that failed to load is END with the failure in its status. */

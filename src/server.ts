@@ -272,6 +272,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
         maxConnectionAgeGraceMs: config.grpc.max_connection_age_grace_ms,
       },
       ...(observe.grpcAccess ? { onCallEnd: observe.grpcAccess } : {}),
+      admitConnection: (socket) => connections.admit(socket),
     })
     : undefined;
 

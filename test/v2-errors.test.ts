@@ -90,6 +90,25 @@ describe('V2 REST rejects bad input with the protocol error shape and the right 
     expect(absent.body.error).toBe("failed to load model 'absent': the repository has no model of that name");
   });
 
+  it("the repository index takes a boolean 'ready' and a JSON object within the nesting limit, else 400", async () => {
+    const ready = await postJson(`${ferry.url}/v2/repository/index`, { ready: true });
+    expect(ready.status).toBe(200);
+    const cases: [string, RegExp][] = [
+      ['{"ready": "yes"}', /'ready' must be a boolean/],
+      ['{"ready": [true]}', /'ready' must be a boolean/],
+      // Triton's QA nests 'ready' 250,000 lists deep; this server's body limit holds 30,000.
+      [`{"ready": ${'['.repeat(30_000)}true${']'.repeat(30_000)}}`, /nests deeper than 100 levels.*limits\.max_json_depth/],
+      ['[true]', /the body must be a JSON object/],
+      ['{"ready": ', /malformed request body/],
+    ];
+    for (const [body, message] of cases) {
+      const r = await fetch(`${ferry.url}/v2/repository/index`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(r.status, body.slice(0, 40)).toBe(400);
+      expect(((await r.json()) as { error: string }).error).toMatch(message);
+    }
+    expect((await fetch(`${ferry.url}/v2/health/live`)).status).toBe(200);
+  });
+
   it('an unknown route → 404 in the same shape, and the server stays live', async () => {
     const response = await fetch(`${ferry.url}/v2/nothing/here`);
     expect(response.status).toBe(404);

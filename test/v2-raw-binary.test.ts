@@ -18,6 +18,9 @@ beforeAll(async () => {
     simple: { source: { example: 'simple' } },
     mlp: { source: { example: 'mlp' } },
     echo: { source: { echo: true } },
+    // Triton's max_batch_size: the first dimension is the batch, of one row in a raw request.
+    mlp_rows: { source: { example: 'mlp' }, yaml: 'max_request_rows: 8\n' },
+    identity_rows: { source: { folder: path.join(REPO_ROOT, 'test/fixtures/onnx/exact-models/simple_identity') }, yaml: 'max_request_rows: 8\n' },
   });
 });
 afterAll(async () => {
@@ -73,5 +76,23 @@ describe('raw binary requests', () => {
     expect(JSON.parse(ragged.body.toString()).error).toMatch(/20 bytes of raw data are not a whole number of FP32 \[-1,256\] rows of 1024 bytes/);
     const odd = await raw('half_plus_two', Buffer.alloc(6));
     expect(odd.status).toBe(400);
+  });
+
+  it('with max_request_rows, takes the first dimension as a batch of one row, as Triton does with max_batch_size', async () => {
+    const row = reference[0]!.inputs['input']![0]!;
+    const one = await raw('mlp_rows', Buffer.from(Float32Array.from(row).buffer));
+    expect(one.status).toBe(200);
+    const { json, binary } = splitBinaryAnswer(one);
+    expect(json.outputs[0].shape).toEqual([1, 10]);
+    const logits = Array.from(new Float32Array(Uint8Array.from(binary.get('logits')!).buffer));
+    logits.forEach((v, i) => expect(v).toBeCloseTo(reference[0]!.outputs['logits']![0]![i]!, 4));
+    // Two rows are not one batch row of [256].
+    expect((await raw('mlp_rows', Buffer.alloc(2048))).status).toBe(400);
+    // A BYTES [-1, -1] input: one element, shape [1, 1].
+    const text = await raw('identity_rows', Buffer.from('427'));
+    expect(text.status).toBe(200);
+    const answer = splitBinaryAnswer(text);
+    expect(answer.json.outputs[0].shape).toEqual([1, 1]);
+    expect(parseRawBytesElements(answer.binary.get('OUTPUT0')!)).toEqual([Buffer.from('427')]);
   });
 });

@@ -28,10 +28,10 @@ const INTERRUPTED = 130;
 export function registerPredict(program: Command): void {
   program
     .command('predict')
-    .description('score a data file (CSV or JSON Lines) with a model, offline, with the runtimes and batching of ferry serve; resumable after an interruption')
+    .description('score a data file (CSV, JSON Lines or Parquet) with a model, offline, with the runtimes and batching of ferry serve; resumable after an interruption')
     .requiredOption('--model <dir|name>', 'a model folder (models/iris), a version folder (models/iris/3), a folder of model files, or a model name in --repository')
-    .requiredOption('--input <file>', 'rows to score: .csv (with a header row) or .jsonl (one object per line)')
-    .requiredOption('--output <file>', 'where predictions go, one row per input row in input order: .csv or .jsonl')
+    .requiredOption('--input <file>', 'rows to score: .csv (with a header row), .jsonl (one object per line) or .parquet')
+    .requiredOption('--output <file>', 'where predictions go, one row per input row in input order: .csv, .jsonl or .parquet')
     .option('--version <n>', 'the model version (default: what the version policy serves, the newest)')
     .option('--repository <dir>', 'the model repository for a model name (default ./models, or model_repository in ferry.yaml)')
     .option('--keep <columns>', 'input columns copied into the output, before the predictions (comma-separated: id,customer)')

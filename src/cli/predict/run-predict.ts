@@ -8,6 +8,8 @@ import { identityMismatch, inputIdentity, readCheckpoint, removeCheckpoint, writ
 import { openCsv } from './csv-source.ts';
 import { planInputs } from './input-plan.ts';
 import { openJsonl } from './jsonl-source.ts';
+import { openParquetSink } from './parquet-sink.ts';
+import { openParquet } from './parquet-source.ts';
 import { resolveModelTarget } from './model-target.ts';
 import type { OutputBatch } from './output-rows.ts';
 import { collectGarbage } from './heap.ts';
@@ -15,7 +17,7 @@ import { createProgress, type ProgressTarget } from './progress.ts';
 import type { ResumePoint, RowBatch, RowSource } from './row-source.ts';
 import { openTextSink, type Sink } from './sink.ts';
 
-export type DataFormat = 'csv' | 'jsonl';
+export type DataFormat = 'csv' | 'jsonl' | 'parquet';
 
 export interface PredictOptions {
   readonly config: Readonly<FerryConfig>;
@@ -55,7 +57,8 @@ export function formatOf(file: string): DataFormat {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.csv') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
-  throw ferryError('FERRY_ERR_DATA_FILE', { file: path.basename(file), detail: `unknown format '${ext || '(no extension)'}': use .csv or .jsonl` });
+  if (ext === '.parquet') return 'parquet';
+  throw ferryError('FERRY_ERR_DATA_FILE', { file: path.basename(file), detail: `unknown format '${ext || '(no extension)'}': use .csv, .jsonl or .parquet` });
 }
 
 /**
@@ -87,12 +90,14 @@ export async function runPredict(options: PredictOptions): Promise<PredictSummar
         const why = identityMismatch(saved.identity, identity);
         if (why) throw ferryError('FERRY_ERR_DATA_FILE', { file: path.basename(options.output), detail: `a checkpoint of another run is beside it (${why}): pass --restart to start over` });
       }
-      const source = inputFormat === 'csv' ? await openCsv(options.input, saved?.done) : await openJsonl(options.input, saved?.done, takesWideIntegers(signature.inputs));
+      const source = inputFormat === 'csv' ? await openCsv(options.input, saved?.done)
+        : inputFormat === 'parquet' ? await openParquet(options.input, saved?.done)
+          : await openJsonl(options.input, saved?.done, takesWideIntegers(signature.inputs));
       for (const column of options.keep) {
         if (!source.columns.includes(column)) throw ferryError('FERRY_ERR_DATA_FILE', { file: path.basename(options.input), detail: `--keep '${column}': no such column (columns: ${source.columns.join(', ')})` });
       }
       const plan = planInputs(signature, source.columns, options.keep, path.basename(options.input));
-      const sink = await openTextSink(options.output, outputFormat, saved?.sink);
+      const sink = outputFormat === 'parquet' ? await openParquetSink(options.output, saved?.sink) : await openTextSink(options.output, outputFormat, saved?.sink);
       const request = (batch: RowBatch, before: number): InferRequest => ({
         inputs: plan.tensors(batch, before),
         ...(options.outputs.length ? { outputs: options.outputs.map((name) => ({ name })) } : {}),

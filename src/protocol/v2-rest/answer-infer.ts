@@ -36,7 +36,7 @@ export async function answerInfer(
     : dataplane.decode(model, PROTOCOL, () => {
       if (!Buffer.isBuffer(body) || body.length === 0) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'empty body' });
       return headerLength === 0
-        ? decodeRawRequest(model, dataplane.modelMetadata(model, { version }).inputs, body)
+        ? decodeRawRequest(model, dataplane.modelMetadata(model, { version }), body)
         : decodeInferRequest(body, headerLength, limits);
     }, trace, { version });
   const timeoutUs = request.parameters?.['timeout'];

@@ -8,7 +8,7 @@ import { replyBody } from '../http/json-sink.ts';
 import { answerInfer } from './answer-infer.ts';
 import { tritonModelConfig } from '../triton/model-config.ts';
 import { loadOptionsFrom, type LoadParameter } from '../triton/load-parameters.ts';
-import type { ProtocolLimits } from '../http/limits.ts';
+import { checkJsonText, type ProtocolLimits } from '../http/limits.ts';
 import { settingsRoutes, type ServerSettings } from './settings-routes.ts';
 
 export interface V2RestOptions {
@@ -68,7 +68,7 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
 
   // Feedback on an answer (a graph credits the arms that answered it; bandits learn from the reward).
   app.post('/v2/models/:model/feedback', async (req: FastifyRequest<{ Params: ModelParams; Body: Buffer | undefined }>) => {
-    const body = parseOptionalJson(req.body);
+    const body = parseOptionalJson(req.body, options.limits);
     if (body === undefined) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'feedback is a JSON object {request_id, reward, truth}' });
     const { request_id: requestId, reward, truth, route } = body;
     if (typeof reward !== 'number' || !Number.isFinite(reward)) throw ferryError('FERRY_ERR_INVALID_REQUEST', { detail: "'reward' must be a number" });
@@ -81,12 +81,14 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
 
   // Repository extension.
   app.post('/v2/repository/index', async (req) => {
-    const body = parseOptionalJson(req.body);
-    return dataplane.repositoryIndex(body?.['ready'] === true);
+    const ready = parseOptionalJson(req.body, options.limits)?.['ready'] ?? false;
+    if (typeof ready !== 'boolean') throw ferryError('FERRY_ERR_INVALID_REQUEST', { detail: "'ready' must be a boolean" });
+    return dataplane.repositoryIndex(ready);
   });
   const loadBodyLimit = repositoryLoadBodyLimit(options.bodyLimit, options.uploadMaxBytes);
   app.post('/v2/repository/models/:model/load', { bodyLimit: loadBodyLimit }, async (req: FastifyRequest<{ Params: ModelParams }>, reply) => {
     options.authorizeManagement(req);
+    // Not held to limits.max_string_length: uploaded files are long base64 strings, bounded by repository.upload_max_bytes.
     const parameters = parseOptionalJson(req.body)?.['parameters'];
     if (parameters !== undefined && (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters))) {
       throw ferryError('FERRY_ERR_INVALID_REQUEST', { detail: "'parameters' must be an object" });
@@ -122,14 +124,19 @@ function readinessBody(report: ReadinessReport): object {
   };
 }
 
-function parseOptionalJson(body: unknown): Record<string, unknown> | undefined {
+/** An optional JSON object body, read within the JSON limits when given (nesting, string length); anything else is a 400. */
+function parseOptionalJson(body: unknown, limits?: ProtocolLimits): Record<string, unknown> | undefined {
   if (!Buffer.isBuffer(body) || body.length === 0) return undefined;
+  const text = body.toString('utf8');
+  if (limits !== undefined) checkJsonText(text, limits);
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
-    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
+    parsed = JSON.parse(text);
   } catch (error) {
     throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: (error as Error).message });
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw ferryError('FERRY_ERR_MALFORMED_BODY', { detail: 'the body must be a JSON object' });
+  return parsed as Record<string, unknown>;
 }
 
 /** `router=arm` pairs, comma-separated, as a graph's answer carries them in `parameters.ferry_route`. */

@@ -114,7 +114,12 @@ export function createServer(options: ServerOptions = {}): FerryServer {
   });
   const graphs = serverGraphs(config, dataplane, manager, metrics, logger.child({ component: 'graph' }), () => registry.service().store, async (aliases) => {
     // `model@alias` in a graph names a registry alias where the model follows the registry: serve that version too.
-    const changed = registry.source.followGraphAliases(aliases);
+    // A model.yaml label of that name wins: it is not looked up in the registry.
+    const registryAliases = new Map([...aliases].map(([model, names]) => {
+      const labels = manager.has(model) ? manager.model(model).config.labels ?? {} : {};
+      return [model, new Set([...names].filter((alias) => labels[alias] === undefined))] as const;
+    }));
+    const changed = registry.source.followGraphAliases(registryAliases);
     if (changed.length > 0) await manager.refresh(changed);
   });
   const authorize = createAuthorizer({ tokens: tokensFromConfig(config.auth), allowLoopbackWithoutToken: config.auth.allow_loopback_without_token });
@@ -269,6 +274,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
         maxConnectionAgeGraceMs: config.grpc.max_connection_age_grace_ms,
       },
       ...(observe.grpcAccess ? { onCallEnd: observe.grpcAccess } : {}),
+      admitConnection: (socket) => connections.admit(socket),
     })
     : undefined;
 

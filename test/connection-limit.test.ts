@@ -1,3 +1,4 @@
+import http2, { type ClientHttp2Session } from 'node:http2';
 import { connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { scratchRepository, startFerry, type RunningFerry } from './helpers/server.ts';
@@ -66,5 +67,55 @@ describe('limits.max_connections caps HTTP connections over every listening sock
     await new Promise((resolve) => setTimeout(resolve, 300));
     const health = await fetch(`${ferry.url}/v2/health/live`);
     expect(health.status).toBe(200);
+  }, 60_000);
+});
+
+describe('limits.max_connections counts gRPC connections too', () => {
+  let ferry: RunningFerry;
+  let repository: Awaited<ReturnType<typeof scratchRepository>>;
+  const sessions: ClientHttp2Session[] = [];
+  beforeAll(async () => {
+    repository = await scratchRepository(['simple']);
+    ferry = await startFerry({ model_repository: repository.root, limits: { max_connections: MAX } });
+  }, 60_000);
+  afterAll(async () => {
+    for (const session of sessions) session.destroy();
+    await ferry?.stop();
+    await repository?.remove();
+  });
+
+  /** An HTTP/2 connection to the gRPC port: whether the server took it (its SETTINGS came) or closed it. */
+  function grpcConnection(): Promise<{ session: ClientHttp2Session; accepted: boolean }> {
+    const session = http2.connect(`http://127.0.0.1:${ferry.ports.grpcPort}`);
+    sessions.push(session);
+    return new Promise((resolve) => {
+      session.once('remoteSettings', () => resolve({ session, accepted: true }));
+      session.once('error', () => undefined);
+      session.once('close', () => resolve({ session, accepted: false }));
+    });
+  }
+
+  it('lets MAX gRPC connections in, then refuses both protocols until one closes; a gRPC call works throughout', async () => {
+    const opened: { session: ClientHttp2Session; accepted: boolean }[] = [];
+    for (let i = 0; i < MAX; i++) opened.push(await grpcConnection());
+    expect(opened.every((c) => c.accepted)).toBe(true);
+    // gRPC connections are never closed to make room (their calls are invisible here): past the cap, both refuse.
+    expect((await grpcConnection()).accepted).toBe(false);
+    const http = await open(ferry.ports.httpPort);
+    expect(await closed(http)).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*20 connections are open and none is idle/);
+    // A call on a connection that was let in is answered.
+    const answer = await new Promise<number>((resolve, reject) => {
+      const stream = opened[0]!.session.request({ ':method': 'POST', ':path': '/inference.GRPCInferenceService/ServerLive', 'content-type': 'application/grpc', te: 'trailers' });
+      stream.on('trailers', (trailers) => resolve(Number(trailers['grpc-status'])));
+      stream.on('error', reject);
+      stream.resume();
+      stream.end(Buffer.alloc(5));
+    });
+    expect(answer).toBe(0);
+    // One gone, one more comes in.
+    opened[1]!.session.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await grpcConnection()).accepted).toBe(true);
+    expect((await grpcConnection()).accepted).toBe(false);
   }, 60_000);
 });

@@ -39,6 +39,7 @@ describe('graph nodes naming registry aliases', () => {
     await mkdir(path.join(root, 'models'));
     await mkdir(path.join(root, 'deployments'));
     await writeFile(path.join(root, 'deployments', 'ab.yaml'), GRAPH);
+    await writeFile(path.join(root, 'deployments', 'missing.yaml'), 'nodes:\n  - {name: only, type: model, model: scale@nobody}\n');
     ferry = await startFerry({
       data_dir: path.join(root, 'data'), model_repository: path.join(root, 'models'), poll_seconds: 0.2,
       auth: { tokens: [{ name: 'release-bot', token: ADMIN_TOKEN, scopes: ['admin'] }] },
@@ -62,6 +63,9 @@ describe('graph nodes naming registry aliases', () => {
     for (let i = 0; i < 5; i++) expect(await inferScale(ferry.url)).toEqual({ status: 200, version: '1', y: scaled(1) });
     const serving = (await api.serving()).body.models.find((m: { name: string }) => m.name === 'scale');
     expect(serving.versions.map((v: { version: number }) => v.version).sort()).toEqual([1, 2]);
+    // An alias the registry does not have leaves its graph unserved, saying so.
+    const index = (await (await fetch(`${ferry.url}/v2/repository/index`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).json()) as { name: string; state: string; reason?: string }[];
+    expect(index.find((e) => e.name === 'missing')).toMatchObject({ state: 'UNAVAILABLE', reason: expect.stringMatching(/graph 'missing' node 'only': .*nobody/) });
   }, 30_000);
 
   it('follows an alias that moves, and the model\'s own reference moving', async () => {

@@ -47,6 +47,8 @@ export class RegistrySource implements ModelSource {
   readonly #following = new Map<string, string>();
   /** Registry aliases that inference graphs name (`model@alias`), per followed model: served beside its reference. */
   #graphAliases: ReadonlyMap<string, ReadonlySet<string>> = new Map();
+  /** Why an alias a graph names resolved to nothing, as last logged: said once, not on every poll. */
+  readonly #aliasProblems = new Map<string, string>();
 
   constructor(options: RegistrySourceOptions) {
     this.#options = options;
@@ -181,9 +183,15 @@ export class RegistrySource implements ModelSource {
     for (const alias of aliases) {
       try {
         const version = await this.#options.resolve({ model: registryModel, kind: 'alias', alias });
-        if (version.status === 'READY') found.push([alias, version]);
+        if (version.status !== 'READY') throw ferryError('FERRY_ERR_REGISTRY_INVALID', { detail: `version ${version.version} is ${version.status} (${version.statusMessage})` });
+        found.push([alias, version]);
+        this.#aliasProblems.delete(`${name}@${alias}`);
       } catch (error) {
-        this.#options.logger.warn({ model: name, alias, reason: (error as Error).message }, 'registry alias a graph names resolves to nothing servable');
+        const reason = (error as Error).message;
+        if (this.#aliasProblems.get(`${name}@${alias}`) !== reason) {
+          this.#options.logger.warn({ model: name, alias, reason }, 'registry alias a graph names resolves to nothing servable');
+        }
+        this.#aliasProblems.set(`${name}@${alias}`, reason);
       }
     }
     return found;

@@ -19,7 +19,7 @@ interface Tracked {
 const RETRY_AFTER_S = 1;
 
 /**
- * Caps the connections of several HTTP servers (the listening sockets of one port) together. At the cap a new
+ * Caps the connections of several HTTP servers (the listening sockets of one port) and the gRPC port together. At the cap a new
  * connection takes the place of the oldest idle one (open, nothing in flight) — so that a health check or a real
  * client still gets in while thousands of idle sockets are held open — and is refused when every connection is
  * busy. Plain HTTP refusals get a 503 with Retry-After; TLS ones are closed.
@@ -53,6 +53,25 @@ export class ConnectionLimit {
   watch(server: NetServer, tls: boolean): void {
     server.on('connection', (socket: Socket) => this.#onConnection(socket, tls));
     if (tls) server.on('secureConnection', (socket: Socket) => this.#track(socket));
+  }
+
+  /**
+   * Counts a connection whose requests this cannot see (gRPC's HTTP/2 connections, whose calls grpc-js holds): it
+   * is never closed to make room, and at the cap it takes the place of an idle HTTP connection or is closed.
+   * Returns whether it was let in.
+   */
+  admit(socket: Socket): boolean {
+    if (this.#open >= this.max && !this.#evictIdle()) {
+      this.#refused++;
+      socket.on('error', () => undefined);
+      socket.destroy();
+      return false;
+    }
+    this.#open++;
+    socket.once('close', () => {
+      this.#open--;
+    });
+    return true;
   }
 
   /** Counts a request as in flight on its connection until its answer has gone (or the connection died). */

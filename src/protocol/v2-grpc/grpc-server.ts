@@ -1,5 +1,6 @@
 import { experimental, ResponderBuilder, Server, ServerCredentials, ServerInterceptingCall, type ServerInterceptor } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { DataPlane } from '../../dataplane/index.ts';
 import type { ShapeLimits } from '../../tensor/index.ts';
 import { HEALTH_SERVICE, healthService } from './health-service.ts';
@@ -35,6 +36,11 @@ export interface GrpcServerOptions {
   readonly limits?: ProtocolLimits;
   /** Told of each feedback message Seldon's SendFeedback accepts. */
   readonly onFeedback?: (model: string, reward: number) => void;
+  /**
+   * Decides whether a new connection is let in (limits.max_connections, shared with HTTP). Given, the port is
+   * Ferry's own listener, which hands admitted connections to grpc-js; absent, grpc-js listens itself.
+   */
+  readonly admitConnection?: (socket: Socket) => boolean;
   /** Told of every call as its status is sent (the access log); absent, calls are not intercepted at all. */
   readonly onCallEnd?: (call: { method: string; code: number; ms: number; peer: string; bytesOut: number }) => void;
 }
@@ -140,8 +146,24 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   new ReflectionService({ ...packageDefinition(), ...seldonPackageDefinition() }).addToServer(server);
 
   let stopping: Promise<void> | undefined;
+  let listener: NetServer | undefined;
   return {
     start() {
+      const admit = options.admitConnection;
+      if (admit !== undefined) {
+        const injector = server.createConnectionInjector(serverCredentials(options.tls));
+        const own = createNetServer((socket) => {
+          if (admit(socket)) injector.injectConnection(socket);
+        });
+        listener = own;
+        return new Promise((resolve, reject) => {
+          own.once('error', reject);
+          own.listen({ host: options.host, port: options.port }, () => {
+            own.off('error', reject);
+            resolve((own.address() as AddressInfo).port);
+          });
+        });
+      }
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;
       return new Promise((resolve, reject) => {
         server.bindAsync(`${host}:${options.port}`, serverCredentials(options.tls), (error, port) => (error ? reject(error) : resolve(port)));
@@ -149,6 +171,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     },
     stop() {
       stopping ??= new Promise<void>((resolve) => {
+        listener?.close();
         health.endWatches();
         // grpc-js does not call tryShutdown's callback once forceShutdown has destroyed a session with a stream
         // still open: the forced close is complete when forceShutdown returns.

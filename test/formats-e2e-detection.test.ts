@@ -28,6 +28,7 @@ beforeAll(async () => {
     await place(`detected_${example.runtime}`, source, example.file);
     await place(`declared_${example.runtime}`, source, hiddenName(example.model), `runtime: ${example.runtime}\noptions:\n  file: ${hiddenName(example.model)}\n`);
     await place(`undetectable_${example.runtime}`, source, hiddenName(example.model));
+    await place(`misspelt_${example.runtime}`, source, example.file, 'options:\n  fiel: other.json\n');
   }
   const sklearnFile = path.join(EXAMPLES_ROOT, 'churn_sklearn', '1', 'model.json');
   await place('sklearn_declared_as_xgboost', sklearnFile, 'model.json', 'runtime: xgboost\n');
@@ -54,6 +55,14 @@ describe.each(FORMAT_EXAMPLES)('$runtime', (example) => {
 
   it('`runtime:` in model.yaml serves a file no detector recognises, named by options.file', async () => {
     await expectServes(`declared_${example.runtime}`, example.model, example.platform, example.labels[0]!);
+  });
+
+  it('an option the runtime does not read is refused on a real server (through the load sandbox), naming the one meant', async () => {
+    const name = `misspelt_${example.runtime}`;
+    const entry = await repositoryEntry(name);
+    expect(entry.state).not.toBe('READY');
+    expect(entry.reason).toMatch(new RegExp(`^failed to load model '${name}': options\\.fiel is not an option of the ${example.runtime} runtime \\(did you mean file\\?\\); it reads file \\| inputs`));
+    expect((await fetch(`${ferry.url}/v2/models/${name}/ready`)).status).not.toBe(200);
   });
 
   it('the same file without model.yaml is not served, and the reason says to set runtime:', async () => {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger.ts';
@@ -43,4 +44,21 @@ describe('logger', () => {
     createLogger('info', stream).info({ model: 'churn', version: 2, path: 'churn/2/model.json', url: 'http://127.0.0.1:8080/v2' }, 'model version AVAILABLE');
     expect(JSON.parse(lines[0]!)).toMatchObject({ model: 'churn', version: 2, path: 'churn/2/model.json', url: 'http://127.0.0.1:8080/v2', msg: 'model version AVAILABLE', service: 'ferry' });
   });
+});
+
+describe('logger on standard output', () => {
+  // A server whose parent (the reader of its log) died must still exit: lines logged just before process.exit()
+  // fail with EPIPE, and pino's asynchronous stream retried such a write forever in its exit-time flush.
+  it('lets the process exit when the reader of its standard output is gone', async () => {
+    const logger = new URL('./logger.ts', import.meta.url).pathname;
+    const script = `import { createLogger } from ${JSON.stringify(logger)};
+      setTimeout(() => { const log = createLogger('info'); for (const m of ['unloaded', 'stopped', 'bye']) log.info(m); process.exit(3); }, 500);`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout!.destroy(); // the reading end closes: every write from now on fails with EPIPE
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const code = await exited;
+    clearTimeout(timer);
+    expect(code, 'exited by itself, not killed after 15 s').toBe(3);
+  }, 30_000);
 });

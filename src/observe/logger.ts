@@ -24,7 +24,11 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       },
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  // Standard output written synchronously: pino's default (asynchronous) stream flushes at process exit with a loop
+  // that retries a failed write forever when the reader is gone (EPIPE: the parent that read the logs died), so a
+  // server told to stop hung in exit and ignored every later signal. A synchronous write that fails stops logging
+  // (pino drops a broken pipe) and the process exits.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
 }
 
 /** `value` with its strings passed through redactSecrets (objects copied, not changed in place). */

@@ -49,6 +49,8 @@ describe('model.yaml values', () => {
     expect(refusal('instances: 65')).toMatch(/model\.yaml instances: /);
     expect(refusal('instances: 0')).toMatch(/model\.yaml instances: /);
     expect(refusal('max_queue: 0')).toMatch(/model\.yaml max_queue: /);
+    expect(accepts('max_request_rows: 64').max_request_rows).toBe(64);
+    expect(refusal('max_request_rows: 0')).toMatch(/model\.yaml max_request_rows: /);
     expect(refusal('cache: {max_bytes: 0}')).toMatch(/model\.yaml cache\.max_bytes: /);
     expect(refusal('cache: {ttl: 5}')).toMatch(/model\.yaml cache: /);
   });

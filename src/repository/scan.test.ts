@@ -124,6 +124,14 @@ describe('repository scan', () => {
     });
   });
 
+  it('scans a repository given by a symbolic link to it', async () => {
+    await put(path.join(root, 'm/1/model.onnx'));
+    await symlink(root, path.join(base, 'repo-link'));
+    const m = (await scanRepository(path.join(base, 'repo-link'))).models.get('m')!;
+    expect(m.versionErrors.size).toBe(0);
+    expect(m.versions.get(1)).toEqual({ path: path.join(base, 'repo-link/m/1'), files: ['model.onnx'], allowedRoots: [] });
+  });
+
   it('scans one model by the same rules, and fails with ENOENT for a model that is not there, ENOTDIR for a file', async () => {
     await put(path.join(root, 'm/1/model.onnx'));
     expect([...(await scanModel(root, 'm')).versions.keys()]).toEqual([1]);
@@ -210,6 +218,14 @@ describe('version folder stamp', () => {
     await symlink(folder, path.join(root, 'm/2'));
     const linked = await scanVersionFolder(await repositoryPlaces(root, [elsewhere]), path.join(root, 'm/2'));
     expect(linked.dir).toEqual({ path: path.join(root, 'm/2'), files: scanned.dir.files, allowedRoots: [elsewhere] });
+  });
+
+  it('lists files by full path in code point order, not in the order folders are walked', async () => {
+    const folder = path.join(root, 'm/1');
+    await put(path.join(folder, 'a/x.bin'));
+    await put(path.join(folder, 'a-b.txt'));
+    const scanned = await scanVersionFolder(await repositoryPlaces(root, []), folder);
+    expect(scanned.dir.files).toEqual(['a-b.txt', 'a/x.bin']);
   });
 
   it('lists files four folders deep and no deeper', async () => {

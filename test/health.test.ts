@@ -99,9 +99,11 @@ describe('health: liveness, readiness and startup', () => {
     const infer = await fetch(`${url}/v2/models/simple/infer`, { method: 'POST', body: JSON.stringify(simpleRequest()) });
     expect(infer.status).toBe(200);
     // Every protocol's health route gives the same verdict: MLflow, KServe v1 and TF Serving, Seldon.
-    for (const route of ['/ping', '/health', '/', '/v1/models/broken', '/health/status', '/ready']) {
+    for (const route of ['/ping', '/health', '/v1/models/broken', '/health/status', '/ready']) {
       expect((await fetch(`${url}${route}`)).status, route).toBe(503);
     }
+    // KServe v1's root is liveness: it stays alive, or a liveness probe on it would restart a loading server.
+    expect(await get(`${url}/`)).toEqual({ status: 200, body: { status: 'alive' } });
     expect(await get(`${url}/v1/models/broken`)).toMatchObject({ body: { name: 'broken', ready: false, model_version_status: [{ version: '1', state: 'END' }] } });
     expect((await get(`${url}/ready`)).body).toEqual({ status: 'not ready', reasons: ready.body.reasons });
     expect(await get(`${url}/v1/models/simple`)).toMatchObject({ status: 200, body: { ready: true } });
@@ -140,7 +142,7 @@ describe('health: liveness, readiness and startup', () => {
     expect(ready.status).toBe(200);
     expect(ready.body.ready).toBe(true);
     expect(ready.body.not_ready).toEqual([expect.objectContaining({ name: 'broken', required: false })]);
-    for (const route of ['/ping', '/health', '/', '/health/status', '/ready']) expect((await fetch(`${url}${route}`)).status, route).toBe(200);
+    for (const route of ['/ping', '/health', '/health/status', '/ready']) expect((await fetch(`${url}${route}`)).status, route).toBe(200);
     const ghost = await serve({ broken: false, config: { readiness: { require: ['simple', 'ghost'] } } });
     const missing = await get(`${ghost.url}/v2/health/ready`);
     expect(missing.status).toBe(503);

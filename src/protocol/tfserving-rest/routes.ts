@@ -32,9 +32,9 @@ export async function tfServingRestRoutes(app: FastifyInstance, options: TfServi
 
   setUpProtocolScope(app, options.bodyLimit, (failure) => JSON.stringify({ error: failure.message }));
 
-  // KServe's v1 protocol: the root answers alive, and load balancers probe it with their default path, so it
-  // answers 503 while the server is not ready (/v2/health/live is the liveness probe).
-  app.get('/', async (_req, reply) => ((await dataplane.ready()) ? reply.send({ status: 'alive' }) : reply.code(503).send({ status: 'not ready' })));
+  // KServe's v1 protocol: the root is its liveness route and answers alive while the process does. It must not
+  // follow readiness: a liveness probe on it would have Kubernetes restart a server still loading its models.
+  app.get('/', async () => ({ status: 'alive' }));
   app.get('/v1/models', async () => ({ models: dataplane.repositoryIndex().filter((e) => e.version !== undefined).map((e) => e.name).filter((n, i, all) => all.indexOf(n) === i) }));
 
   // The verb follows a colon (`/v1/models/m:predict`), which the router reads as a parameter: route by wildcard.

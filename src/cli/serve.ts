@@ -3,6 +3,7 @@ import { loadConfig, type FerryConfig } from '../config/index.ts';
 import { ferryError, isFerryError } from '../errors/index.ts';
 import { createLogger, type Logger } from '../observe/logger.ts';
 import { routeGrpcLogs } from '../protocol/v2-grpc/index.ts';
+import { misplacedRepository } from '../repository/layout-hints.ts';
 import { createServer } from '../server.ts';
 import { pinHeapGrowing } from './heap-growing.ts';
 import { exitWithPackageScript, installShutdown } from './shutdown.ts';
@@ -59,6 +60,9 @@ export function registerServe(program: Command): void {
       const logger = createLogger(config.log_level);
       routeGrpcLogs(logger);
       try {
+        // A model or version folder given as the repository would serve nothing, silently: say what to serve instead.
+        const misplaced = await misplacedRepository(config.model_repository);
+        if (misplaced !== undefined) throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `model_repository: ${misplaced}` });
         const workers = workerCount(config.workers);
         if (assignment === undefined && workers > 1) {
           await runPrimary({ workers, config, logger: logger.child({ component: 'primary' }) });

@@ -75,7 +75,7 @@ async function checkModel(opened: OfflineModels, root: string, model: ManagedMod
   for (const served of [...model.versions.values()].sort((a, b) => b.version - a.version)) {
     versions.push(await checkVersion(opened, root, model.name, served));
   }
-  if (versions.length === 0 && !model.configError) problems.push('no version to serve: add a version folder (<model>/1/<model file>)');
+  if (versions.length === 0 && !model.configError) problems.push(`no version to serve: ${model.layoutHint ?? 'add a version folder (<model>/1/<model file>)'}`);
   return { name: model.name, ok: problems.length === 0 && versions.every((v) => v.ok), problems, versions };
 }
 

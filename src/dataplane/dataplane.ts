@@ -392,7 +392,7 @@ export class DataPlane {
     }
     for (const model of this.#manager.models()) {
       if (model.versions.size === 0) {
-        if (!readyOnly) entries.push({ name: model.name, state: 'UNAVAILABLE', reason: model.configError ?? (model.explicitlyUnloaded ? 'unloaded' : 'no version loaded') });
+        if (!readyOnly) entries.push({ name: model.name, state: 'UNAVAILABLE', reason: model.explicitlyUnloaded && !model.configError ? 'unloaded' : model.noVersionReason });
         continue;
       }
       for (const v of [...model.versions.values()].sort((a, b) => a.version - b.version)) {
@@ -479,7 +479,7 @@ function whyUnavailable(model: ManagedModel): string {
   if (!model.inRepository) return 'removed from the repository';
   const newest = [...model.versions.values()].sort((a, b) => b.version - a.version)[0];
   if (newest) return `version ${newest.version} is ${newest.state}${newest.reason ? `: ${newest.reason}` : ''}`;
-  return model.configError ?? 'no version loaded';
+  return model.noVersionReason;
 }
 
 function rowsOf(request: InferRequest, maxBatchSize: number): number {

@@ -53,6 +53,8 @@ export class ManagedModel {
   readonly name: string;
   config: ModelConfig = {};
   configError: string | undefined;
+  /** With no version folder: what the model folder holds instead, said as what to do (from the scan). */
+  layoutHint: string | undefined;
   readonly versions = new Map<number, ServedVersion>();
   /** Set by an explicit unload: the poller leaves the model unloaded until an explicit load. */
   explicitlyUnloaded = false;
@@ -76,6 +78,11 @@ export class ManagedModel {
   sourceLabels: Readonly<Record<string, number>> = {};
   /** The version its source names as the default when it serves others besides (undefined: the newest). */
   defaultVersion: number | undefined;
+
+  /** Why no version serves when none is known: model.yaml's error, the folder's layout, or simply none loaded. */
+  get noVersionReason(): string {
+    return this.configError ?? (this.layoutHint === undefined ? 'no version loaded' : `no version folder: ${this.layoutHint}`);
+  }
 
   get labels(): Readonly<Record<string, number>> {
     return this.config.labels === undefined ? this.sourceLabels : { ...this.sourceLabels, ...this.config.labels };
@@ -177,7 +184,7 @@ export class ModelManager {
         const newest = [...model.versions.values()].sort((a, b) => b.version - a.version)[0];
         throw ferryError('FERRY_ERR_MODEL_NOT_READY', {
           model: name, version: newest ? String(newest.version) : 'none',
-          state: newest ? describeState(newest) : model.configError ?? 'no version loaded',
+          state: newest ? describeState(newest) : model.noVersionReason,
         });
       }
     }
@@ -371,6 +378,7 @@ export class ModelManager {
     model.seenStamps = repoModel.versionStamps;
     model.inRepository = true;
     model.origin = repoModel.origin ?? 'repository';
+    model.layoutHint = repoModel.layoutHint;
     model.classLabels = repoModel.labelsText === undefined ? undefined : parseClassLabels(repoModel.labelsText);
     // A source label that moved keeps naming the version it named until the new one is loaded (below).
     const labelsAfter = repoModel.labels ?? {};

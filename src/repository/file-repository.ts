@@ -4,6 +4,7 @@ import type { ModelDir } from '../runtimes/runtime.ts';
 import { isValidModelName, isVersionFolder } from './model-name.ts';
 import { isAllowedPlace, repositoryPlaces, ScanRefusal, type RepositoryPlaces } from './places.ts';
 import { scanVersionFolder } from './version-folder.ts';
+import { modelFolderHint } from './layout-hints.ts';
 
 /** The class labels file a model folder may hold, read by the classification extension (Triton's label_filename). */
 export const CLASS_LABELS_FILE = 'labels.txt';
@@ -22,6 +23,8 @@ export interface RepositoryModel {
    * files, a folder changing during the scan). Only that version is affected: what serves from it keeps serving.
    */
   readonly versionErrors: ReadonlyMap<number, string>;
+  /** With no version folder: what the model folder holds instead (an MLflow model, Triton's layout), said as what to do. */
+  readonly layoutHint?: string;
 }
 
 export interface RepositoryScan {
@@ -92,6 +95,7 @@ async function scanModelIn(places: RepositoryPlaces, name: string): Promise<Repo
   const versionErrors = new Map<number, string>();
   let configText: string | undefined;
   let labelsText: string | undefined;
+  const looseFiles: string[] = [];
   for (const entry of await readdir(modelPath, { withFileTypes: true })) {
     if (entry.name === 'model.yaml' || entry.name === 'model.yml') {
       configText = await readConfig(places, path.join(modelPath, entry.name));
@@ -106,9 +110,13 @@ async function scanModelIn(places: RepositoryPlaces, name: string): Promise<Repo
       } catch (error) {
         versionErrors.set(version, error instanceof ScanRefusal ? error.message : `the version folder could not be scanned: ${describeIoError(error)}`);
       }
-    }
+    } else if (!entry.name.startsWith('.')) looseFiles.push(entry.name);
   }
-  return { name, versions, versionStamps, versionErrors, ...(configText === undefined ? {} : { configText }), ...(labelsText === undefined ? {} : { labelsText }) };
+  const layoutHint = versions.size === 0 && versionErrors.size === 0 ? modelFolderHint(name, looseFiles) : undefined;
+  return {
+    name, versions, versionStamps, versionErrors,
+    ...(configText === undefined ? {} : { configText }), ...(labelsText === undefined ? {} : { labelsText }), ...(layoutHint === undefined ? {} : { layoutHint }),
+  };
 }
 
 /** model.yaml and labels.txt may be symbolic links too (a ConfigMap key) when it resolves inside the allowed places. */

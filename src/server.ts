@@ -24,6 +24,7 @@ import { tfServingRestRoutes } from './protocol/tfserving-rest/index.ts';
 import { seldonRoutes } from './protocol/seldon/index.ts';
 import { mlflowRoutes } from './protocol/mlflow/index.ts';
 import { createGrpcServer } from './protocol/v2-grpc/index.ts';
+import { answerClientError } from './protocol/http/client-error.ts';
 import { ConnectionLimit } from './protocol/transport/connection-limit.ts';
 import { HttpAdmission } from './protocol/transport/http-admission.ts';
 import { httpServerTimeouts } from './protocol/transport/http-timeouts.ts';
@@ -208,6 +209,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     bodyLimit: config.http.body_limit_bytes,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    clientErrorHandler: answerClientError,
   });
   observe.traceFastify(http, dataplane);
   // Bodies without a declared length count against the in-flight budget as Fastify's routes read them.

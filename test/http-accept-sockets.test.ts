@@ -45,7 +45,7 @@ describe('HTTP on several listening sockets', () => {
       const [status, body] = [answer.slice(0, answer.indexOf('\r\n')), answer.slice(answer.indexOf('\r\n\r\n') + 4)];
       if (i % 4 === 0) {
         expect(status).toBe('HTTP/1.1 400 Bad Request');
-        expect(JSON.parse(body)).toMatchObject({ statusCode: 400 }); // Fastify's clientError answer, not Node's bare 400
+        expect(JSON.parse(body).error).toMatch(/^malformed HTTP request: /); // Ferry's clientError answer, not Node's bare 400
       } else if (i % 4 === 2) {
         expect(status).toBe('HTTP/1.1 404 Not Found');
         expect(JSON.parse(body).error).toMatch(/no route/i);

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, scratchRepository, startFerry, type RunningFerry, jsonOf } from './helpers/server.ts';
 import { SIMPLE_ROW, simpleRequest } from './helpers/simple-model.ts';
@@ -106,6 +107,25 @@ describe('V2 REST rejects bad input with the protocol error shape and the right 
       expect(r.status, body.slice(0, 40)).toBe(400);
       expect(((await r.json()) as { error: string }).error).toMatch(message);
     }
+    expect((await fetch(`${ferry.url}/v2/health/live`)).status).toBe(200);
+  });
+
+  it('a request the HTTP parser refuses is answered in the same shape, with the catalogue code, before the connection closes', async () => {
+    const send = (text: string) => new Promise<string>((resolve, reject) => {
+      const socket = connect(ferry.ports.httpPort, '127.0.0.1', () => socket.end(text));
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+    });
+    const chunk = '{"inputs": []}';
+    const both = await send(`POST /v2/models/simple/infer HTTP/1.1\r\nHost: x\r\nContent-Length: ${chunk.length + 10}\r\nTransfer-Encoding: chunked\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n0\r\n\r\n`);
+    expect(both).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(both).toMatch(/\r\nferry-error-code: FERRY_ERR_HTTP_MALFORMED\r\n/);
+    expect(JSON.parse(both.slice(both.indexOf('\r\n\r\n') + 4))).toEqual({ error: "malformed HTTP request: Transfer-Encoding can't be present with Content-Length" });
+    const huge = await send(`GET /v2/health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(huge).toMatch(/^HTTP\/1\.1 431 /);
+    expect(JSON.parse(huge.slice(huge.indexOf('\r\n\r\n') + 4)).error).toMatch(/headers exceed/);
     expect((await fetch(`${ferry.url}/v2/health/live`)).status).toBe(200);
   });
 

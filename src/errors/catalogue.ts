@@ -25,6 +25,9 @@ export interface ErrorDefinition {
 
 export const ERRORS = {
   FERRY_ERR_MALFORMED_BODY: { message: 'malformed request body: {detail}', http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_HTTP_MALFORMED: { message: 'malformed HTTP request: {detail}', http: 400, grpc: 'INVALID_ARGUMENT' },
+  FERRY_ERR_HEADERS_TOO_LARGE: { message: "the request's headers exceed Node's limit of 16 KiB", http: 431, grpc: 'RESOURCE_EXHAUSTED' },
+  FERRY_ERR_REQUEST_TIMEOUT: { message: 'the request did not arrive in time (setting: {setting})', http: 408, grpc: 'DEADLINE_EXCEEDED' },
   FERRY_ERR_INVALID_REQUEST: { message: 'invalid request: {detail}', http: 400, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_UNSUPPORTED_MEDIA_TYPE: { message: "unsupported content type '{type}'", http: 415, grpc: 'INVALID_ARGUMENT' },
   FERRY_ERR_CONTENT_ENCODING_UNSUPPORTED: {

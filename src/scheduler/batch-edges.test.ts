@@ -107,6 +107,13 @@ describe('batching limits at their edges', () => {
     expect(refusal({ policy: 'dynamic', max_batch_size: 0 })).toThrow('batching.max_batch_size must be a positive integer, got 0');
     expect(refusal({ policy: 'adaptive', slo_ms: 0 })).toThrow('batching.slo_ms must be a positive number, got 0');
     expect(refusal({ policy: 'fifo' as 'off' })).toThrow("batching.policy must be off, dynamic or adaptive, got 'fifo'");
+    let thrown: unknown;
+    try {
+      resolveBatchingPolicy({ max_queue: 0 }, 8);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ code: 'FERRY_ERR_CONFIG_INVALID', message: 'invalid configuration: batching.max_queue must be a positive integer, got 0' });
   });
 
   it('keeps a default output in every policy, and adds none when there is none', () => {

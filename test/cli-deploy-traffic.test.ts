@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +26,7 @@ describe('ferry deploy set-weights | promote | rollback | status', () => {
     ferry = await startGraphServer({
       examples: ['half_plus_two'],
       deployments: { shop: GRAPH },
-      config: { auth: { tokens: [{ name: 'release-bot', token: OPERATOR, scopes: ['write'] }, { name: 'viewer', token: VIEWER, scopes: ['read'] }] } },
+      config: { poll_seconds: 0.1, auth: { tokens: [{ name: 'release-bot', token: OPERATOR, scopes: ['write'] }, { name: 'viewer', token: VIEWER, scopes: ['read'] }] } },
     });
   }, 60_000);
   afterAll(() => ferry.stop());
@@ -70,4 +71,14 @@ describe('ferry deploy set-weights | promote | rollback | status', () => {
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/graph 'nowhere' not found/);
   }, 240_000);
+
+  it('says when the deployment file changed into one that does not load, above the traffic still served', async () => {
+    await writeFile(path.join(ferry.root, 'deployments', 'shop.yaml'), 'nodes: [');
+    const deadline = Date.now() + 20_000;
+    let status = await ferryCli(['status', 'shop'], VIEWER);
+    while (!status.stdout.includes('deployment not applied') && Date.now() < deadline) status = await ferryCli(['status', 'shop'], VIEWER);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^deployment not applied: serving the previous definition; graph 'shop' node '-': not YAML/);
+    expect(status.stdout).toMatch(/traffic \(split\)/);
+  }, 120_000);
 });

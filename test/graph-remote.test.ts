@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stopChild, tracked } from './helpers/processes.ts';
+import { stopAll, stopChild, tracked } from './helpers/processes.ts';
 import { inferX, startGraphServer, type GraphServer } from './helpers/graphs.ts';
 import { REPO_ROOT } from './helpers/server.ts';
 
@@ -83,8 +83,10 @@ describe('remote nodes', () => {
   afterAll(async () => {
     await ferry?.stop();
     if (second) await stopChild(second.child);
+    await stopAll(); // a second Ferry that did not start in time
     blackHole?.closeAllConnections();
-    await Promise.all([flakyProxy, blackHole].map((s) => new Promise((r) => s?.close(r))));
+    // A server that was never made (beforeAll failed early) has nothing to close.
+    await Promise.all([flakyProxy, blackHole].map((s) => (s === undefined ? undefined : new Promise((r) => s.close(r)))));
   });
 
   it('call a second Ferry process over V2 REST and gRPC', async () => {

@@ -28,8 +28,10 @@ export function registerDeployTraffic(deploy: Command): void {
 
   common(deploy.command('status').description('each router of a graph: policy, weights, gates, what its bandit learnt').argument('<graph>'))
     .action(run(async (call, graph: string) => {
-      const detail = await call('GET', `/api/v1/graphs/${encodeURIComponent(graph)}`) as { routers: RouterView[] };
-      return { data: detail, text: detail.routers.map(routerText).join('\n') || `graph '${graph}' has no router` };
+      const detail = await call('GET', `/api/v1/graphs/${encodeURIComponent(graph)}`) as { routers: RouterView[]; deployment_error?: string };
+      const routers = detail.routers.map(routerText).join('\n') || `graph '${graph}' has no router`;
+      // A deployment file that changed into something that does not load: what serves is the previous definition.
+      return { data: detail, text: detail.deployment_error === undefined ? routers : `deployment not applied: ${detail.deployment_error}\n${routers}` };
     }));
   common(deploy.command('set-weights').description('set the weights of a router\'s arms: ARM=WEIGHT ... summing to 1')
     .argument('<graph>').argument('<router>').argument('<weights...>'))

@@ -67,7 +67,7 @@ export const configSchema = z.strictObject({
      * does not fit is refused (503, Retry-After) before its body is read; one without a length, as its bytes come.
      */
     inflight_bytes: z.number().int().min(1024).default(1024 * MiB),
-    /** HTTP connections open at once. At the cap a new one replaces the oldest idle one, or is refused (503). */
+    /** Connections open at once, HTTP and gRPC together. At the cap a new one replaces the oldest idle HTTP one, or is refused. */
     max_connections: z.number().int().min(1).default(10_000),
     /** Open files kept free of connections (model files, logs, the registry): connections stop at the limit less these. */
     fd_reserve: z.number().int().min(0).default(128),

@@ -68,7 +68,8 @@ describe('deployment files reload without a restart', () => {
     await writeFile(path.join(deployments, 'shop.yaml'), 'nodes: [{name: score, type: model, model: slow');
     const entry = await until('the error in the index', async () => {
       const found = await indexEntry(ferry.url, 'shop');
-      return found?.reason !== undefined ? found : undefined;
+      // A poll may read the file half-written (empty) first: wait for the error of the whole text.
+      return found?.reason?.includes('not YAML') ? found : undefined;
     });
     expect(entry.state).toBe('READY');
     expect(entry.reason).toMatch(/^serving the previous definition; .*graph 'shop'.*not YAML/);

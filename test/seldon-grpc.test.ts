@@ -106,6 +106,33 @@ describe('Seldon/Predict', () => {
     expect(plain(json.jsonData!)).toEqual({ y: [3.0, 4.0] });
   });
 
+  it("tftensor (TensorFlow's TensorProto) in, tftensor of the output's own type out: typed values, tensor_content, one value for all", async () => {
+    type TfAnswer = { data: { names: string[]; tftensor: { dtype: string; tensor_shape: { dim: { size: string }[] }; tensor_content: Buffer } } };
+    const floats = (b: Buffer) => Array.from(new Float32Array(Uint8Array.from(b).buffer));
+    const typed = await predict('half_plus_two', { data: { tftensor: { dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: 3 }] }, float_val: [2, 3, 4] } } }) as unknown as TfAnswer;
+    expect(typed.data.names).toEqual(['y']);
+    expect(typed.data.tftensor.dtype).toBe('DT_FLOAT');
+    expect(typed.data.tftensor.tensor_shape.dim.map((d) => Number(d.size))).toEqual([3]);
+    expect(floats(typed.data.tftensor.tensor_content)).toEqual([3, 3.5, 4]);
+    const broadcast = await predict('half_plus_two', { data: { tftensor: { dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: 3 }] }, float_val: [2] } } }) as unknown as TfAnswer;
+    expect(floats(broadcast.data.tftensor.tensor_content)).toEqual([3, 3, 3]);
+    const c = mlp[1]!;
+    const content = Buffer.from(Float32Array.from(c.inputs.input.flat()).buffer);
+    const logits = await predict('mlp', { data: { tftensor: { dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: 4 }, { size: 256 }] }, tensor_content: content } } }) as unknown as TfAnswer;
+    expect(logits.data.tftensor.tensor_shape.dim.map((d) => Number(d.size))).toEqual([4, 10]);
+    expect(expectClose(floats(logits.data.tftensor.tensor_content), c.outputs.logits.flat(), 1e-5)).toEqual([]);
+    // Several outputs: one table of doubles, named by column.
+    const rows = softprob.rows.filter((row) => row.every((x) => x !== null)).slice(0, 2) as number[][];
+    const table = await predict('softprob', { data: { tftensor: { dtype: 'DT_DOUBLE', tensor_shape: { dim: [{ size: 2 }, { size: 5 }] }, double_val: rows.flat() } } }) as unknown as TfAnswer;
+    expect(table.data.names).toEqual(['probabilities:0', 'probabilities:1', 'probabilities:2', 'label']);
+    expect(table.data.tftensor.dtype).toBe('DT_DOUBLE');
+    expect(table.data.tftensor.tensor_shape.dim.map((d) => Number(d.size))).toEqual([2, 4]);
+    const cells = Array.from(new Float64Array(Uint8Array.from(table.data.tftensor.tensor_content).buffer));
+    const used = softprob.rows.map((row, i) => ({ row, i })).filter(({ row }) => row.every((x) => x !== null)).slice(0, 2).map(({ i }) => i);
+    expect(expectClose([0, 1].flatMap((r) => cells.slice(r * 4, r * 4 + 3)), used.flatMap((i) => softprob.expected['probabilities']!.slice(i * 3, i * 3 + 3)), 1e-6)).toEqual([]);
+    expect([cells[3], cells[7]]).toEqual(used.map((i) => softprob.expected['label']![i]));
+  });
+
   it('names the model by the seldon metadata key, else ferry-model; with several models and neither, says how', async () => {
     const named = await seldon.call<Answer>('Predict', ndarray([8.0]), { metadata: { 'ferry-model': 'half_plus_two' } });
     expect(plain({ kind: 'listValue', listValue: named.data!.ndarray })).toEqual([6.0]);
@@ -145,7 +172,9 @@ describe('errors are gRPC statuses from the catalogue, with the FERRY_ERR_* code
     ['data without ndarray or tensor', 'half_plus_two', { data: { names: ['x'] } }, 3, /'data' needs 'ndarray' or 'tensor'/],
     ['tensor values not matching the shape', 'half_plus_two', { data: { tensor: { shape: [3], values: [1, 2] } } }, 3, /has 2 elements, its shape \[3\] needs 3/],
     ['strData to a numeric model', 'half_plus_two', { strData: 'hello' }, 3, /strData needs a model with one BYTES input/],
-    ['tftensor', 'half_plus_two', { data: { tftensor: { dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: 1 }] }, float_val: [1] } } }, 3, /tftensor' is not supported/],
+    ['a tftensor whose values do not fill its shape', 'half_plus_two', { data: { tftensor: { dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: 3 }] }, float_val: [1, 2] } } }, 3, /has 2 elements, its shape \[3\] needs 3/],
+    ['a tftensor of a type Ferry does not read', 'half_plus_two', { data: { tftensor: { dtype: 'DT_COMPLEX64', tensor_shape: { dim: [{ size: 1 }] }, scomplex_val: [1, 0] } } }, 3, /tftensor dtype 8 is not one Ferry reads/],
+    ['tftensor content that is not whole elements', 'half_plus_two', { data: { tftensor: { dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: 1 }] }, tensor_content: Buffer.alloc(6) } } }, 3, /holds 6 bytes, not whole 4-byte elements/],
     ['customData', 'half_plus_two', { customData: { type_url: 'x', value: Buffer.from('') } }, 3, /customData \(protobuf Any\) is not supported/],
     ['jsonData that is not the inputs', 'half_plus_two', { jsonData: value({ a: 1 }) }, 3, /jsonData must be an object of the model's inputs/],
     ['a string for a float input', 'half_plus_two', ndarray(['a']), 3, /"a" is not a number/],

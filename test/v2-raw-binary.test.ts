@@ -88,6 +88,11 @@ describe('raw binary requests', () => {
     logits.forEach((v, i) => expect(v).toBeCloseTo(reference[0]!.outputs['logits']![0]![i]!, 4));
     // Two rows are not one batch row of [256].
     expect((await raw('mlp_rows', Buffer.alloc(2048))).status).toBe(400);
+    // The limit shows in the model configuration, and model metadata keeps to the protocol's own fields.
+    const metadata = await (await fetch(`${ferry.url}/v2/models/mlp_rows`)).json() as Record<string, unknown>;
+    expect(Object.keys(metadata).sort()).toEqual(['inputs', 'name', 'outputs', 'platform', 'versions']);
+    const config = await (await fetch(`${ferry.url}/v2/models/mlp_rows/config`)).json() as { max_batch_size: number };
+    expect(config.max_batch_size).toBe(8);
     // A BYTES [-1, -1] input: one element, shape [1, 1].
     const text = await raw('identity_rows', Buffer.from('427'));
     expect(text.status).toBe(200);

@@ -2,13 +2,17 @@ import { ferryError } from '../../errors/index.ts';
 import { encodeJsonData, type InferResponse, type Tensor } from '../../tensor/index.ts';
 import type { ProtocolLimits } from '../http/limits.ts';
 import type { PayloadKind } from '../seldon/message-request.ts';
+import { tfTensorAsJson, tfTensorOf, type WireTfTensor } from './tf-tensor.ts';
 import { fromList, fromValue, toList, toValue, type OutValue, type WireList, type WireValue } from './values.ts';
 
 /** A SeldonMessage as protobufjs decodes it (keepCase; `data_oneof` names the payload that is set). */
 export interface WireSeldonMessage {
   readonly meta?: WireMeta | null;
   readonly data_oneof?: string;
-  readonly data?: { readonly names?: readonly string[]; readonly data_oneof?: string; readonly tensor?: { readonly shape?: readonly number[]; readonly values?: readonly number[] }; readonly ndarray?: WireList } | null;
+  readonly data?: {
+    readonly names?: readonly string[]; readonly data_oneof?: string; readonly tensor?: { readonly shape?: readonly number[]; readonly values?: readonly number[] };
+    readonly ndarray?: WireList; readonly tftensor?: WireTfTensor;
+  } | null;
   readonly binData?: Uint8Array;
   readonly strData?: string;
   readonly jsonData?: WireValue;
@@ -29,7 +33,8 @@ export interface WireFeedback {
 /**
  * A SeldonMessage in the JSON form Seldon's REST API carries, so that the REST adapter's decoder maps it onto the
  * model's inputs the same way: `data.ndarray` (a ListValue) as nested lists, `data.tensor` as shape and values,
- * `binData` as base64, `jsonData` as the JSON value it holds.
+ * `data.tftensor` (TensorFlow's TensorProto) as a `data.tensor` of its values, `binData` as base64, `jsonData` as
+ * the JSON value it holds.
  */
 export function messageAsJson(message: WireSeldonMessage, limits: ProtocolLimits): Record<string, unknown> {
   const out: Record<string, unknown> = { meta: metaAsJson(message.meta, limits) };
@@ -39,7 +44,7 @@ export function messageAsJson(message: WireSeldonMessage, limits: ProtocolLimits
       const json: Record<string, unknown> = { names: [...(data.names ?? [])] };
       if (data.data_oneof === 'tensor') json['tensor'] = { shape: [...(data.tensor?.shape ?? [])], values: [...(data.tensor?.values ?? [])] };
       else if (data.data_oneof === 'ndarray') json['ndarray'] = fromList(data.ndarray ?? {}, limits.maxJsonDepth);
-      else if (data.data_oneof === 'tftensor') json['tftensor'] = {};
+      else if (data.data_oneof === 'tftensor') json['tensor'] = tfTensorAsJson(data.tftensor ?? {});
       out['data'] = json;
       break;
     }
@@ -69,12 +74,20 @@ function metaAsJson(meta: WireMeta | null | undefined, limits: ProtocolLimits): 
 
 /**
  * The answer as a SeldonMessage, in the payload form of the request as over REST: `data.tensor` for a tensor
- * request with numeric outputs, `jsonData` (named outputs) for a jsonData request, `data.ndarray` otherwise. One
+ * request with numeric outputs, `data.tftensor` for a tftensor request, `jsonData` (named outputs) for a jsonData
+ * request, `data.ndarray` otherwise. One
  * output is sent as it is; several of the same rows become the columns of one table, named `name` (1-D) or
  * `name:i` (2-D). ListValue and Tensor carry doubles: 64-bit integers beyond 2^53 arrive rounded, as in Seldon.
  */
-export function answerMessage(response: InferResponse, kind: PayloadKind, meta: object): object {
+export function answerMessage(response: InferResponse, kind: PayloadKind | 'tftensor', meta: object): object {
   const outputs = response.outputs;
+  if (kind === 'tftensor') {
+    // One output keeps its type; several become one table of doubles.
+    if (outputs.length === 1) return { data: { names: columnNames(outputs[0]!), tftensor: tfTensorOf(response.modelName, outputs[0]!) }, meta };
+    const table = columns(response.modelName, outputs);
+    const values = Float64Array.from(table.values, Number);
+    return { data: { names: table.names, tftensor: tfTensorOf(response.modelName, { name: 'table', datatype: 'FP64', shape: table.shape, data: values }) }, meta };
+  }
   if (kind === 'jsonData') {
     const fields: Record<string, OutValue> = {};
     for (const t of outputs) fields[t.name] = { listValue: nestedList(elements(response.modelName, t), t.shape, 0, 0) };

@@ -70,7 +70,8 @@ export function seldonServices(options: SeldonGrpcOptions): Record<'seldon' | 'm
       protocol: PROTOCOL, headers: headersOf(call), deadline: deadlineOf(call, undefined), signal,
     });
     const meta = responseMeta(response, { ...decoded.meta, puid });
-    return answerMessage(response, decoded.kind, metaMessage(meta, dataplane.armIndices(model, meta.routing)));
+    const kind = wire.data_oneof === 'data' && wire.data?.data_oneof === 'tftensor' ? 'tftensor' : decoded.kind;
+    return answerMessage(response, kind, metaMessage(meta, dataplane.armIndices(model, meta.routing)));
   };
 
   const feedback = async (wire: WireFeedback, call: UnaryCall) => {

@@ -40,7 +40,11 @@ export async function v2RestRoutes(app: FastifyInstance, options: V2RestOptions)
   });
   app.get('/v2/health/startup', async (_req, reply) => reply.code(dataplane.started() ? 200 : 503).send({ started: dataplane.started() }));
 
-  const metadata = async (req: FastifyRequest<{ Params: ModelParams }>) => dataplane.modelMetadata(req.params.model, { version: req.params.version });
+  // The protocol's fields only: the batch row limit is the configuration extension's (max_batch_size), not metadata's.
+  const metadata = async (req: FastifyRequest<{ Params: ModelParams }>) => {
+    const { maxRequestRows: _rows, ...body } = dataplane.modelMetadata(req.params.model, { version: req.params.version });
+    return body;
+  };
   app.get('/v2/models/:model', metadata);
   app.get('/v2/models/:model/versions/:version', metadata);
 

@@ -56,4 +56,20 @@ describe('evaluateReadiness', () => {
     expect(evaluateReadiness({ ...running, models: [] }, STRICT_READINESS).ready).toBe(true);
     expect(evaluateReadiness({ ...running, models: [] }, { require: 'all', minReady: 1 }).ready).toBe(false);
   });
+
+  it('lists a required model missing from the repository, and required models before the others, each by name', () => {
+    const report = evaluateReadiness({ ...running, models: [down('zeta'), down('alpha'), down('mid'), up('b')] }, { require: ['zeta', 'mid', 'ghost'], minReady: 0 });
+    expect(report.notReady).toEqual([
+      { name: 'ghost', ready: false, required: true, reason: 'not in the model repository' },
+      { name: 'mid', ready: false, required: true, reason: 'version 1 is ERROR: bad file' },
+      { name: 'zeta', ready: false, required: true, reason: 'version 1 is ERROR: bad file' },
+      { name: 'alpha', ready: false, required: false, reason: 'version 1 is ERROR: bad file' },
+    ]);
+    expect(report.reasons).toContain("model 'ghost' is not ready: not in the model repository");
+  });
+
+  it("says a model's check failed without a colon when the check gives no reason", () => {
+    const model: ModelReadinessInput = { name: 'code', expected: true, unavailable: undefined, check: { ready: false } };
+    expect(evaluateReadiness({ ...running, models: [model] }, STRICT_READINESS).reasons).toEqual(["model 'code' is not ready: its readiness check failed"]);
+  });
 });

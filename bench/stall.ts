@@ -186,7 +186,13 @@ function startProbe(base: URL): { stop: () => Promise<number> } {
 
 /** The server's longest event-loop delay since the last scrape, in ms (each scrape resets it). */
 async function loopLagMaxMs(base: URL): Promise<number> {
-  const text = await (await fetch(new URL('/metrics', base))).text();
+  // A connection of its own each time: one kept alive through a long request is closed by the server's keep-alive timeout.
+  const text = await new Promise<string>((resolve, reject) => {
+    http.get(new URL('/metrics', base), { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => { body += chunk; }).on('end', () => resolve(body));
+    }).on('error', reject);
+  });
   const line = text.split('\n').find((l) => l.startsWith('ferry_process_nodejs_eventloop_lag_max_seconds '));
   return Number(line?.split(' ')[1]) * 1000;
 }

@@ -1,11 +1,17 @@
 // Large bodies do not stall the event loop: JSON request bodies are decoded on a decode thread, V2 answers are
 // encoded in slices, and a server busy with the largest of them still answers a health check at once.
-import { describe, expect, it } from 'vitest';
+import http from 'node:http';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFerryError } from '../src/errors/index.ts';
 import { DEFAULT_LIMITS } from '../src/protocol/http/limits.ts';
 import { decodeHere, decodeOffThread, DECODE_THREAD_MIN_BYTES } from '../src/protocol/offload/decode-pool.ts';
 import { encodeInferResponse } from '../src/protocol/v2-rest/encode-response.ts';
 import { watchEventLoop } from './helpers/event-loop.ts';
+import { startFerryProcess, type FerryProcess } from './helpers/ferry-process.ts';
+import { EXAMPLE_MODELS } from './helpers/server.ts';
 
 /** A V2 JSON body of `count` FP32 digits 0-9, two bytes each. */
 function digitsBody(count: number): Buffer {
@@ -69,4 +75,64 @@ describe('V2 answers', () => {
     // Joined in one step, the longest gap is the whole encoding.
     expect(longestGapMs).toBeLessThan(elapsedMs / 4);
   }, 120_000);
+});
+
+describe('a server decoding and encoding a large V2 JSON body', () => {
+  let ferry: FerryProcess;
+  let repository: string;
+
+  beforeAll(async () => {
+    repository = await mkdtemp(path.join(tmpdir(), 'ferry-stall-'));
+    await cp(path.join(EXAMPLE_MODELS, 'half_plus_two'), path.join(repository, 'half_plus_two'), { recursive: true });
+    // onnxruntime on a worker thread: what the event loop does is the protocol's work alone.
+    await writeFile(path.join(repository, 'half_plus_two', 'model.yaml'), 'options:\n  execution: worker\n');
+    ferry = await startFerryProcess({ repository, startTimeoutMs: 150_000 });
+  }, 180_000);
+
+  afterAll(async () => {
+    await ferry?.stop();
+    await rm(repository, { recursive: true, force: true });
+  });
+
+  it('answers /v2/health/live meanwhile within a quarter of the large request\'s time', async () => {
+    const count = 2 * 1024 * 1024;
+    const body = digitsBody(count);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    let probing = true;
+    let slowestProbeMs = 0;
+    let probes = 0;
+    const probe = (async () => {
+      while (probing) {
+        const began = performance.now();
+        await new Promise<void>((resolve, reject) => {
+          http.get(`${ferry.url}/v2/health/live`, { agent }, (res) => res.resume().on('end', resolve)).on('error', reject);
+        });
+        slowestProbeMs = Math.max(slowestProbeMs, performance.now() - began);
+        probes++;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    const began = performance.now();
+    const answer = await new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+      const req = http.request(`${ferry.url}/v2/models/half_plus_two/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    const requestMs = performance.now() - began;
+    probing = false;
+    await probe;
+    agent.destroy();
+
+    expect(answer.status).toBe(200);
+    const y = (JSON.parse(answer.body.toString()) as { outputs: { data: number[] }[] }).outputs[0]!.data;
+    expect(y).toHaveLength(count);
+    expect([y[0], y[3], y[count - 1]]).toEqual([2, 3.5, ((count - 1) % 10) / 2 + 2]);
+    // Parsed and joined on the event loop, one step took most of the request's time and no probe got through it.
+    expect(probes).toBeGreaterThan(3);
+    expect(slowestProbeMs).toBeLessThan(requestMs / 4);
+  }, 300_000);
 });

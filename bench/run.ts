@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-const BENCHES = ['v2-rest-vs-fastify', 'grpc', 'batching', 'overload', 'xgboost-vs-native', 'predict', 'workers', 'observability', 'registry-swap', 'models-as-code', 'graphs', 'stall', 'cache-key'];
+const BENCHES = ['v2-rest-vs-fastify', 'grpc', 'batching', 'overload', 'xgboost-vs-native', 'predict', 'workers', 'observability', 'registry-swap', 'models-as-code', 'graphs', 'stall', 'cache-key', 'scheduler'];
 const only = process.env['BENCH_ONLY']?.split(',');
 
 for (const name of BENCHES) {

@@ -187,5 +187,9 @@ describe('ferry validate as a process', () => {
     const missing = await run([path.join(scratch, 'nowhere')]);
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/^ferry validate: .*nowhere/);
+    // A model folder given as the repository would report zero models and pass: it is refused, naming the repository.
+    const modelFolder = await run(['examples/models/half_plus_two']);
+    expect(modelFolder.code).toBe(2);
+    expect(modelFolder.err).toContain("examples/models/half_plus_two holds only version folders (1): it is a model folder, not a repository; serve the folder above it");
   }, 120_000);
 });

@@ -44,6 +44,7 @@ beforeAll(async () => {
     mlp: { source: { example: 'mlp' } },
     softprob: { source: { xgboost: 'multi_softprob' } },
     echo: { source: { echo: true } },
+    wide_ints: { source: { folder: path.join(REPO_ROOT, 'test/fixtures/onnx/exact-models/wide_ints') } },
   }, [], { grpc: true });
   seldon = grpcClient('seldon.protos.Seldon', `127.0.0.1:${ferry.ports.grpcPort}`);
   model = grpcClient('seldon.protos.Model', `127.0.0.1:${ferry.ports.grpcPort}`);
@@ -95,6 +96,17 @@ describe('Seldon/Predict', () => {
     expect(table.map((row) => row[3])).toEqual(expected.map((i) => softprob.expected['label']![i]));
   });
 
+  it('a 64-bit integer output beyond 2^53 is refused, never rounded into a double; within it, exact', async () => {
+    // wide_ints answers signed + 1 (an ONNX INT64 Add): 2^53 travels exactly as a double, 2^53 + 1 cannot.
+    const exact = await predict('wide_ints', { jsonData: value({ signed: [5, -1, 2 ** 53 - 1], unsigned: [7] }) });
+    expect(plain(exact.jsonData!)).toMatchObject({ signed_next: [6, 0, 2 ** 53], unsigned_out: [7] });
+    // A tftensor carries 2^60 + 1 in exactly; the answer's table of doubles could not carry it out.
+    const wide = { names: ['signed', 'unsigned'], tftensor: { dtype: 'DT_INT64', tensor_shape: { dim: [{ size: 1 }, { size: 2 }] }, int64_val: ['1152921504606846977', '7'] } };
+    await expect(predict('wide_ints', { data: wide })).rejects.toMatchObject({
+      code: 3, details: expect.stringMatching(/output 'signed_out' element 0 is 1152921504606846977, beyond 2\^53/),
+    });
+  });
+
   it('strData and binData feed a model with one BYTES input; jsonData takes named inputs and answers named outputs', async () => {
     const str = await predict('echo', { strData: 'hello' });
     expect(str.data!.names).toEqual(['text_bytes', 'length']);
@@ -137,7 +149,7 @@ describe('Seldon/Predict', () => {
     const named = await seldon.call<Answer>('Predict', ndarray([8.0]), { metadata: { 'ferry-model': 'half_plus_two' } });
     expect(plain({ kind: 'listValue', listValue: named.data!.ndarray })).toEqual([6.0]);
     await expect(seldon.call('Predict', ndarray([8.0]))).rejects.toMatchObject({
-      code: 3, details: expect.stringMatching(/4 models are ready .*'seldon' \(the deployment/),
+      code: 3, details: expect.stringMatching(/5 models are ready .*'seldon' \(the deployment/),
     });
   });
 });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.ts';
-import { isFerryError } from '../errors/index.ts';
+import { ferryError, isFerryError } from '../errors/index.ts';
+import { misplacedRepository } from '../repository/layout-hints.ts';
 import { EXIT } from './registry.ts';
 import { table } from './table.ts';
 import { validateRepository, type ValidationReport } from './validate-repository.ts';
@@ -28,6 +29,8 @@ export function registerValidate(program: Command): void {
       let report: ValidationReport;
       try {
         const config = loadConfig({ file: flags.config, overrides: { model_repository: dir, log_level: flags.logLevel ?? 'silent' } });
+        const misplaced = await misplacedRepository(config.model_repository);
+        if (misplaced !== undefined) throw ferryError('FERRY_ERR_CONFIG_INVALID', { detail: `model_repository: ${misplaced}` });
         report = await validateRepository(config);
       } catch (error) {
         const message = isFerryError(error) ? `${error.code}: ${error.message}` : (error as Error).message;

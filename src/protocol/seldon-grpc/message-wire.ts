@@ -77,7 +77,7 @@ function metaAsJson(meta: WireMeta | null | undefined, limits: ProtocolLimits): 
  * request with numeric outputs, `data.tftensor` for a tftensor request, `jsonData` (named outputs) for a jsonData
  * request, `data.ndarray` otherwise. One
  * output is sent as it is; several of the same rows become the columns of one table, named `name` (1-D) or
- * `name:i` (2-D). ListValue and Tensor carry doubles: 64-bit integers beyond 2^53 arrive rounded, as in Seldon.
+ * `name:i` (2-D). ListValue and Tensor carry doubles: a 64-bit integer beyond 2^53 is refused, never rounded.
  */
 export function answerMessage(response: InferResponse, kind: PayloadKind | 'tftensor', meta: object): object {
   const outputs = response.outputs;
@@ -153,7 +153,19 @@ function elements(model: string, tensor: Tensor): unknown[] {
     });
   }
   const values = encodeJsonData(tensor.datatype, tensor.data);
-  return tensor.datatype === 'INT64' || tensor.datatype === 'UINT64' ? values.map(Number) : values;
+  return tensor.datatype === 'INT64' || tensor.datatype === 'UINT64' ? values.map((v, i) => exactDouble(model, tensor.name, i, v)) : values;
+}
+
+/**
+ * A 64-bit integer as the double a ListValue or Tensor carries, refused beyond 2^53 where the double would hold
+ * another number: a wrong answer must never look like the model's.
+ */
+function exactDouble(model: string, output: string, index: number, value: unknown): number {
+  const number = Number(value);
+  if (Number.isInteger(number) && BigInt(number) === BigInt(value as bigint | number | string)) return number;
+  throw ferryError('FERRY_ERR_UNSUPPORTED_MODEL', {
+    model, detail: `output '${output}' element ${index} is ${String(value)}, beyond 2^53, which a SeldonMessage's doubles cannot hold exactly; ask with data.tftensor, or over Seldon's REST API or the V2 protocol`,
+  });
 }
 
 function nestedList(values: readonly unknown[], shape: readonly number[], dim: number, offset: number): { values: OutValue[] } {

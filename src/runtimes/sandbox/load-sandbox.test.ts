@@ -106,7 +106,7 @@ runRuntimeConformance({
   foreign: { path: path.join(FIXTURES, 'onnx'), files: readdirSync(path.join(FIXTURES, 'onnx')) },
   sample: {
     inputs: sample.feature_names.map((name, f) => ({
-      name, datatype: 'FP64' as const, shape: [4], data: Float64Array.from(sample.rows.slice(0, 4), (r) => r[f] ?? NaN),
+      name, datatype: 'FP32' as const, shape: [4], data: Float32Array.from(sample.rows.slice(0, 4), (r) => r[f] ?? NaN),
     })),
   },
   // python-xgboost's answers for the same four rows, through the sandbox unchanged.

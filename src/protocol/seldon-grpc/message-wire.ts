@@ -4,6 +4,7 @@ import type { ProtocolLimits } from '../http/limits.ts';
 import type { PayloadKind } from '../seldon/message-request.ts';
 import { tfTensorAsJson, tfTensorOf, type WireTfTensor } from './tf-tensor.ts';
 import { fromList, fromValue, toList, toValue, type OutValue, type WireList, type WireValue } from './values.ts';
+import { columnNames, tableRowCount } from '../seldon/table-columns.ts';
 
 /** A SeldonMessage as protobufjs decodes it (keepCase; `data_oneof` names the payload that is set). */
 export interface WireSeldonMessage {
@@ -112,14 +113,7 @@ function single(model: string, tensor: Tensor): Table {
 }
 
 function columns(model: string, outputs: readonly Tensor[]): Table {
-  const rows = outputs[0]!.shape[0]!;
-  for (const t of outputs) {
-    if (t.shape.length < 1 || t.shape.length > 2 || t.shape[0] !== rows) {
-      throw ferryError('FERRY_ERR_UNSUPPORTED_MODEL', {
-        model, detail: `outputs ${outputs.map((o) => `${o.name} [${o.shape.join(',')}]`).join(', ')} do not make one table (1-D or 2-D with the same rows); use the V2 protocol`,
-      });
-    }
-  }
+  const rows = tableRowCount(model, outputs);
   const all = outputs.map((t) => elements(model, t));
   const widths = outputs.map((t) => (t.shape.length === 2 ? t.shape[1]! : 1));
   const names = outputs.flatMap(columnNames);
@@ -133,11 +127,6 @@ function columns(model: string, outputs: readonly Tensor[]): Table {
   }
   const width = widths.reduce((a, b) => a + b, 0);
   return { names, shape: [rows, width], values: tableRows.flat(), nested: () => toList(tableRows) };
-}
-
-function columnNames(tensor: Tensor): string[] {
-  if (tensor.shape.length === 2 && tensor.shape[1] !== 1) return Array.from({ length: tensor.shape[1]! }, (_, i) => `${tensor.name}:${i}`);
-  return tensor.shape.length <= 2 ? [tensor.name] : [];
 }
 
 /** The tensor's elements as JSON values: numbers (64-bit integers as doubles), booleans, or UTF-8 text. */

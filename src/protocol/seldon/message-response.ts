@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ferryError } from '../../errors/index.ts';
 import type { InferResponse, Tensor } from '../../tensor/index.ts';
 import { jsonText } from '../http/exact-json.ts';
 import { pythonFloat } from '../http/json-numbers.ts';
 import { elementWriter, rowSize, type JsonStyle } from '../http/nested-json.ts';
 import { writeNested, type JsonSink } from '../http/json-sink.ts';
 import type { PayloadKind } from './message-request.ts';
+import { columnNames, tableRowCount } from './table-columns.ts';
 
 /** Seldon's wrappers are Python: floats print as Python prints them. */
 const SELDON_STYLE: JsonStyle = {
@@ -54,14 +54,7 @@ async function single(tensor: Tensor, asTensor: boolean, sink: JsonSink): Promis
 }
 
 async function table(model: string, outputs: readonly Tensor[], asTensor: boolean, sink: JsonSink): Promise<void> {
-  const rows = outputs[0]!.shape[0]!;
-  for (const t of outputs) {
-    if (t.shape.length < 1 || t.shape.length > 2 || t.shape[0] !== rows) {
-      throw ferryError('FERRY_ERR_UNSUPPORTED_MODEL', {
-        model, detail: `outputs ${outputs.map((o) => `${o.name} [${o.shape.join(',')}]`).join(', ')} do not make one table (1-D or 2-D with the same rows); use the V2 protocol`,
-      });
-    }
-  }
+  const rows = tableRowCount(model, outputs);
   const writers = outputs.map((t) => elementWriter(t, SELDON_STYLE));
   const widths = outputs.map((t) => rowSize(t.shape));
   const names = outputs.flatMap(columnNames);
@@ -77,11 +70,6 @@ async function table(model: string, outputs: readonly Tensor[], asTensor: boolea
     if (sink.due(width)) await sink.pause();
   }
   sink.write(asTensor ? ']}}' : ']}');
-}
-
-function columnNames(tensor: Tensor): string[] {
-  if (tensor.shape.length === 2 && tensor.shape[1] !== 1) return Array.from({ length: tensor.shape[1]! }, (_, i) => `${tensor.name}:${i}`);
-  return tensor.shape.length <= 2 ? [tensor.name] : [];
 }
 
 /** The request's puid and tags come back; requestPath names the model and the version that answered. */

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stopAll, stopChild, tracked } from './helpers/processes.ts';
+import { servingAddresses, stopAll, stopChild, tracked } from './helpers/processes.ts';
 import { inferX, startGraphServer, type GraphServer } from './helpers/graphs.ts';
 import { REPO_ROOT } from './helpers/server.ts';
 
@@ -14,19 +14,7 @@ async function spawnFerry(): Promise<{ child: ChildProcess; http: string; grpc: 
   const child = tracked(spawn(NODE, ['bin/ferry.js', 'serve', 'examples/models', '--http-port', '0', '--grpc-port', '0', '--poll-seconds', '0', '--log-level', 'info'], {
     cwd: REPO_ROOT, env: { ...process.env, FERRY_HTTP_PORT: '', FERRY_GRPC_PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'],
   }));
-  const line = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(() => reject(new Error(`the second Ferry did not start: ${buffered.slice(-2000)}`)), 30_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const found = buffered.split('\n').find((l) => l.includes('"msg":"ferry serving"'));
-      if (found) {
-        clearTimeout(timer);
-        resolve(found);
-      }
-    });
-  });
-  const where = JSON.parse(line) as { http: string; grpc: string };
+  const where = await servingAddresses(child, 30_000, 'the second Ferry');
   return { child, http: where.http, grpc: where.grpc };
 }
 

@@ -9,7 +9,7 @@ import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stopChild, tracked } from './helpers/processes.ts';
+import { servingAddresses, stopChild, tracked } from './helpers/processes.ts';
 import { grpcClient, type GrpcServiceClient } from '../src/protocol/v2-grpc/index.ts';
 import { REPO_ROOT } from './helpers/server.ts';
 
@@ -26,19 +26,7 @@ beforeAll(async () => {
   child = tracked(spawn(NODE, ['--no-js-float16array', 'bin/ferry.js', 'serve', root, '--http-port', '0', '--grpc-port', '0', '--poll-seconds', '0', '--log-level', 'info'], {
     cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'],
   }));
-  const line = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${buffered.slice(-2000)}`)), 20_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const found = buffered.split('\n').find((l) => l.includes('"msg":"ferry serving"'));
-      if (found) {
-        clearTimeout(timer);
-        resolve(found);
-      }
-    });
-  });
-  const grpcAddress: string = JSON.parse(line).grpc;
+  const grpcAddress = (await servingAddresses(child, 20_000, 'server')).grpc;
   expect(grpcAddress).toMatch(/^127\.0\.0\.1:\d+$/);
   client = grpcClient('inference.GRPCInferenceService', grpcAddress);
 }, 30_000);

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stopChild, tracked } from './helpers/processes.ts';
+import { servingAddresses, stopChild, tracked } from './helpers/processes.ts';
 import { digestLocal } from '../src/repository/artifacts/index.ts';
 import { dropSchemas, pgStoreUrl, PG_URL, postgresReachable, randomSchema } from './helpers/postgres.ts';
 import { ADMIN_TOKEN, inferScale, managementApi, scaleArtifact, waitUntil } from './helpers/registry.ts';
@@ -44,19 +44,7 @@ async function ferryProcess(store: string, artifacts: string): Promise<{ url: st
     stdio: ['ignore', 'pipe', 'pipe'],
   }));
   cleanup.push(() => stopChild(child));
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(() => reject(new Error(`ferry did not start: ${buffered.slice(-2000)}`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const line = buffered.split('\n').find((l) => l.includes('"msg":"ferry serving"'));
-      if (line) {
-        clearTimeout(timer);
-        resolve(`http://127.0.0.1:${JSON.parse(line).http.split(':').at(-1)}`);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`ferry exited ${code}: ${buffered.slice(-2000)}`)));
-  });
+  const url = `http://127.0.0.1:${(await servingAddresses(child, 60_000)).http.split(':').at(-1)}`;
   return { url, child };
 }
 

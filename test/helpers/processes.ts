@@ -77,3 +77,32 @@ export function processesIn(dir: string): number[] {
   }
   return pids;
 }
+
+/** Where a `ferry serve` child says it serves: its `ferry serving` log line's addresses (host:port). */
+export interface ServingAddresses {
+  readonly http: string;
+  readonly grpc: string;
+}
+
+/**
+ * Waits for `child`'s `ferry serving` log line on stdout and returns its addresses; rejects with the output's tail
+ * when the child exits first or `timeoutMs` passes.
+ */
+export function servingAddresses(child: ChildProcess, timeoutMs: number, what = 'ferry'): Promise<ServingAddresses> {
+  return new Promise<ServingAddresses>((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${buffered.slice(-2000)}`)), timeoutMs);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const line = buffered.split('\n').find((l) => l.includes('"msg":"ferry serving"'));
+      if (line) {
+        clearTimeout(timer);
+        resolve(JSON.parse(line) as ServingAddresses);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited ${code}: ${buffered.slice(-2000)}`));
+    });
+  });
+}

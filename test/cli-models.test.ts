@@ -3,37 +3,16 @@
 // and one serving its last good version.
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerModels } from '../src/cli/models.ts';
+import { runCli, type CliRun } from './helpers/cli.ts';
 import { EXAMPLE_MODELS, scratchRepository, startFerry, type RunningFerry } from './helpers/server.ts';
 
 let ferry: RunningFerry;
 let repo: Awaited<ReturnType<typeof scratchRepository>>;
 
-async function models(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; out: string; err: string }> {
-  const program = new Command('ferry').exitOverride();
-  registerModels(program);
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const saved = { ...process.env };
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['node', 'ferry', 'models', ...args]);
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    process.env = saved;
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { code, out: out.join('\n'), err: err.join('\n') };
+async function models(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+  return runCli(registerModels, ['models', ...args], env);
 }
 
 beforeAll(async () => {

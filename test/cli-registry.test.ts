@@ -3,10 +3,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerModels } from '../src/cli/models.ts';
 import { registerRegistry } from '../src/cli/registry.ts';
+import { runCli, type CliRun } from './helpers/cli.ts';
 import { ADMIN_TOKEN, REGISTRY_FIXTURES } from './helpers/registry.ts';
 import { startFerry, type RunningFerry } from './helpers/server.ts';
 
@@ -14,28 +14,11 @@ const READ_TOKEN = 'read-token-for-tests-0123456789';
 let dataDir: string;
 let ferry: RunningFerry;
 
-async function ferryCli(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; out: string; err: string }> {
-  const program = new Command('ferry').exitOverride();
-  registerRegistry(program);
-  registerModels(program);
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['node', 'ferry', ...(args[0] === 'models' ? [] : ['registry']), ...args]);
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    process.env = saved;
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { code, out: out.join('\n'), err: err.join('\n') };
+async function ferryCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+  return runCli((program) => {
+    registerRegistry(program);
+    registerModels(program);
+  }, [...(args[0] === 'models' ? [] : ['registry']), ...args], env);
 }
 
 beforeAll(async () => {

@@ -4,9 +4,9 @@ import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerValidate } from '../src/cli/validate.ts';
+import { runCli, type CliRun } from './helpers/cli.ts';
 import { REGISTRY_FIXTURES } from './helpers/registry.ts';
 import { REPO_ROOT } from './helpers/server.ts';
 
@@ -14,23 +14,8 @@ const NODE = path.join(REPO_ROOT, 'node_modules/.bin/node');
 const EXAMPLES = path.join(REPO_ROOT, 'examples/models');
 let scratch: string;
 
-async function validate(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const program = new Command('ferry').exitOverride();
-  registerValidate(program);
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['node', 'ferry', 'validate', ...args]);
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { code, out: out.join('\n'), err: err.join('\n') };
+async function validate(args: string[]): Promise<CliRun> {
+  return runCli(registerValidate, ['validate', ...args]);
 }
 
 /** A repository in the scratch folder, built from example models and files written by the test. */

@@ -5,9 +5,9 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerRegistry } from '../src/cli/registry.ts';
+import { runCli, type CliRun } from './helpers/cli.ts';
 import { ADMIN_TOKEN, inferScale, managementApi, scaleArtifact, waitUntil } from './helpers/registry.ts';
 import { startFerry, type RunningFerry } from './helpers/server.ts';
 
@@ -17,27 +17,8 @@ let serverData: string;
 let clientSide: string;
 let ferry: RunningFerry;
 
-async function registerWithCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const program = new Command('ferry').exitOverride();
-  registerRegistry(program);
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const saved = process.env['FERRY_TOKEN'];
-  process.env['FERRY_TOKEN'] = ADMIN_TOKEN;
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['node', 'ferry', 'registry', ...args]);
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    if (saved === undefined) delete process.env['FERRY_TOKEN'];
-    else process.env['FERRY_TOKEN'] = saved;
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { code, out: out.join('\n'), err: err.join('\n') };
+async function registerWithCli(args: string[]): Promise<CliRun> {
+  return runCli(registerRegistry, ['registry', ...args], { FERRY_TOKEN: ADMIN_TOKEN });
 }
 
 const put = (digest: string, file: string, body: Uint8Array | string, token: string | null = ADMIN_TOKEN, type = 'application/octet-stream') =>

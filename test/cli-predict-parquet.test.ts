@@ -11,24 +11,14 @@ import { Float64, Table as ArrowTable, tableFromIPC, tableToIPC, Utf8, vectorFro
 import { readParquet, Table, writeParquet, WriterPropertiesBuilder } from 'parquet-wasm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointPath } from '../src/cli/predict/checkpoint.ts';
-import { runPredict, type PredictOptions } from '../src/cli/predict/run-predict.ts';
-import { loadConfig } from '../src/config/index.ts';
 import { readCsv } from './helpers/csv.ts';
+import { FEATURES, IRIS, predict, PYTHON, REFERENCE } from './helpers/predict.ts';
 import { stopAll, tracked } from './helpers/processes.ts';
-import { EXAMPLE_MODELS, REPO_ROOT } from './helpers/server.ts';
+import { REPO_ROOT } from './helpers/server.ts';
 
-const PYTHON = process.env['FERRY_TEST_PYTHON'] ?? '/usr/bin/python3';
 const NODE = path.join(REPO_ROOT, 'node_modules/.bin/node');
-const REFERENCE = path.join(REPO_ROOT, 'test/fixtures/predict/reference.py');
-const IRIS = path.join(EXAMPLE_MODELS, 'iris_xgboost');
-const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 const ROWS = 3000;
 const python = promisify(execFile);
-const quiet = { isTTY: false, write: () => true };
-const predict = (options: Partial<PredictOptions> & Pick<PredictOptions, 'model' | 'input' | 'output'>) => runPredict({
-  config: loadConfig({ env: {}, overrides: { log_level: 'silent' } }), keep: [], outputs: [], batchRows: 256, concurrency: 4,
-  restart: false, progress: quiet, progressIntervalMs: 60_000, checkpointIntervalMs: 1000, ...options,
-});
 
 let scratch: string;
 /** Iris-like rows with a few missing values; `id` a string. */

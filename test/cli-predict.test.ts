@@ -9,15 +9,12 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.ts';
 import { checkpointPath } from '../src/cli/predict/checkpoint.ts';
-import { runPredict, type PredictOptions } from '../src/cli/predict/run-predict.ts';
+import type { PredictOptions } from '../src/cli/predict/run-predict.ts';
 import { readCsv } from './helpers/csv.ts';
+import { FEATURES, IRIS, predict, PYTHON, REFERENCE } from './helpers/predict.ts';
 import { EXAMPLE_MODELS, postJson, REPO_ROOT, startFerry } from './helpers/server.ts';
 
-const PYTHON = process.env.FERRY_TEST_PYTHON ?? '/usr/bin/python3';
 const NODE = path.join(REPO_ROOT, 'node_modules/.bin/node');
-const REFERENCE = path.join(REPO_ROOT, 'test/fixtures/predict/reference.py');
-const IRIS = path.join(EXAMPLE_MODELS, 'iris_xgboost');
-const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 const ROWS = 3000;
 const python = promisify(execFile);
 let scratch: string;
@@ -25,12 +22,6 @@ let irisCsv: string;
 /** The iris rows: a few missing values, and ids holding commas and quotes to exercise CSV quoting. */
 let rows: { id: string; values: (number | null)[] }[];
 
-const quiet = { isTTY: false, write: () => true };
-const config = () => loadConfig({ env: {}, overrides: { log_level: 'silent' } });
-const predict = (options: Partial<PredictOptions> & Pick<PredictOptions, 'model' | 'input' | 'output'>) => runPredict({
-  config: config(), keep: [], outputs: [], batchRows: 256, concurrency: 4, restart: false,
-  progress: quiet, progressIntervalMs: 60_000, checkpointIntervalMs: 1000, ...options,
-});
 const numbers = (file: string, columns: readonly string[]) => {
   const table = readCsv(file);
   const at = columns.map((c) => table.header.indexOf(c));

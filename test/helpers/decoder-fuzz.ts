@@ -92,6 +92,13 @@ const tfBody = mutated(fc.oneof(
   fc.record({ examples: fc.array(fc.dictionary(fc.constantFrom('x', 'a', 'b', 'c', 'm'), DATA, { maxKeys: 3 }), { maxLength: 3 }), context: fc.dictionary(fc.constantFrom('x', 'a'), DATA, { maxKeys: 2 }) }, { requiredKeys: ['examples'] }),
 ));
 
+// Bodies the first signature (one FP32 vector x) takes, so that every run decodes some whatever the seed. The TF
+// Serving target reads even-length bodies as predict requests: a trailing space makes the length even.
+const finiteNumbers = fc.array(fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.double({ min: -1e6, max: 1e6, noNaN: true })), { minLength: 1, maxLength: 8 });
+const evenLength = (text: string) => Buffer.from(text.length % 2 === 0 ? text : `${text} `);
+const tfValid = finiteNumbers.map((instances) => evenLength(JSON.stringify({ instances })));
+const seldonValid = finiteNumbers.map((ndarray) => Buffer.from(JSON.stringify({ data: { ndarray } })));
+
 const seldonValue = fc.oneof(
   fc.record({ data: fc.record({ names: fc.array(fc.constantFrom('x', 'a', 'b', 'c', 'm'), { maxLength: 3 }), ndarray: DATA, tensor: fc.record({ shape: SHAPES, values: fc.array(VALUE, { maxLength: 12 }) }) }, { requiredKeys: [] }), meta: fc.record({ puid: fc.string({ maxLength: 4 }), tags: fc.jsonValue({ maxDepth: 3 }) }, { requiredKeys: [] }) }, { requiredKeys: ['data'] }),
   fc.record({ strData: fc.string({ maxLength: 8 }) }),
@@ -114,6 +121,11 @@ const mlflowCsv = fc.tuple(
   fc.array(fc.array(csvCell, { maxLength: 5 }), { maxLength: 6 }),
   fc.constantFrom('\n', '\r\n', '\r'),
 ).map(([header, rows, eol]) => Buffer.from([header.join(','), ...rows.map((r) => r.join(','))].join(eol)));
+// A table the first signature takes (one FP32 column x), so that every run decodes some bodies whatever the seed.
+const mlflowCsvValid = fc.tuple(
+  fc.array(fc.oneof(fc.integer({ min: -1000, max: 1000 }).map(String), fc.double({ min: -1e6, max: 1e6, noNaN: true }).map(String)), { minLength: 1, maxLength: 6 }),
+  fc.constantFrom('\n', '\r\n'),
+).map(([cells, eol]) => Buffer.from(['x', ...cells].join(eol) + eol));
 
 const json = (body: Buffer) => parseLenientJson(body.toString('utf8'), true, DEFAULT_LIMITS);
 
@@ -121,8 +133,8 @@ export const TARGETS: readonly Target[] = [
   { name: 'V2 JSON', input: fc.oneof(mutated(v2Body), v2Valid.map((v) => Buffer.from(JSON.stringify(v)))), run: (body) => decodeInferRequest(body, undefined, DEFAULT_LIMITS) },
   { name: 'V2 binary', input: fc.oneof({ weight: 4, arbitrary: v2BinaryMutated }, { weight: 1, arbitrary: v2BinaryValid }), run: (body) => decodeInferRequest(body.subarray(4), body.readUInt32LE(0), DEFAULT_LIMITS) },
   { name: 'gRPC', input: grpcBody, run: (body) => decodeGrpcRequest(decodeProtobuf<WireInferRequest>('ModelInferRequest', body, 1 << 20), DEFAULT_LIMITS) },
-  { name: 'TF Serving', input: tfBody, run: (body, signature) => (body.length % 2 === 0 ? decodePredict('m', json(body), signature, DEFAULT_LIMITS) : decodeExamples('m', 'classify', json(body), signature, DEFAULT_LIMITS)) },
-  { name: 'Seldon JSON', input: seldonBody, run: (body, signature) => decodeSeldon('m', json(body), signature, DEFAULT_LIMITS) },
+  { name: 'TF Serving', input: fc.oneof({ weight: 3, arbitrary: tfBody }, { weight: 1, arbitrary: tfValid }), run: (body, signature) => (body.length % 2 === 0 ? decodePredict('m', json(body), signature, DEFAULT_LIMITS) : decodeExamples('m', 'classify', json(body), signature, DEFAULT_LIMITS)) },
+  { name: 'Seldon JSON', input: fc.oneof({ weight: 3, arbitrary: seldonBody }, { weight: 1, arbitrary: seldonValid }), run: (body, signature) => decodeSeldon('m', json(body), signature, DEFAULT_LIMITS) },
   {
     name: 'Seldon form', input: seldonForm, run: (body, signature) => {
       const text = new URLSearchParams(body.toString('utf8')).get('json');
@@ -130,7 +142,7 @@ export const TARGETS: readonly Target[] = [
     },
   },
   { name: 'MLflow JSON', input: mlflowBody, run: (body, signature) => decodeJsonInput('m', json(body), signature, DEFAULT_LIMITS) },
-  { name: 'MLflow CSV', input: mlflowCsv, run: (body, signature) => decodeCsv('m', signature, body, DEFAULT_LIMITS) },
+  { name: 'MLflow CSV', input: fc.oneof({ weight: 3, arbitrary: mlflowCsv }, { weight: 1, arbitrary: mlflowCsvValid }), run: (body, signature) => decodeCsv('m', signature, body, DEFAULT_LIMITS) },
 ];
 
 /** What one input did: decoded, refused with a catalogue client error, or failed in a way it never may. */

@@ -171,6 +171,7 @@ describe('lightgbm split rules', () => {
 });
 
 runRuntimeConformance({
+  instancePerTest: true,
   runtime: lightgbmRuntime,
   loadable,
   foreign: { path: ONNX, files: ['simple.reference.json'] },

@@ -184,6 +184,7 @@ describe('xgboost: bad models and options are catalogue errors', () => {
 
 const sample = readCase('binary_logistic');
 runRuntimeConformance({
+  instancePerTest: true,
   runtime: xgboostRuntime,
   loadable: dirOf('binary_logistic'),
   foreign: { path: ONNX, files: readdirSync(ONNX) },

@@ -1,6 +1,7 @@
 // Mutation testing, one target at a time (see docs/testing.md): FERRY_MUTATE=tensor npm run mutate.
 // Incremental: each target keeps its results in mutation/<target>.incremental.json, so a rerun tests only the
 // mutants whose code or tests changed.
+import path from 'node:path';
 import { target } from './mutation/targets.mjs';
 
 const chosen = target();
@@ -8,6 +9,10 @@ const chosen = target();
 // cost more than the tests. Off by default (vitest strips types, so a mutant that would not compile runs and is
 // usually killed); FERRY_MUTATE_TYPECHECK=1 turns it on to leave such mutants out of a score.
 const typecheck = process.env.FERRY_MUTATE_TYPECHECK === '1';
+// The tree conformance packs lie beside the repository, which the sandbox under .stryker-tmp is not; the test
+// runners inherit this. Under CI=true a pack that is not found fails its test instead of skipping it.
+process.env.FERRY_CONFORMANCE_ROOT ??= path.resolve('../shared/conformance');
+process.env.CI ??= 'true';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

@@ -1,12 +1,17 @@
-// What each mutation run mutates and which tests it runs: the unit tests beside the code only, so that a run
-// fits a small machine. Order: smallest first.
+// What each mutation run mutates and which tests it runs: the unit tests beside the code (and, for the tree
+// runtimes, their conformance packs), so that a run fits a small machine.
 const notTests = ['!**/*.test.ts', '!**/*.case.ts', '!**/index.ts', '!**/test-support/**'];
+
+const XGBOOST_TESTS = ['src/runtimes/xgboost/*.test.ts', 'test/conformance/xgboost-conformance.test.ts'];
+const LIGHTGBM_TESTS = ['src/runtimes/lightgbm/*.test.ts', 'test/conformance/lightgbm-conformance.test.ts'];
 
 export const TARGETS = {
   errors: { mutate: ['src/errors/*.ts'], tests: ['src/errors/*.test.ts'] },
   tensor: { mutate: ['src/tensor/*.ts'], tests: ['src/tensor/*.test.ts'] },
   repository: { mutate: ['src/repository/*.ts'], tests: ['src/repository/*.test.ts'] },
-  scheduler: { mutate: ['src/scheduler/*.ts'], tests: ['src/scheduler/*.test.ts'] },
+  // scheduler.ts apart: nearly all of its mutants run the AIMD simulations, so it gets a run (and results) of its own.
+  scheduler: { mutate: ['src/scheduler/*.ts', '!src/scheduler/scheduler.ts'], tests: ['src/scheduler/*.test.ts'] },
+  'scheduler-core': { mutate: ['src/scheduler/scheduler.ts'], tests: ['src/scheduler/*.test.ts'] },
   codecs: {
     mutate: [
       'src/protocol/v2-rest/decode-request.ts', 'src/protocol/v2-rest/encode-response.ts', 'src/protocol/v2-rest/join-body.ts',
@@ -16,10 +21,14 @@ export const TARGETS = {
   },
   dataplane: { mutate: ['src/dataplane/*.ts'], tests: ['src/dataplane/*.test.ts'] },
   models: { mutate: ['src/models/*.ts'], tests: ['src/models/*.test.ts'] },
+  // The tree runtimes, one folder per target so that each run finishes on its own. Besides the tests beside the
+  // code they run the conformance packs, which compare with XGBoost's and LightGBM's own predictions.
   trees: {
-    mutate: ['src/runtimes/trees/*.ts', 'src/runtimes/xgboost/*.ts', 'src/runtimes/lightgbm/*.ts'],
-    tests: ['src/runtimes/trees/*.test.ts', 'src/runtimes/xgboost/*.test.ts', 'src/runtimes/lightgbm/*.test.ts'],
+    mutate: ['src/runtimes/trees/*.ts'],
+    tests: ['src/runtimes/trees/*.test.ts', ...XGBOOST_TESTS, ...LIGHTGBM_TESTS],
   },
+  xgboost: { mutate: ['src/runtimes/xgboost/*.ts'], tests: XGBOOST_TESTS },
+  lightgbm: { mutate: ['src/runtimes/lightgbm/*.ts'], tests: LIGHTGBM_TESTS },
 };
 
 /** The target named by FERRY_MUTATE, with its mutate globs completed by the exclusions. */

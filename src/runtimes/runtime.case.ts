@@ -2,7 +2,7 @@
  * The shared conformance suite every runtime runs (as hono's router/common.case.test.ts does for routers).
  * Call it from the runtime's own test file: `runRuntimeConformance({ ... })`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DATATYPES, elementCount, type InferRequest, type Tensor } from '../tensor/index.ts';
 import type { ModelDir, ModelInstance, Runtime, RuntimeContext } from './runtime.ts';
 
@@ -23,6 +23,12 @@ export interface RuntimeConformanceOptions {
   readonly reference: Readonly<Record<string, readonly ReferenceValue[]>>;
   /** Relative tolerance for numbers (default 1e-6; float32 models compare at float32 precision). */
   readonly tolerance?: number;
+  /**
+   * Load a fresh instance for each test instead of one for the suite, for runtimes that load in milliseconds:
+   * loading then belongs to each test, so a mutation run gives a mutant in the loading code only the tests
+   * that reach it rather than every test of the target.
+   */
+  readonly instancePerTest?: boolean;
 }
 
 /** One reference element: a number (NaN matches NaN), an exact 64-bit integer, a boolean, or BYTES as text. */
@@ -38,13 +44,14 @@ export function runRuntimeConformance(opts: RuntimeConformanceOptions): void {
     let instance: ModelInstance;
     const runtime = opts.runtime();
 
-    beforeAll(async () => {
+    const [before, after] = opts.instancePerTest === true ? [beforeEach, afterEach] : [beforeAll, afterAll];
+    before(async () => {
       instance = await runtime.load(
         { name: 'conformance', version: '1', dir: opts.loadable, options: opts.options ?? {} },
         silentContext,
       );
     });
-    afterAll(async () => {
+    after(async () => {
       await instance?.unload();
     });
 

@@ -508,7 +508,7 @@ describe('scheduler: instances, failures, AIMD', () => {
     const clock = new FakeClock();
     const latency = (rows: number) => 1 + 0.1 * rows;
     // A macrotask per execution keeps the model busy across top-ups, as under real load.
-    const instance = fakeInstance({ maxBatchSize: 256, latencyMs: latency, clock, delayMs: () => 0 });
+    const instance = fakeInstance({ maxBatchSize: 256, latencyMs: latency, clock, macrotask: true });
     const limits: number[] = [];
     const batches: { rows: number; execMs: number }[] = [];
     const s = createScheduler(
@@ -517,9 +517,9 @@ describe('scheduler: instances, failures, AIMD', () => {
       { onLimit: (limit) => limits.push(limit), onBatch: (_size, rows, _waits, execMs) => batches.push({ rows, execMs }) },
       { model: 'm', clock },
     );
-    await keepQueueFull(s, 1, 300, batches, 300);
+    await keepQueueFull(s, 1, 80, batches, 150);
     // The second half of the loaded phase; the drain's tail batches are partial by nature.
-    const settled = batches.slice(150, 300);
+    const settled = batches.slice(75, 150);
     const rows = settled.map((b) => b.rows);
     expect(Math.max(...rows)).toBeLessThanOrEqual(51);
     expect(Math.min(...rows)).toBeGreaterThanOrEqual(44);
@@ -537,7 +537,7 @@ describe('scheduler: instances, failures, AIMD', () => {
     const pending: Promise<ExecuteResult>[] = [];
     while (batches.length < count) {
       while (s.stats().queued < queued) pending.push(s.enqueue(rowsRequest(rows, batches.length)));
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await new Promise((resolve) => setImmediate(resolve));
     }
     await s.drain();
     await Promise.all(pending);
@@ -547,13 +547,13 @@ describe('scheduler: instances, failures, AIMD', () => {
     // 128-row requests, 0.5 ms + 0.01 ms per row against 6 ms: four of them (512 rows, 5.6 ms) meet it, five do not.
     // A limit of, say, 300 holds two of them (256 rows) and leaves the third out: that batch was bounded by the limit.
     const clock = new FakeClock();
-    const instance = fakeInstance({ maxBatchSize: 4096, latencyMs: (rows) => 0.5 + 0.01 * rows, clock, delayMs: () => 0 });
+    const instance = fakeInstance({ maxBatchSize: 4096, latencyMs: (rows) => 0.5 + 0.01 * rows, clock, macrotask: true });
     const batches: { size: number; rows: number }[] = [];
     const s = createScheduler(instance, { kind: 'adaptive', maxQueue: 64, sloMs: 6, aimdIncrease: 8 }, {
       onBatch: (size, rows) => batches.push({ size, rows }),
     }, { model: 'm', clock });
-    await keepQueueFull(s, 128, 32, batches, 300);
-    const settled = batches.slice(100, 300);
+    await keepQueueFull(s, 128, 32, batches, 150);
+    const settled = batches.slice(100, 150);
     expect(Math.min(...settled.map((b) => b.size))).toBeGreaterThanOrEqual(4);
     expect(Math.max(...settled.map((b) => b.rows))).toBeLessThanOrEqual(640); // one probe past the objective
   });
@@ -562,13 +562,13 @@ describe('scheduler: instances, failures, AIMD', () => {
     // Every execute() takes 20 ms end to end (a worker's queue, a busy event loop), of which the model computed
     // 1 ms + 0.1 ms per row: the limit settles where the computing meets 6 ms (50 rows), as with no wait at all.
     const clock = new FakeClock();
-    const instance = fakeInstance({ maxBatchSize: 256, latencyMs: () => 20, computeMs: (rows) => 1 + 0.1 * rows, clock, delayMs: () => 0 });
+    const instance = fakeInstance({ maxBatchSize: 256, latencyMs: () => 20, computeMs: (rows) => 1 + 0.1 * rows, clock, macrotask: true });
     const batches: { rows: number; execMs: number }[] = [];
     const s = createScheduler(instance, { kind: 'adaptive', maxQueue: 2000, sloMs: 6 }, {
       onBatch: (_size, rows, _waits, execMs) => batches.push({ rows, execMs }),
     }, { model: 'm', clock });
-    await keepQueueFull(s, 1, 300, batches, 300);
-    const settled = batches.slice(150, 300);
+    await keepQueueFull(s, 1, 80, batches, 150);
+    const settled = batches.slice(75, 150);
     expect(Math.min(...settled.map((b) => b.rows))).toBeGreaterThanOrEqual(44);
     expect(Math.max(...settled.map((b) => b.rows))).toBeLessThanOrEqual(51);
     expect(settled.every((b) => b.execMs === 20)).toBe(true); // the execution histogram still shows the whole time

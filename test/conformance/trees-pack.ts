@@ -13,7 +13,8 @@ import type { InferRequest, Tensor, TensorMetadata } from '../../src/tensor/inde
 import { readCsv, type Table } from '../helpers/csv.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CONFORMANCE_ROOT = path.resolve(REPO_ROOT, '../shared/conformance');
+// FERRY_CONFORMANCE_ROOT: for copies of the repository elsewhere, such as mutation runs' sandboxes.
+export const CONFORMANCE_ROOT = process.env['FERRY_CONFORMANCE_ROOT'] ?? path.resolve(REPO_ROOT, '../shared/conformance');
 
 export interface Tolerance {
   readonly mode: string;

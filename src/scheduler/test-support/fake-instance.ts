@@ -32,6 +32,12 @@ export interface FakeInstanceOptions {
   readonly fail?: (request: InferRequest) => Error | undefined;
   /** Real wall-clock delay per execution, in ms (for overlap tests). */
   readonly delayMs?: () => number;
+  /**
+   * Finish each execution in a later macrotask (setImmediate) without waiting wall-clock time: the model stays
+   * busy while the test tops the queue up, as under real load, and a simulation of hundreds of batches takes no
+   * timer's millisecond per batch.
+   */
+  readonly macrotask?: boolean;
   /** The model's own compute time for a request of `rows` rows, reported as ExecuteResult.computeMs. */
   readonly computeMs?: (rows: number) => number;
   /** Batches the instance accepts at once (ModelInstance.pipelineDepth). */
@@ -90,6 +96,7 @@ export function fakeInstance(options: FakeInstanceOptions): FakeInstance {
       instance.movable.push(inputsMovable);
       try {
         if (options.manual) await new Promise<void>((resolve) => waiting.push(resolve));
+        else if (options.macrotask === true) await new Promise((resolve) => setImmediate(resolve));
         else if (options.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, options.delayMs!()));
         else await Promise.resolve();
         if (options.latencyMs !== undefined) {

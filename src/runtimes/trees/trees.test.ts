@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { isFerryError } from '../../errors/index.ts';
 import { CategoryLevels } from './categories.ts';
 import { evaluateInChunks } from './chunked.ts';
+import { bitsetOf, ForestBuilder } from './forest.ts';
 import { findModelFile, readHead, readModelText } from './model-file.ts';
 import { DEFAULT_MAX_BATCH_SIZE, readTreeOptions } from './options.ts';
 import { outputMetadata, outputTensors, splitByRequest, valuesPerRow } from './outputs.ts';
@@ -141,5 +142,44 @@ describe('findModelFile', () => {
     expect(await readHead(path.join(folder, 'a.json'), 4)).toBe('{"le');
     expect(await readHead(path.join(folder, 'absent.json'))).toBe('');
     expect(await readModelText('m', dir(['a.json']), 'a.json')).toBe('{"learner": {}}');
+  });
+});
+
+describe('category levels and sets at their edges', () => {
+  it('keeps the first code of a level listed twice, and matches a string level with spaces around it', () => {
+    const levels = new CategoryLevels(['a', 'b', 'a', 70, 70.0]);
+    expect([levels.code('a'), levels.code('b'), levels.code('70'), levels.code(' b ')]).toEqual([0, 1, 3, 1]);
+    expect([levels.code(''), levels.code('  '), levels.code('TRUE')]).toEqual([NaN, NaN, NaN]);
+    expect(new CategoryLevels(['', 'x']).code('')).toBe(0);
+  });
+
+  it('makes a bitset as wide as the largest code, and none for no codes', () => {
+    expect(Array.from(bitsetOf([]))).toEqual([]);
+    expect(Array.from(bitsetOf([0]))).toEqual([1]);
+    expect(Array.from(bitsetOf([31, 0, 32]))).toEqual([0x80000001, 1]);
+    expect(Array.from(bitsetOf([64]))).toEqual([0, 0, 1]);
+  });
+
+  it('lays out a forest: roots and groups per tree, split bitsets, children', () => {
+    const builder = new ForestBuilder();
+    builder.beginTree(1);
+    const split = builder.addSplit(2, 0, 3, [5, 6]);
+    const leaf = builder.addLeaf(0.5);
+    builder.beginTree(0);
+    const pair = builder.reservePair();
+    builder.fillSplit(pair, 4, 1.5, 1, [7]);
+    builder.fillLeaf(pair + 1, -2);
+    builder.setChildren(split, leaf, pair);
+    const forest = builder.build(Float64Array);
+    expect(builder.nodeCount).toBe(4);
+    expect({
+      roots: Array.from(forest.roots), groups: Array.from(forest.groups), feature: Array.from(forest.feature), value: Array.from(forest.value),
+      left: Array.from(forest.left), right: Array.from(forest.right), flags: Array.from(forest.flags),
+      catStart: Array.from(forest.catStart), catWords: Array.from(forest.catWords), bitsets: Array.from(forest.bitsets),
+    }).toEqual({
+      roots: [0, 2], groups: [1, 0], feature: [2, -1, 4, -1], value: [0, 0.5, 1.5, -2],
+      left: [1, -1, -1, -1], right: [2, -1, -1, -1], flags: [3, 0, 1, 0],
+      catStart: [0, 0, 2, 0], catWords: [2, 0, 1, 0], bitsets: [5, 6, 7],
+    });
   });
 });

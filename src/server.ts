@@ -25,6 +25,7 @@ import { seldonRoutes } from './protocol/seldon/index.ts';
 import { mlflowRoutes } from './protocol/mlflow/index.ts';
 import { createGrpcServer } from './protocol/v2-grpc/index.ts';
 import { answerClientError } from './protocol/http/client-error.ts';
+import { startDecodeThreads } from './protocol/offload/decode-pool.ts';
 import { ConnectionLimit } from './protocol/transport/connection-limit.ts';
 import { HttpAdmission } from './protocol/transport/http-admission.ts';
 import { httpServerTimeouts } from './protocol/transport/http-timeouts.ts';
@@ -289,6 +290,7 @@ export function createServer(options: ServerOptions = {}): FerryServer {
     async start() {
       let httpPort = config.http.port;
       let grpcPort: number | undefined;
+      startDecodeThreads();
       const listen = async () => {
         try {
           await listening('HTTP', config.http.host, config.http.port, async () => {

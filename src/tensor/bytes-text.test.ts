@@ -32,3 +32,10 @@ describe('BYTES as text', () => {
     }));
   });
 });
+
+describe('BYTES as C strings', () => {
+  it('refuses a NUL in the first byte too', () => {
+    expect(unreadableBytes(Uint8Array.of(0, 0x61), 'c-string')).toBe('holds a NUL byte at offset 0');
+    expect(unreadableBytes(new Uint8Array(0), 'c-string')).toBeUndefined();
+  });
+});

@@ -8,3 +8,4 @@ export { outputText, unreadableBytes, utf8Text, type BytesReading } from './byte
 export { classify } from './classification.ts';
 export { bigintToFloat32, convertToFloat, isNumericDatatype, type FloatTarget } from './numeric-convert.ts';
 export { checkShape, checkSpan, shapeSpan, DEFAULT_SHAPE_LIMITS, type ShapeLimits } from './limits.ts';
+export { copyInSlices, joinInSlices, COPY_SLICE_BYTES } from './sliced-copy.ts';

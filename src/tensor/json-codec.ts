@@ -40,7 +40,7 @@ export function decodeJsonData(name: string, datatype: Datatype, shape: readonly
     if (flat) {
       for (let i = 0; i < data.length; i++) {
         const value: unknown = data[i];
-        if (Array.isArray(value)) visit(value);
+        if (Array.isArray(value)) visit(value, 1); // one level below `data`, as in the nested path
         else if (index < count) write(index++, value);
         else index++;
       }

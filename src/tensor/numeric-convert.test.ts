@@ -34,6 +34,24 @@ describe('numeric conversion to FP32 / FP64', () => {
     expect(Array.from(convertToFloat('INT64', BigInt64Array.of(16777217n, -(2n ** 63n)), 'FP32'))).toEqual([16777216, -(2 ** 63)]);
   });
 
+  it('converts whole tensors of 64-bit integers to FP32 with one rounding', () => {
+    expect(Array.from(convertToFloat('INT64', BigInt64Array.of(2n ** 60n + 2n ** 36n + 1n, -(2n ** 60n + 2n ** 36n + 1n)), 'FP32')))
+      .toEqual([1152921642045800448, -1152921642045800448]);
+    expect(Array.from(convertToFloat('UINT64', BigUint64Array.of(2n ** 60n + 2n ** 36n + 1n), 'FP64'))).toEqual([1152921504606846976 + 2 ** 36]);
+    expect(bigintToFloat32(2n ** 60n)).toBe(2 ** 60); // exact: nothing to round
+    expect(bigintToFloat32(2n ** 60n + 2n ** 36n)).toBe(2 ** 60); // a tie: to even (down)
+    expect(bigintToFloat32(2n ** 60n + 2n ** 37n + 1n)).toBe(2 ** 60 + 2 ** 37); // odd, below the tie: down
+    expect(bigintToFloat32(0n)).toBe(0);
+    expect(bigintToFloat32(-(2n ** 53n) - 1n)).toBe(-(2 ** 53));
+  });
+
+  it('converts empty and one-element tensors', () => {
+    expect(convertToFloat('INT64', new BigInt64Array(0), 'FP64')).toEqual(new Float64Array(0));
+    expect(convertToFloat('FP16', Uint16Array.of(0xfc00), 'FP32')).toEqual(Float32Array.of(-Infinity));
+    expect(convertToFloat('BF16', Uint16Array.of(0x3f81), 'FP64')).toEqual(Float64Array.of(1.0078125));
+    expect(convertToFloat('UINT16', Uint16Array.of(65535), 'FP32')).toBeInstanceOf(Float32Array);
+  });
+
   it('has no numbers to give for BYTES', () => {
     expect(() => convertToFloat('BYTES', [new Uint8Array([49])], 'FP64')).toThrow(/not numbers/);
   });

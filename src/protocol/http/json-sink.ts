@@ -3,13 +3,13 @@ import { checkResponseSize, type ProtocolLimits } from './limits.ts';
 
 /** Longest stretch of encoding between two yields to the event loop. */
 const SLICE_MS = 8;
-/** Characters gathered before they become bytes (and are counted against the response limit). */
-const SPILL_CHARS = 1 << 20;
+/** Characters gathered before they become bytes (and are counted against the response limit): joining them is one step. */
+const SPILL_CHARS = 1 << 18;
 /** Elements under one list written without looking at the clock. */
 const SYNC_ELEMENTS = 4096;
 
 /**
- * Where an answer's JSON text is written piece by piece: the text becomes bytes a megabyte at a time, counted
+ * Where an answer's JSON text is written piece by piece: the text becomes bytes 256 K characters at a time, counted
  * against limits.max_response_bytes as it grows (an answer past the limit is refused before it is all built, and
  * no single string ever nears V8's string length limit), and encoders that write many elements yield to the
  * event loop every few milliseconds through due() and pause().

@@ -3,23 +3,25 @@ import type { FerryError } from '../../errors/index.ts';
 import { Readable } from 'node:stream';
 import { compressBody, compressorFor, COMPRESS_MIN_BYTES, decodeContentEncoding, isEncoded, responseEncoding } from './content-encoding.ts';
 import { toFerryError } from './fastify-errors.ts';
+import { readBody } from './read-body.ts';
 
 /**
  * Sets up one protocol's fastify scope the way every REST adapter needs it: bodies read as bytes (JSON, binary
- * tensors, CSV, form data, or no Content-Type at all — each adapter decodes its own), a Content-Encoding (gzip,
- * deflate) undone before the adapter sees the body, answers compressed when Accept-Encoding asks and they are
+ * tensors, CSV, form data, or no Content-Type at all — each adapter decodes its own) without one long join of a
+ * large body's chunks (read-body.ts), a Content-Encoding (gzip, deflate) undone before the adapter sees the body,
+ * answers compressed when Accept-Encoding asks and they are
  * large enough to gain, and every error rendered by `render` in that protocol's shape with the catalogue's status
  * (and Retry-After when the queue was full).
  */
 export function setUpProtocolScope(app: FastifyInstance, bodyLimit: number, render: (failure: FerryError) => string): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (req, body, done) => {
+  app.addContentTypeParser('*', { bodyLimit }, (req, payload, done) => {
+    // A route's own bodyLimit (the repository load's) differs from the server's; any other route takes the scope's.
+    const limit = req.routeOptions.bodyLimit !== req.server.initialConfig.bodyLimit ? req.routeOptions.bodyLimit : bodyLimit;
     const encoding = req.headers['content-encoding'];
-    if (!isEncoded(encoding)) {
-      done(null, body);
-      return;
-    }
-    decodeContentEncoding(body as Buffer, encoding, bodyLimit).then((decoded) => done(null, decoded), (error: unknown) => done(error as Error, undefined));
+    readBody(payload, req.headers['content-length'], limit)
+      .then((body) => (isEncoded(encoding) ? decodeContentEncoding(body, encoding, bodyLimit) : body))
+      .then((body) => done(null, body), (error: unknown) => done(error as Error, undefined));
   });
   app.addHook('onSend', async (request, reply, payload) => {
     if (payload instanceof Readable) return compressedStream(request.headers['accept-encoding'], reply, payload);

@@ -3,6 +3,7 @@ import { ferryError } from '../../errors/index.ts';
 import { DECODERS, type DecodeJobs, type DecodeKind } from './decode-jobs.ts';
 import type { DecodeReply, DecodeTask } from './messages.ts';
 import { unpackRequest } from './transfer.ts';
+import { copyInSlices } from '../../tensor/index.ts';
 
 /**
  * Bodies from this size on are decoded on a decode thread: JSON.parse and the walk that turns parsed lists into
@@ -12,8 +13,6 @@ import { unpackRequest } from './transfer.ts';
 export const DECODE_THREAD_MIN_BYTES = 1024 * 1024;
 /** Decode threads: a second one lets two large bodies decode at once; more would only take cores from the event loop. */
 const THREADS = 2;
-/** Bytes of a body copied for the decode thread between two yields to the event loop. */
-const COPY_SLICE_BYTES = 8 * 1024 * 1024;
 
 type Result<K extends DecodeKind> = DecodeJobs[K]['result'];
 
@@ -37,29 +36,24 @@ export async function decodeOffThread<K extends DecodeKind>(kind: K, body: Buffe
   return (request === undefined ? reply.result : { ...reply.result, request: await unpackRequest(request) }) as Result<K>;
 }
 
-/** The body in a buffer of its own (to transfer), copied a slice at a time so that no copy is one long step. */
-async function copyInSlices(body: Buffer): Promise<Uint8Array<ArrayBuffer>> {
-  const copy = new Uint8Array(body.byteLength);
-  for (let offset = 0; offset < body.byteLength; offset += COPY_SLICE_BYTES) {
-    if (offset > 0) await new Promise((resolve) => setImmediate(resolve));
-    copy.set(body.subarray(offset, offset + COPY_SLICE_BYTES), offset);
-  }
-  return copy;
-}
-
 interface Thread {
   readonly worker: Worker;
   readonly pending: Map<number, (reply: DecodeReply) => void>;
 }
 
 /**
- * The process's decode threads, started when the first large body comes and kept (unreferenced: they never keep
- * the process alive). A task goes to the thread with the fewest in hand; a thread that dies fails its tasks with
- * an internal error and is replaced by the next task that needs one.
+ * The process's decode threads, started with the server (startDecodeThreads) or else when the first large body
+ * comes, and kept (unreferenced: they never keep the process alive). A task goes to the thread with the fewest in
+ * hand; a thread that dies fails its tasks with an internal error and is replaced by the next task that needs one.
  */
 class DecodePool {
   readonly #threads: Thread[] = [];
   #nextId = 1;
+
+  /** Starts the threads not yet running. */
+  fill(): void {
+    while (this.#threads.length < THREADS) this.#start();
+  }
 
   run(task: DecodeTask, transfer: ArrayBuffer[]): Promise<DecodeReply> {
     const thread = this.#pick();
@@ -100,6 +94,14 @@ class DecodePool {
 }
 
 const pool = new DecodePool();
+
+/**
+ * Starts the decode threads ahead of the first large body: starting one (a thread, its modules loaded) costs the
+ * event loop tens of milliseconds, which the first large request would otherwise wait through.
+ */
+export function startDecodeThreads(): void {
+  pool.fill();
+}
 
 /** Decodes where its size says: on a decode thread from DECODE_THREAD_MIN_BYTES on, else here. */
 export async function decodeBody<K extends DecodeKind>(kind: K, body: Buffer, args: DecodeJobs[K]['args']): Promise<Result<K>> {

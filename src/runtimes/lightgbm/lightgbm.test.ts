@@ -160,6 +160,104 @@ describe('lightgbm split rules', () => {
     }
   });
 
+  it('names each defect of a tree it refuses', async () => {
+    const cases: [string, string, RegExp][] = [
+      ['right_child=1 -3', 'right_child=2 -3', /Tree=0 node 0 has child 2 out of range/],
+      ['right_child=1 -3', 'right_child=1 -4', /Tree=0 node 1 has child -4 out of range/],
+      ['left_child=-1 -2', 'left_child=-1 1.5', /Tree=0 node 1 has child 1\.5 out of range/],
+      ['leaf_value=0.5 -0.25 1', 'leaf_value=0.5 -0.25', /Tree=0 leaf_value has 2 values, expected 3/],
+      ['split_feature=1 0', 'split_feature=1 3', /Tree=0 splits on feature 3 > max_feature_idx 2/],
+      ['split_feature=1 0', 'split_feature=1 -1', /Tree=0 node 1 splits on feature -1/],
+      ['num_leaves=3', 'num_leaves=0', /Tree=0 has no leaves/],
+      ['num_leaves=3', 'num_leaves=x', /Tree=0 num_leaves is missing or not an integer/],
+      ['threshold=0 2.5', 'threshold=1 2.5', /Tree=0 node 0 names category set 1 of 1/],
+      ['threshold=0 2.5', 'threshold=-1 2.5', /Tree=0 node 0 names category set -1 of 1/],
+      ['threshold=0 2.5', 'threshold=0.5 2.5', /Tree=0 node 0 names category set 0\.5 of 1/],
+      ['cat_threshold=5', 'cat_threshold=5 7', /Tree=0 cat_boundaries must rise from 0 to the length of cat_threshold/],
+      ['threshold=0 2.5000000000000004', 'threshold=0 abc', /Tree=0 threshold: 'abc' is not a number/],
+      ['max_feature_idx=2', 'max_feature_idx=3', /3 feature_names for max_feature_idx 3/],
+      ['num_tree_per_iteration=1', 'num_tree_per_iteration=0', /num_tree_per_iteration must be at least 1/],
+      ['num_class=1', 'num_class=3', /num_class 3 but the file has 2 trees/],
+      ['pandas_categorical:[["red", "green", "blue"]]', 'pandas_categorical:{"a": 1}', /pandas_categorical is not a JSON list of category lists/],
+      ['pandas_categorical:[["red", "green", "blue"]]', 'pandas_categorical:[1]', /pandas_categorical is not a JSON list of category lists \(not a list of lists\)/],
+      ['is_linear=0\nshrinkage=1\n\n\nend', 'is_linear=1\nleaf_const=0 0\nnum_features=1 0\nleaf_features=5\nleaf_coeff=1\nshrinkage=1\n\n\nend', /Tree=1 has a linear leaf on feature 5/],
+      ['is_linear=0\nshrinkage=1\n\n\nend', 'is_linear=1\nleaf_const=0 0\nnum_features=1 0\nleaf_features=0\nleaf_coeff=\nshrinkage=1\n\n\nend', /Tree=1 linear leaves list 1 features and 0 coefficients for 1/],
+      ['tree\nversion=v4', 'trees\nversion=v4', /no LightGBM text model \(\*\.txt starting 'tree' \/ 'version='\) in the version folder/],
+    ];
+    for (const [from, to, message] of cases) {
+      expect(MODEL, from).toContain(from);
+      const error = await loadText(MODEL.replace(from, to)).catch((e: unknown) => e);
+      expect(isFerryError(error) && error.code, `${to}: ${String(error)}`).toBe('FERRY_ERR_MODEL_LOAD_FAILED');
+      expect(String(error), to).toMatch(message);
+    }
+  });
+
+  it('reads an inf threshold and Windows line endings', async () => {
+    // Tree 1 splits z at +inf: every number goes left (0.1); z = 0 still takes the default (left) way.
+    const text = MODEL.replace('threshold=0.5\n', 'threshold=inf\n').replaceAll('\n', '\r\n');
+    const instance = await loadText(text);
+    const [result] = await instance.execute([request([[5, 'red', 1], [5, 'red', 1e300]])], new AbortController().signal);
+    expect(result!.outputs[0]!.data[1]).toBeCloseTo(sigmoid(0.5 + 0.1), 15);
+    expect(result!.outputs[0]!.data[3]).toBeCloseTo(sigmoid(0.5 + 0.1), 15);
+  });
+
+  it('sends a value equal to the threshold left (x <= threshold)', async () => {
+    const instance = await lightgbmRuntime().load({ name: 'm', version: '1', dir: loadable, options: {} }, silentContext);
+    // x = 2.5000000000000004 exactly: left (-0.25); the next double up: right (1). z = 0.5 exactly: left (0.1).
+    const [result] = await instance.execute([request([[2.5000000000000004, 'green', 0.5], [2.5000000000000009, 'green', 0.5000000000000001]])], new AbortController().signal);
+    expect(result!.outputs[0]!.data[1]).toBeCloseTo(sigmoid(-0.25 + 0.1), 15);
+    expect(result!.outputs[0]!.data[3]).toBeCloseTo(sigmoid(1 - 0.1), 15);
+  });
+
+  it('turns raw scores into outputs as each objective does', async () => {
+    // Row [5, red, 1] scores 0.5 - 0.1 = 0.4; row [1, green, 0.3] scores -0.25 + 0.1 = -0.15.
+    const rows = request([[5, 'red', 1], [1, 'green', 0.3]]);
+    const cases: [string, string, number[]][] = [
+      ['regression', 'predict', [0.4, -0.15]],
+      ['regression sqrt', 'predict', [0.16, -0.0225]],
+      ['quantile', 'predict', [0.4, -0.15]],
+      ['poisson', 'predict', [Math.exp(0.4), Math.exp(-0.15)]],
+      ['tweedie', 'predict', [Math.exp(0.4), Math.exp(-0.15)]],
+      ['cross_entropy_lambda', 'predict', [Math.log1p(Math.exp(0.4)), Math.log1p(Math.exp(-0.15))]],
+      ['binary sigmoid:2', 'probabilities', [1 - sigmoid(0.8), sigmoid(0.8), 1 - sigmoid(-0.3), sigmoid(-0.3)]],
+      ['cross_entropy', 'probabilities', [1 - sigmoid(0.4), sigmoid(0.4), 1 - sigmoid(-0.15), sigmoid(-0.15)]],
+    ];
+    for (const [objective, output, expected] of cases) {
+      const instance = await loadText(MODEL.replace('objective=binary sigmoid:1', `objective=${objective}`));
+      const [result] = await instance.execute([rows], new AbortController().signal);
+      const tensor = result!.outputs.find((t) => t.name === output)!;
+      expect(tensor, objective).toBeDefined();
+      expected.forEach((value, i) => expect(tensor.data[i], `${objective} [${i}]`).toBeCloseTo(value, 14));
+    }
+    // No objective line (a custom objective): the raw score.
+    const custom = await loadText(MODEL.replace('objective=binary sigmoid:1\n', ''));
+    const [raw] = await custom.execute([rows], new AbortController().signal);
+    expect(Array.from(raw!.outputs[0]!.data as Float64Array)).toEqual([0.5 - 0.1, -0.25 + 0.1]);
+    const error = await loadText(MODEL.replace('objective=binary sigmoid:1', 'objective=lambdamart_fancy')).catch((e: unknown) => e);
+    expect(isFerryError(error) && error.code).toBe('FERRY_ERR_UNSUPPORTED_MODEL');
+    expect(String(error)).toMatch(/LightGBM objective 'lambdamart_fancy' is not supported/);
+  });
+
+  it('gives each class its trees: softmax for multiclass, a sigmoid per class for one-vs-all, the mean for a random forest', async () => {
+    // Two classes, one tree each per iteration: tree 0 scores class 0, tree 1 class 1.
+    const twoClasses = (objective: string) => MODEL.replace('num_class=1', 'num_class=2').replace('num_tree_per_iteration=1', 'num_tree_per_iteration=2')
+      .replace('objective=binary sigmoid:1', `objective=${objective}`);
+    const rows = request([[5, 'red', 1]]); // tree 0: 0.5, tree 1: -0.1
+    const softmax = await loadText(twoClasses('multiclass num_class:2'));
+    const [soft] = await softmax.execute([rows], new AbortController().signal);
+    const e = [Math.exp(0.5), Math.exp(-0.1)];
+    expect(soft!.outputs[0]!.data[0]).toBeCloseTo(e[0]! / (e[0]! + e[1]!), 15);
+    expect(soft!.outputs[0]!.data[1]).toBeCloseTo(e[1]! / (e[0]! + e[1]!), 15);
+    const ova = await loadText(twoClasses('multiclassova num_class:2 sigmoid:1.5'));
+    const [each] = await ova.execute([rows], new AbortController().signal);
+    expect(each!.outputs[0]!.data[0]).toBeCloseTo(sigmoid(1.5 * 0.5), 15);
+    expect(each!.outputs[0]!.data[1]).toBeCloseTo(sigmoid(1.5 * -0.1), 15);
+    // average_output: a random forest's two iterations are averaged, (0.5 - 0.1) / 2.
+    const forest = await loadText(MODEL.replace('objective=binary sigmoid:1', 'objective=regression\naverage_output'));
+    const [mean] = await forest.execute([rows], new AbortController().signal);
+    expect(mean!.outputs[0]!.data[0]).toBeCloseTo(0.2, 15);
+  });
+
   it('rejects truncated and malformed files with FERRY_ERR_MODEL_LOAD_FAILED', async () => {
     for (const text of [MODEL.replace('left_child=-1 -2', 'left_child=-1 7'), MODEL.replace('leaf_value=0.5 -0.25 1', 'leaf_value=0.5 x 1'), 'tree\nversion=v4\n']) {
       const bad = mkdtempSync(path.join(tmpdir(), 'ferry-lgbm-bad-'));

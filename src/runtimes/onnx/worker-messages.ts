@@ -1,4 +1,4 @@
-import type { Tensor } from '../../tensor/index.ts';
+import { copyInSlices, COPY_SLICE_BYTES, type Tensor } from '../../tensor/index.ts';
 import type { SessionSettings } from './session.ts';
 
 /** Messages between the worker session and its thread. */
@@ -47,8 +47,21 @@ export function transferList(tensors: readonly Tensor[]): ArrayBuffer[] {
 
 /**
  * Each numeric tensor in a buffer of its own, so it can be transferred, not cloned with its neighbours: a copy,
- * unless the caller gave the buffers up (`movable`) and the tensor already owns its whole buffer.
+ * unless the caller gave the buffers up (`movable`) and the tensor already owns its whole buffer. A large tensor
+ * is copied in slices with turns of the event loop between them, not in one step as long as the tensor.
  */
-export function compactForTransfer(tensors: readonly Tensor[], movable = false): Tensor[] {
-  return tensors.map((t) => (Array.isArray(t.data) || (movable && wholeBuffer(t) !== undefined) ? t : { ...t, data: t.data.slice() as Tensor['data'] }));
+export async function compactForTransfer(tensors: readonly Tensor[], movable = false): Promise<Tensor[]> {
+  const compact: Tensor[] = [];
+  for (const t of tensors) {
+    if (Array.isArray(t.data) || (movable && wholeBuffer(t) !== undefined)) compact.push(t);
+    else if (t.data.byteLength <= COPY_SLICE_BYTES) compact.push({ ...t, data: t.data.slice() as Tensor['data'] });
+    else compact.push({ ...t, data: sameType(t.data, await copyInSlices(t.data)) });
+  }
+  return compact;
+}
+
+/** A typed array of `like`'s type over `bytes`. */
+function sameType(like: Exclude<Tensor['data'], readonly Uint8Array[]>, bytes: Uint8Array<ArrayBuffer>): Tensor['data'] {
+  const Type = like.constructor as new (buffer: ArrayBuffer, byteOffset: number, length: number) => Tensor['data'];
+  return new Type(bytes.buffer, 0, like.length);
 }

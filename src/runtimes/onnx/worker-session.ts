@@ -47,14 +47,16 @@ export async function createWorkerSession(file: string, settings: SessionSetting
   return {
     inputMetadata: ready.inputMetadata,
     outputMetadata: ready.outputMetadata,
-    run(inputs, outputNames, inputsMovable = false, signal) {
-      if (dead) return Promise.reject(dead);
+    async run(inputs, outputNames, inputsMovable = false, signal) {
+      if (dead) throw dead;
       const id = nextId++;
-      const moved = compactForTransfer(inputs, inputsMovable);
+      const moved = await compactForTransfer(inputs, inputsMovable);
+      if (dead) throw dead;
       // A run still waiting behind another when its signal fires is skipped by the thread. Marks are per run id,
       // so a stale mark in a shared slot never matches a later run.
       const cancel = () => Atomics.store(cancelled, id % CANCEL_SLOTS, cancelMark(id));
       signal?.addEventListener('abort', cancel, { once: true });
+      if (signal?.aborted) cancel(); // while its inputs were being copied
       const done = () => signal?.removeEventListener('abort', cancel);
       return new Promise<SessionRun>((resolve, reject) => {
         pending.set(id, { resolve: (run) => (done(), resolve(run)), reject: (error) => (done(), reject(error)) });

@@ -1,7 +1,13 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isFerryError } from '../../errors/index.ts';
 import { CategoryLevels } from './categories.ts';
 import { evaluateInChunks } from './chunked.ts';
+import { findModelFile, readHead, readModelText } from './model-file.ts';
+import { DEFAULT_MAX_BATCH_SIZE, readTreeOptions } from './options.ts';
+import { outputMetadata, outputTensors, splitByRequest, valuesPerRow } from './outputs.ts';
 
 describe('evaluateInChunks', () => {
   it('runs a small batch synchronously in one call', async () => {
@@ -43,5 +49,97 @@ describe('CategoryLevels', () => {
     expect([booleans.code('FALSE'), booleans.code('True'), booleans.code('yes')]).toEqual([0, 1, NaN]);
     const xgboostStrings = new CategoryLevels(['3', '4', '8']);
     expect([xgboostStrings.code('8'), xgboostStrings.code('8.0')]).toEqual([2, 2]);
+  });
+});
+
+describe('readTreeOptions', () => {
+  const read = (options: Record<string, unknown>) => readTreeOptions('m', 'xgboost', options);
+  const refusal = (options: Record<string, unknown>): string => {
+    try {
+      read(options);
+    } catch (error) {
+      expect(isFerryError(error) && error.code).toBe('FERRY_ERR_MODEL_LOAD_FAILED');
+      return String(error);
+    }
+    throw new Error(`accepted ${JSON.stringify(options)}`);
+  };
+
+  it('reads num_iteration as the first iterations and iteration_range as [begin, end)', () => {
+    expect(read({})).toEqual({ maxBatchSize: DEFAULT_MAX_BATCH_SIZE });
+    expect(read({ num_iteration: 1 }).iterations).toEqual({ begin: 0, end: 1 });
+    expect(read({ iteration_range: [0, 1] }).iterations).toEqual({ begin: 0, end: 1 });
+    expect(read({ iteration_range: [2, 5] }).iterations).toEqual({ begin: 2, end: 5 });
+  });
+
+  it('refuses iterations that select nothing or are not counts, naming the option', () => {
+    expect(refusal({ num_iteration: 0 })).toMatch(/options\.num_iteration must be a positive integer \(got 0\)/);
+    expect(refusal({ num_iteration: 1.5 })).toMatch(/options\.num_iteration must be a positive integer/);
+    expect(refusal({ num_iteration: -1 })).toMatch(/options\.num_iteration must be a positive integer/);
+    expect(refusal({ num_iteration: 2, iteration_range: [0, 2] })).toMatch(/options\.num_iteration must be absent when iteration_range is given/);
+    const range = /options\.iteration_range must be \[begin, end\] with 0 <= begin < end/;
+    for (const bad of [[2, 2], [3, 2], [-1, 2], [0, 1.5], [0], [0, 1, 2], '0,1']) expect(refusal({ iteration_range: bad }), JSON.stringify(bad)).toMatch(range);
+    expect(refusal({ num_iterations: 2 })).toMatch(/options\.num_iterations is not an option of the xgboost runtime/);
+  });
+});
+
+describe('outputTensors and splitByRequest', () => {
+  it('labels a binary row 1 only when p(1) is above 0.5, and a multiclass row by its first largest probability', () => {
+    const binary = outputTensors({ kind: 'classification', targets: 1, classes: 2 }, Float64Array.of(0.5, 0.5, 0.4, 0.6, 0.9, 0.1), 3);
+    expect(binary.map((t) => [t.name, t.datatype, t.shape])).toEqual([['probabilities', 'FP64', [3, 2]], ['label', 'INT64', [3]]]);
+    expect(Array.from(binary[1]!.data as BigInt64Array)).toEqual([0n, 1n, 0n]);
+    const multi = outputTensors({ kind: 'classification', targets: 1, classes: 3 }, Float64Array.of(0.2, 0.4, 0.4, 0.5, 0.2, 0.3, 0.1, 0.1, 0.8), 3);
+    expect(Array.from(multi[1]!.data as BigInt64Array)).toEqual([1n, 0n, 2n]);
+  });
+
+  it('shapes several binary targets as [rows, targets, 2] with a label per target, and regressors as [rows] or [rows, targets]', () => {
+    const targets = outputTensors({ kind: 'classification', targets: 2, classes: 2 }, Float64Array.of(0.3, 0.7, 0.8, 0.2), 1);
+    expect(targets.map((t) => t.shape)).toEqual([[1, 2, 2], [1, 2]]);
+    expect(Array.from(targets[1]!.data as BigInt64Array)).toEqual([1n, 0n]);
+    expect(outputMetadata({ kind: 'regression', targets: 1 })).toEqual([{ name: 'predict', datatype: 'FP64', shape: [-1] }]);
+    const regression = outputTensors({ kind: 'regression', targets: 2 }, Float64Array.of(1, 2, 3, 4), 2);
+    expect(regression).toEqual([{ name: 'predict', datatype: 'FP64', shape: [2, 2], data: Float64Array.of(1, 2, 3, 4) }]);
+    expect(valuesPerRow({ kind: 'classification', targets: 2, classes: 3 })).toBe(6);
+    expect(valuesPerRow({ kind: 'regression', targets: 3 })).toBe(3);
+  });
+
+  it('gives each request of a batch its own rows, in order', () => {
+    const tensors = outputTensors({ kind: 'classification', targets: 1, classes: 2 }, Float64Array.of(0.9, 0.1, 0.2, 0.8, 0.6, 0.4), 3);
+    const [first, second] = splitByRequest(tensors, [1, 2]);
+    expect(first!.outputs.map((t) => [t.shape, Array.from(t.data as ArrayLike<number | bigint>)])).toEqual([[[1, 2], [0.9, 0.1]], [[1], [0n]]]);
+    expect(second!.outputs.map((t) => [t.shape, Array.from(t.data as ArrayLike<number | bigint>)])).toEqual([[[2, 2], [0.2, 0.8, 0.6, 0.4]], [[2], [1n, 0n]]]);
+    const whole = splitByRequest(tensors, [3]);
+    expect(whole[0]!.outputs).toBe(tensors);
+  });
+});
+
+describe('findModelFile', () => {
+  const folder = mkdtempSync(path.join(tmpdir(), 'ferry-trees-'));
+  writeFileSync(path.join(folder, 'a.json'), '{"learner": {}}');
+  writeFileSync(path.join(folder, 'b.JSON'), '{"learner": {}}');
+  writeFileSync(path.join(folder, 'other.json'), '{"graph": {}}');
+  writeFileSync(path.join(folder, 'model.json'), '{"learner": {}}');
+  const spec = { preferred: 'model.json', extension: '.json', format: 'XGBoost JSON' };
+  const looksRight = (head: string) => head.includes('"learner"');
+  const dir = (files: string[]) => ({ path: folder, files });
+
+  it('takes the preferred file, else the one file that looks right, and refuses to guess between several', async () => {
+    expect(await findModelFile('m', dir(['a.json', 'model.json', 'other.json']), spec, looksRight)).toBe('model.json');
+    expect(await findModelFile('m', dir(['other.json', 'b.JSON']), spec, looksRight)).toBe('b.JSON');
+    expect(await findModelFile('m', dir(['other.json']), spec, looksRight)).toBeUndefined();
+    const error = await findModelFile('m', dir(['a.json', 'b.JSON', 'other.json']), spec, looksRight).catch((e: unknown) => e);
+    expect(isFerryError(error) && error.code).toBe('FERRY_ERR_MODEL_LOAD_FAILED');
+    expect(String(error)).toMatch(/several XGBoost JSON files \(a\.json, b\.JSON\); name one with options\.file/);
+  });
+
+  it('takes an explicit file as named, when it is a file of the folder', async () => {
+    expect(await findModelFile('m', dir(['a.json', 'model.json']), { ...spec, explicit: 'a.json' }, looksRight)).toBe('a.json');
+    const error = await findModelFile('m', dir(['a.json']), { ...spec, explicit: 'missing.json' }, looksRight).catch((e: unknown) => e);
+    expect(String(error)).toMatch(/options\.file 'missing\.json' is not a file of the version folder/);
+  });
+
+  it('reads the head of a file, and nothing from a file that cannot be read', async () => {
+    expect(await readHead(path.join(folder, 'a.json'), 4)).toBe('{"le');
+    expect(await readHead(path.join(folder, 'absent.json'))).toBe('');
+    expect(await readModelText('m', dir(['a.json']), 'a.json')).toBe('{"learner": {}}');
   });
 });

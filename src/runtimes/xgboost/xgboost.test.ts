@@ -88,6 +88,18 @@ describe('xgboost fixtures: predictions equal python-xgboost', () => {
     });
   }
 
+  it('binary_thresholds puts rows exactly on split thresholds, where x < threshold decides the side', () => {
+    const fixture = readCase('binary_thresholds');
+    const document = JSON.parse(readFileSync(path.join(FIXTURES, 'binary_thresholds', 'model.json'), 'utf8'));
+    let onThreshold = 0;
+    for (const tree of document.learner.gradient_booster.model.trees) {
+      tree.left_children.forEach((child: number, n: number) => {
+        if (child !== -1) onThreshold += fixture.rows.filter((row) => row[tree.split_indices[n]] === tree.split_conditions[n]).length;
+      });
+    }
+    expect(onThreshold).toBeGreaterThan(50);
+  });
+
   it('uses trees up to best_iteration + 1 after early stopping, and all of them when asked', async () => {
     const fixture = readCase('reg_early_stopping') as FixtureCase & { rounds_in_file: number };
     expect(fixture.best_iteration! + 1).toBeLessThan(fixture.rounds_in_file);
@@ -174,6 +186,111 @@ describe('xgboost: bad models and options are catalogue errors', () => {
       tree.right_children[tree.left_children.findIndex((c: number) => c !== -1 && c !== 0)] = 0;
     });
     expect(String(error)).toMatch(/XGBoost JSON: trees\[0\] node 0 is reached again from node \d+ \(the tree has a cycle/);
+  });
+
+  /** binary_logistic's first tree (node 0 splits, its children are 1 and 2; node 7 is a leaf). */
+  const tree0 = (learner: Record<string, any>): Record<string, any> => learner.gradient_booster.model.trees[0];
+  const param = (learner: Record<string, any>): Record<string, any> => learner.learner_model_param;
+  const defects: [string, (learner: Record<string, any>) => void, RegExp][] = [
+    ['a child past the last node', (l) => { tree0(l).left_children[0] = tree0(l).left_children.length; }, /trees\[0\] node 0 has children out of range/],
+    ['a negative child other than -1', (l) => { tree0(l).right_children[0] = -2; }, /trees\[0\] node 0 has children out of range/],
+    ['a child that is not a whole number', (l) => { tree0(l).right_children[0] = 1.5; }, /trees\[0\] node 0 has children out of range/],
+    ['a split on feature num_feature', (l) => { tree0(l).split_indices[0] = 5; }, /trees\[0\] node 0 splits on feature 5 of 5/],
+    ['a split on feature -1', (l) => { tree0(l).split_indices[0] = -1; }, /trees\[0\] node 0 splits on feature -1 of 5/],
+    ['a split on feature 0.5', (l) => { tree0(l).split_indices[0] = 0.5; }, /trees\[0\] node 0 splits on feature 0.5 of 5/],
+    ['fewer split conditions than nodes', (l) => { tree0(l).split_conditions.pop(); }, /trees\[0\]\.split_conditions has 14 entries for 15 nodes/],
+    ['more default_left entries than nodes', (l) => { tree0(l).default_left.push(0); }, /trees\[0\]\.default_left has 16 entries for 15 nodes/],
+    ['a tree without nodes', (l) => { tree0(l).left_children = []; }, /trees\[0\] has no nodes/],
+    ['a value that is not a number', (l) => { tree0(l).split_conditions[3] = 'x'; }, /trees\[0\]\.split_conditions\[3\] is not a number/],
+    ['a tree that is not an object', (l) => { l.gradient_booster.model.trees[1] = [1]; }, /trees\[1\] is missing or not an object/],
+    ['trees that are not a list', (l) => { l.gradient_booster.model.trees = {}; }, /trees is missing or not a list/],
+    ['a base_score that is not a number', (l) => { param(l).base_score = 'abc'; }, /base_score 'abc' is not a number or list of numbers/],
+    ['an empty base_score', (l) => { param(l).base_score = '[]'; }, /base_score '\[\]' is not a number/],
+    ['more base_score values than output groups', (l) => { param(l).base_score = '[5E-1,5E-1]'; }, /base_score has 2 values for 1 output groups/],
+    ['a base_score with no margin under the logit', (l) => { param(l).base_score = '1'; }, /base_score 1 has no finite margin under binary:logistic/],
+    ['a num_feature that is not a count', (l) => { param(l).num_feature = '-1'; }, /num_feature '-1' is not a count/],
+    ['num_class and num_target both above 1', (l) => { param(l).num_class = '2'; param(l).num_target = '2'; }, /num_class and num_target cannot both exceed 1/],
+    ['a multi-class objective with one class', (l) => { l.objective.name = 'multi:softprob'; param(l).num_class = '1'; }, /objective multi:softprob needs num_class >= 2/],
+    ['tree_info shorter than the trees', (l) => { l.gradient_booster.model.tree_info.pop(); }, /tree_info has 14 entries for 15 trees/],
+    ['tree_info naming a group past the last', (l) => { l.gradient_booster.model.tree_info[2] = 1; }, /tree_info names output group 1 of 1/],
+    ['tree_info naming group -1', (l) => { l.gradient_booster.model.tree_info[2] = -1; }, /tree_info names output group -1 of 1/],
+    ['iterations that do not divide the trees', (l) => { l.gradient_booster.model.gbtree_model_param.num_parallel_tree = '2'; }, /15 trees do not split into iterations of 2/],
+    ['iteration_indptr not starting at 0', (l) => { l.gradient_booster.model.iteration_indptr = [1, 15]; }, /iteration_indptr must run from 0 to 15/],
+    ['iteration_indptr not ending at the tree count', (l) => { l.gradient_booster.model.iteration_indptr = [0, 14]; }, /iteration_indptr must run from 0 to 15/],
+    ['an empty iteration_indptr', (l) => { l.gradient_booster.model.iteration_indptr = []; }, /iteration_indptr must run from 0 to 15/],
+    ['a decreasing iteration_indptr', (l) => { l.gradient_booster.model.iteration_indptr = [0, 10, 5, 15]; }, /iteration_indptr must not decrease/],
+    ['weight_drop for fewer trees', (l) => { l.gradient_booster.model.weight_drop = [1, 1]; }, /weight_drop has 2 weights for 15 trees/],
+    ['fewer feature names than features', (l) => { l.feature_names.pop(); }, /4 feature_names for num_feature 5/],
+    ['more feature types than features', (l) => { l.feature_types = ['q', 'q', 'q', 'q', 'q', 'q']; }, /6 feature_types for num_feature 5/],
+    ['a feature name that is not a string', (l) => { l.feature_names[2] = 7; }, /feature_names\[2\] is not a string/],
+    ['a negative best_iteration', (l) => { l.attributes.best_iteration = '-1'; }, /attributes\.best_iteration '-1' is not an iteration/],
+    ['a fractional best_iteration', (l) => { l.attributes.best_iteration = '1.5'; }, /attributes\.best_iteration '1\.5' is not an iteration/],
+    ['a categorical split without a category set', (l) => { tree0(l).split_type[0] = 1; }, /trees\[0\] node 0 is categorical without a category set/],
+    ['category segments that do not match the nodes', (l) => {
+      Object.assign(tree0(l), { categories_nodes: [0], categories: [1], categories_segments: [0, 1], categories_sizes: [1] });
+    }, /trees\[0\] categorical segments do not match categories_nodes/],
+    ['a category set past the end of the codes', (l) => {
+      Object.assign(tree0(l), { categories_nodes: [0], categories: [1], categories_segments: [0], categories_sizes: [2] });
+    }, /trees\[0\] categorical node 0 is out of range/],
+    ['a category set starting before the codes', (l) => {
+      Object.assign(tree0(l), { categories_nodes: [0], categories: [1], categories_segments: [-1], categories_sizes: [1] });
+    }, /trees\[0\] categorical node 0 is out of range/],
+    ['a category set for a node that does not exist', (l) => {
+      Object.assign(tree0(l), { categories_nodes: [15], categories: [1], categories_segments: [0], categories_sizes: [1] });
+    }, /trees\[0\] categorical node 15 is out of range/],
+    ['a negative category code', (l) => {
+      Object.assign(tree0(l), { categories_nodes: [0], categories: [-1], categories_segments: [0], categories_sizes: [1] });
+    }, /trees\[0\] node 0 has an invalid category code/],
+    ['a category code past 2^24', (l) => {
+      Object.assign(tree0(l), { categories_nodes: [0], categories: [2 ** 24 + 1], categories_segments: [0], categories_sizes: [1] });
+    }, /trees\[0\] node 0 has an invalid category code/],
+    ['cats.enc for fewer features', (l) => { l.gradient_booster.model.cats = { enc: [{ values: [] }] }; }, /cats\.enc has 1 entries for 5 features/],
+    ['cats.enc offsets past the values', (l) => {
+      l.gradient_booster.model.cats = { enc: [{ values: [97, 98], offsets: [0, 1, 3] }, {}, {}, {}, {}] };
+    }, /cats\.enc\[0\]\.offsets out of range/],
+    ['cats.enc offsets that go back', (l) => {
+      l.gradient_booster.model.cats = { enc: [{ values: [97, 98], offsets: [0, 2, 1] }, {}, {}, {}, {}] };
+    }, /cats\.enc\[0\]\.offsets out of range/],
+    ['no learner_model_param', (l) => { delete l.learner_model_param; }, /learner\.learner_model_param is missing or not an object/],
+  ];
+
+  it('names each defect of a model file (FERRY_ERR_MODEL_LOAD_FAILED)', async () => {
+    for (const [what, edit, message] of defects) {
+      const error = await loadEdited(edit);
+      expect(isFerryError(error) && error.code, what).toBe('FERRY_ERR_MODEL_LOAD_FAILED');
+      expect(String(error), what).toMatch(message);
+    }
+  });
+
+  it('refuses objectives, boosters and vector leaves it does not evaluate (FERRY_ERR_UNSUPPORTED_MODEL)', async () => {
+    const cases: [(learner: Record<string, any>) => void, RegExp][] = [
+      [(l) => { l.objective.name = 'reg:fancy'; }, /XGBoost objective 'reg:fancy' is not supported \(supported: binary:logistic, /],
+      [(l) => { l.gradient_booster.name = 'gblinear'; }, /XGBoost booster 'gblinear' is not supported/],
+      [(l) => { tree0(l).tree_param.size_leaf_vector = '2'; }, /vector leaves/],
+    ];
+    for (const [edit, message] of cases) {
+      const error = await loadEdited(edit);
+      expect(isFerryError(error) && error.code).toBe('FERRY_ERR_UNSUPPORTED_MODEL');
+      expect(String(error)).toMatch(message);
+    }
+  });
+
+  it('takes the values a file may leave out or spell differently', async () => {
+    const fixture = readCase('binary_logistic');
+    const cases: ((learner: Record<string, any>) => void)[] = [
+      (l) => { param(l).base_score = '[5E-1]'; }, // 3.x writes a one-element list
+      (l) => { l.gradient_booster.model.iteration_indptr = Array.from({ length: 16 }, (_, i) => i); },
+      (l) => { l.gradient_booster.model.weight_drop = new Array(15).fill(1); },
+      (l) => { l.feature_types = []; },
+      (l) => { l.gradient_booster.model.cats = { enc: [] }; },
+      (l) => { delete tree0(l).split_type; },
+      (l) => { tree0(l).split_conditions = tree0(l).split_conditions.map(String); },
+    ];
+    for (const edit of cases) {
+      const instance = await loadEdited(edit) as ModelInstance;
+      const outputs = await run(instance, namedRequest(fixture.feature_names!, fixture.rows));
+      expectClose(outputs.get('probabilities')!.data as Float64Array, fixture.expected['probabilities']!, 'probabilities');
+    }
   });
 
   it('rejects unknown option values', async () => {

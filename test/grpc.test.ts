@@ -258,6 +258,36 @@ describe('gRPC ModelStreamInfer', () => {
   });
 });
 
+describe('gRPC ModelStreamInfer with large messages', () => {
+  it('answers large requests (decoded on a decode thread) in order among small ones, and echoes a refused large one', async () => {
+    const stream = client.duplex('ModelStreamInfer');
+    const answers: StreamResponse[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on('data', (m: StreamResponse) => answers.push(m));
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+    const count = 2 ** 19; // 2 MiB of FP32: past the decode threads' 1 MiB
+    const x = Float32Array.from({ length: count }, (_, i) => i % 1000);
+    const request = (id: string, values: Float32Array, shape = values.length) => ({
+      model_name: 'half_plus_two', id, inputs: [{ name: 'x', datatype: 'FP32', shape: [shape] }], raw_input_contents: [bytesOf(values)],
+    });
+    stream.write(request('small-1', Float32Array.from([2, 4])));
+    stream.write(request('large-ok', x));
+    stream.write(request('large-refused', x, count + 1));
+    stream.write(request('small-2', Float32Array.from([6])));
+    stream.end();
+    await done;
+    expect(answers.map((a) => a.infer_response?.id)).toEqual(['small-1', 'large-ok', 'large-refused', 'small-2']);
+    expect(float32s(answers[0]!.infer_response!.raw_output_contents[0]!)).toEqual([3, 4]);
+    const y = float32s(answers[1]!.infer_response!.raw_output_contents[0]!);
+    expect([answers[1]!.error_message, y.length, y[0], y[999], y[count - 1]]).toEqual(['', count, 2, 501.5, ((count - 1) % 1000) / 2 + 2]);
+    expect(answers[2]!.error_message).toContain(`${count + 1}`);
+    expect(answers[2]!.infer_response).toMatchObject({ model_name: 'half_plus_two', id: 'large-refused' });
+    expect(float32s(answers[3]!.infer_response!.raw_output_contents[0]!)).toEqual([5]);
+  });
+});
+
 describe('gRPC ModelStreamInfer under load', () => {
   it('answers 600 requests written at once, in order (the stream pauses reading while 128 are in flight)', async () => {
     const stream = client.duplex('ModelStreamInfer');

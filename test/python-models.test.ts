@@ -77,7 +77,19 @@ class Model:
     await writeModel(root, 'fragile', { 'model.py': floatModel('if (x == -1).any():\n    os._exit(3)') }, 'options: {restart_backoff_ms: 10}\n');
     await writeModel(root, 'slow', { 'model.py': floatModel('if (x == -1).any():\n    time.sleep(30)') }, 'options: {request_timeout_seconds: 1.5}\n');
     await writeModel(root, 'raises', { 'model.py': floatModel('if (x < 0).any():\n    raise ValueError("x must not be negative")') });
-    await writeModel(root, 'pair', { 'model.py': floatModel('time.sleep(1.5)') }, 'instances: 2\nbatching: off\n');
+    // Each request of x = [own, partner] marks its arrival, then waits up to 10 s for its partner's: met, it answers
+    // x * 2; alone, zeros. Two requests meet only when two workers run them at once.
+    await writeModel(root, 'pair', {
+      'model.py': floatModel([
+        'arrived = lambda n: os.path.join(self.path, "arrived-%d" % int(n))',
+        'open(arrived(x[0, 0]), "w").close()',
+        'deadline = time.time() + 10',
+        'while not os.path.exists(arrived(x[0, 1])) and time.time() < deadline:',
+        '    time.sleep(0.01)',
+        'if not os.path.exists(arrived(x[0, 1])):',
+        '    x = x * 0',
+      ].join('\n')),
+    }, 'instances: 2\nbatching: off\n');
     await writeModel(root, 'doomed', { 'model.py': floatModel('os._exit(7)') }, 'options: {max_restarts: 1}\n');
     await writeModel(root, 'gate', {
       'model.py': floatModel('', '') + '    def ready(self):\n        return not os.path.exists(os.path.join(self.path, "HOLD"))\n',
@@ -150,14 +162,12 @@ class Model:
     expect(ok.body.outputs[0].data).toEqual([4, 2]);
   });
 
-  it('runs two slow requests on two workers at once', async () => {
+  it('runs two requests on two workers at once: each sees the other arrive while it predicts', async () => {
     await Promise.all([infer('pair', twoRows(0, 0)), infer('pair', twoRows(0, 0))]); // both workers warm
-    const started = performance.now();
-    const both = await Promise.all([infer('pair', twoRows(1, 1)), infer('pair', twoRows(2, 2))]);
-    const elapsed = performance.now() - started;
+    const both = await Promise.all([infer('pair', twoRows(1, 2)), infer('pair', twoRows(2, 1))]);
     expect(both.map((a) => a.status)).toEqual([200, 200]);
-    // One after the other would take 3 s or more; side by side about 1.5 s.
-    expect(elapsed).toBeLessThan(2900);
+    // One after the other, the first would wait alone and answer zeros.
+    expect(both.map((a) => a.body.outputs[0].data)).toEqual([[2, 4], [4, 2]]);
   });
 
   it('moves a version whose workers keep crashing to ERROR with the reason, other models serving on', async () => {

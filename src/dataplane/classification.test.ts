@@ -51,6 +51,12 @@ describe('applyClassification', () => {
     expect(outputs[1]!.shape).toEqual([1]);
   });
 
+  it('finds the output asking for classes after outputs requested without parameters', () => {
+    const outputs = applyClassification([probs, label], asking([{ name: 'label' }, { name: 'probs', parameters: { classification: 1 } }]), signature, undefined);
+    expect(texts(outputs[0]!)).toEqual(['0.600000:2']);
+    expect(outputs[1]).toBe(label);
+  });
+
   it('refuses a class count that is not a whole number of classes', () => {
     const refusal = (count: unknown) => {
       try {
@@ -79,6 +85,9 @@ describe('applyClassification', () => {
     expect(texts(fixed)).toEqual(['0.700000:1', '0.500000:3']);
     const flat = applyClassification([rows], request, [{ name: 'probs', datatype: 'FP32', shape: [-1] }], undefined)[0]!;
     expect(texts(flat)).toEqual(['0.700000:1', '0.500000:3']);
+    // Each output is ranked by its own declared shape, not another output's.
+    const declaredAfter = [{ name: 'logits', datatype: 'FP32' as const, shape: [-1, 3] }, { name: 'probs', datatype: 'FP32' as const, shape: [2, 3] }];
+    expect(texts(applyClassification([rows], request, declaredAfter, undefined)[0]!)).toEqual(['0.700000:1', '0.500000:3']);
     // An output the signature does not list is ranked by its own shape: [2, 3] has no dynamic dimension.
     expect(texts(applyClassification([rows], request, [], undefined)[0]!)).toEqual(['0.700000:1', '0.500000:3']);
   });

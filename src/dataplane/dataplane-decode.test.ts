@@ -145,6 +145,14 @@ describe('DataPlane.refuseIfSaturated', () => {
     expect(dp.refuseIfSaturated('g', { version: '3' }, 'v2-rest')).toBeUndefined();
     expect(rec.events).toHaveLength(2);
   });
+
+  it("leaves a graph to infer() even when a model has its name: the graph's queue is its nodes'", async () => {
+    const dp = plane();
+    dp.setGraphs(new FakeGraphs({ m: {} }));
+    models.refusals.set('m', ferryError('FERRY_ERR_QUEUE_FULL', { model: 'm', limit: 4 }));
+    expect(dp.refuseIfSaturated('m', {}, 'v2-rest')).toBeUndefined();
+    expect(rec.events).toEqual([]);
+  });
 });
 
 describe('DataPlane tracing', () => {

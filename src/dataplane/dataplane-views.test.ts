@@ -61,6 +61,19 @@ describe('DataPlane metadata', () => {
     expect(outcome(() => dp.modelMetadata('ghost'))).toBe("FERRY_ERR_MODEL_NOT_FOUND 404: model 'ghost' not found");
   });
 
+  it('lists versions in number order whatever order they were loaded in', async () => {
+    await models.version('m', 10);
+    await models.file('m', 'model.yaml', 'version_policy: all\n');
+    await models.manager.sync();
+    await models.version('m', 2);
+    await models.version('m', 3);
+    await models.manager.sync();
+    const dp = plane();
+    expect(dp.modelMetadata('m').versions).toEqual(['2', '3', '10']);
+    expect(dp.repositoryIndex().map((e) => e.version)).toEqual(['2', '3', '10']);
+    expect(dp.modelStatus('m').versions.map((v) => v.version)).toEqual(['10', '3', '2']);
+  });
+
   it("shows the model's example request and its max_request_rows when it has them", async () => {
     const example = { inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [1, 2], data: [1, 2] }] };
     models.behaviours.set('m', { signature: { inputExample: example } });
@@ -259,6 +272,9 @@ describe('DataPlane.statistics', () => {
     expect(outcome(() => dp.statistics('m', '3'))).toBe("FERRY_ERR_VERSION_NOT_FOUND 404: model 'm' has no version '3'");
     expect(outcome(() => dp.statistics('ghost'))).toBe("FERRY_ERR_MODEL_NOT_FOUND 404: model 'ghost' not found");
     expect(dp.statistics(undefined, '3')).toEqual([]);
+    await models.folder('empty');
+    await models.manager.sync();
+    expect(dp.statistics('empty')).toEqual([]);
     expect(dp.statistics(undefined, '2').map((s) => `${s.name}/${s.version}`)).toEqual(['m/2']);
   });
 });
@@ -361,6 +377,7 @@ describe('DataPlane readiness', () => {
     expect(dp.degraded()).toEqual({ registry: { error: 'still refused' }, cache: { error: 'timeout' } });
     dp.setDegraded('registry', undefined);
     expect(dp.degraded()).toEqual({ cache: { error: 'timeout' } });
+    expect(Object.keys(dp.degraded())).toEqual(['cache']);
   });
 });
 

@@ -17,19 +17,23 @@ export async function copyInSlices(source: ArrayBufferView): Promise<Uint8Array<
   return copy;
 }
 
-/** Chunks joined into one buffer of `size` bytes, a slice at a time like copyInSlices. */
+/** Chunks joined into one buffer of `size` bytes, a slice at a time like copyInSlices (a long chunk over several slices). */
 export async function joinInSlices(chunks: readonly Uint8Array[], size: number): Promise<Buffer> {
   const joined = Buffer.allocUnsafeSlow(size);
   let offset = 0;
   let sinceTurn = 0;
   for (const chunk of chunks) {
-    if (sinceTurn >= COPY_SLICE_BYTES) {
-      await turn();
-      sinceTurn = 0;
+    for (let from = 0; from < chunk.byteLength;) {
+      if (sinceTurn >= COPY_SLICE_BYTES) {
+        await turn();
+        sinceTurn = 0;
+      }
+      const piece = chunk.subarray(from, from + COPY_SLICE_BYTES - sinceTurn);
+      joined.set(piece, offset);
+      offset += piece.byteLength;
+      from += piece.byteLength;
+      sinceTurn += piece.byteLength;
     }
-    joined.set(chunk, offset);
-    offset += chunk.byteLength;
-    sinceTurn += chunk.byteLength;
   }
   return joined;
 }

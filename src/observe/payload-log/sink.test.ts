@@ -49,9 +49,8 @@ describe('BufferedSink', () => {
     await settle();
     for (let n = 1; n <= 4; n++) expect(buffered.offer(event(n))).toBe(true);
     expect(buffered.buffered).toBe(4);
-    const started = performance.now();
+    // A plain false, not a promise: the caller has nothing to wait for while the sink is stuck.
     expect(buffered.offer(event(5))).toBe(false);
-    expect(performance.now() - started).toBeLessThan(5);
     expect(counts.dropped).toBe(1);
     target.open();
     await buffered.close();

@@ -41,7 +41,7 @@ export interface DecodeJobs {
    */
   'grpc-infer': {
     args: { maxMessageBytes: number; limits: ShapeLimits };
-    result: { model: string; version: string; request?: InferRequest; refusal?: { code: ErrorCode; params: ErrorParams } };
+    result: { model: string; version: string; id: string; request?: InferRequest; refusal?: { code: ErrorCode; params: ErrorParams } };
   };
 }
 
@@ -62,10 +62,10 @@ export const DECODERS: Decoders = {
   'grpc-infer': (body, { maxMessageBytes, limits }) => {
     const wire = decodeProtobuf<WireInferRequest>('ModelInferRequest', body, maxMessageBytes);
     try {
-      return { model: wire.model_name, version: wire.model_version, request: decodeGrpcInfer(wire, limits).request };
+      return { model: wire.model_name, version: wire.model_version, id: wire.id, request: decodeGrpcInfer(wire, limits).request };
     } catch (error) {
       if (!isFerryError(error)) throw error;
-      return { model: wire.model_name, version: wire.model_version, refusal: { code: error.code, params: error.params } };
+      return { model: wire.model_name, version: wire.model_version, id: wire.id, refusal: { code: error.code, params: error.params } };
     }
   },
 };

@@ -7,13 +7,14 @@ import { MODEL_VERSION_HEADER } from '../http/model-version-header.ts';
 import { loadOptionsFrom, type LoadParameter } from '../triton/load-parameters.ts';
 import { asGuardedRequest, deadlineOf } from './call-context.ts';
 import { decodeInferRequest, type DecodedInfer } from './decode-request.ts';
-import { decodeOffThread } from '../offload/decode-pool.ts';
+import { decodeOffThread, decodesOffThread } from '../offload/decode-pool.ts';
 import type { DecodeJobs } from '../offload/decode-jobs.ts';
 import { encodeInferResponse } from './encode-response.ts';
+import { encodeInferAnswer } from './encode-sliced.ts';
 import type { WireInferRequest } from './messages.ts';
 import { modelConfig } from './model-config.ts';
 import { bytesService } from './service-definition.ts';
-import { streamInfer } from './stream-infer.ts';
+import { decodeHere, streamInfer, type StreamedRequest } from './stream-infer.ts';
 import { unary, type UnaryCall } from './unary.ts';
 
 export const PROTOCOL = 'v2-grpc';
@@ -112,16 +113,24 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
         throw error;
       },
     );
-    return trace === undefined ? answered : endTrace(trace, answered);
+    // Encoded here rather than by unary(): a large answer is joined in slices, not in one step.
+    return (trace === undefined ? answered : endTrace(trace, answered)).then((answer) => encodeInferAnswer(answer, limit));
   };
 
   /**
    * Each request on a ModelStreamInfer stream is its own trace, a child of the trace context the stream opened
    * with: one stream may carry thousands of requests, and each is decoded, queued and batched on its own.
    */
-  const tracedStreamInfer = (call: ServerDuplexStream<Buffer, Buffer>) => (wire: WireInferRequest, signal: AbortSignal) => {
+  const tracedStreamInfer = (call: ServerDuplexStream<Buffer, Buffer>) => (wire: WireInferRequest | OffThreadInfer, signal: AbortSignal) => {
     const trace = dataplane.startTrace(STREAM_TRACE_NAME, PROTOCOL, metadataText(call, 'traceparent'), metadataText(call, 'tracestate'), performance.now());
     return trace === undefined ? infer(wire, call, signal) : endTrace(trace, infer(wire, call, signal, trace));
+  };
+
+  /** A message on a ModelStreamInfer stream: a large one is decoded on a decode thread, as ModelInfer's. */
+  const decodeStreamed = (bytes: Buffer): StreamedRequest<WireInferRequest | OffThreadInfer> | Promise<StreamedRequest<OffThreadInfer>> => {
+    if (bytes.length > limit || !decodesOffThread(bytes.length)) return decodeHere(bytes, limit);
+    return decodeOffThread('grpc-infer', bytes, { maxMessageBytes: limit, limits: shapeLimits })
+      .then((offThread) => ({ request: { offThread }, echo: { model_name: offThread.model, model_version: offThread.version, id: offThread.id } }));
   };
 
   return {
@@ -135,7 +144,7 @@ export function inferenceService(options: InferenceServiceOptions): UntypedServi
     ModelInfer: unary<WireInferRequest | OffThreadInfer>('ModelInferRequest', 'ModelInferResponse', limit, unaryInfer, async (bytes) => ({
       offThread: await decodeOffThread('grpc-infer', bytes, { maxMessageBytes: limit, limits: shapeLimits }),
     })),
-    ModelStreamInfer: (call: ServerDuplexStream<Buffer, Buffer>) => streamInfer(call, limit, tracedStreamInfer(call)),
+    ModelStreamInfer: (call: ServerDuplexStream<Buffer, Buffer>) => streamInfer(call, limit, decodeStreamed, tracedStreamInfer(call)),
     ModelConfig: unary<NameVersion>('ModelConfigRequest', 'ModelConfigResponse', limit, (r) => ({
       config: modelConfig(dataplane.modelMetadata(r.name, { version: versionOf(r.version) }), dataplane.classLabelFile(r.name)),
     })),

@@ -2,6 +2,7 @@ import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { asFerryError } from '../../errors/index.ts';
 import { decodeMessage, encodeMessage } from './codec.ts';
 import type { OutInferResponse, WireInferRequest } from './messages.ts';
+import { encodeInferAnswer } from './encode-sliced.ts';
 
 /** Requests of one stream that may run at once; past this the stream stops reading until answers go out. */
 const MAX_IN_FLIGHT = 128;
@@ -11,10 +12,11 @@ const MAX_IN_FLIGHT = 128;
  * and its answer is written in request order. A failed request answers with error_message and leaves the
  * stream open; the stream ends once the client has half-closed and every answer is written.
  */
-export function streamInfer(
+export function streamInfer<Request>(
   call: ServerDuplexStream<Buffer, Buffer>,
   limit: number,
-  infer: (wire: WireInferRequest, signal: AbortSignal) => Promise<OutInferResponse>,
+  decode: (bytes: Buffer) => StreamedRequest<Request> | Promise<StreamedRequest<Request>>,
+  infer: (request: Request, signal: AbortSignal) => Promise<OutInferResponse>,
 ): void {
   const controller = new AbortController();
   let written: Promise<void> = Promise.resolve();
@@ -34,7 +36,7 @@ export function streamInfer(
       paused = true;
       call.pause();
     }
-    const answer = answerOne(bytes, limit, infer, controller.signal);
+    const answer = answerOne(bytes, limit, decode, infer, controller.signal);
     written = written.then(async () => {
       const message = await answer;
       try {
@@ -59,22 +61,39 @@ export function streamInfer(
   });
 }
 
+/**
+ * A request read off the stream: what `infer` takes (the message, or for a large one what a decode thread made of
+ * it) and the fields of the message that an error's answer echoes.
+ */
+export interface StreamedRequest<Request> {
+  readonly request: Request;
+  readonly echo: Pick<WireInferRequest, 'model_name' | 'model_version' | 'id'>;
+}
+
+/** The message decoded here, as decode() for a message too small to decode elsewhere. */
+export function decodeHere(bytes: Buffer, limit: number): StreamedRequest<WireInferRequest> {
+  const wire = decodeMessage<WireInferRequest>('ModelInferRequest', bytes, limit);
+  return { request: wire, echo: wire };
+}
+
 /** The encoded ModelStreamInferResponse for one request; never rejects. */
-async function answerOne(
+async function answerOne<Request>(
   bytes: Buffer,
   limit: number,
-  infer: (wire: WireInferRequest, signal: AbortSignal) => Promise<OutInferResponse>,
+  decode: (bytes: Buffer) => StreamedRequest<Request> | Promise<StreamedRequest<Request>>,
+  infer: (request: Request, signal: AbortSignal) => Promise<OutInferResponse>,
   signal: AbortSignal,
 ): Promise<Buffer> {
-  let wire: WireInferRequest | undefined;
+  let echo: StreamedRequest<Request>['echo'] | undefined;
   try {
-    wire = decodeMessage<WireInferRequest>('ModelInferRequest', bytes, limit);
-    const response = await infer(wire, signal);
-    return encodeMessage('ModelStreamInferResponse', { infer_response: response }, limit);
+    const decoded = await decode(bytes);
+    echo = decoded.echo;
+    const response = await infer(decoded.request, signal);
+    return await encodeInferAnswer(response, limit, true);
   } catch (error) {
     const failure = asFerryError(error);
     // The echo of model name and id lets a client match the error to its request.
-    const echo = wire ? { model_name: wire.model_name, model_version: wire.model_version, id: wire.id } : undefined;
-    return encodeMessage('ModelStreamInferResponse', { error_message: failure.message, ...(echo ? { infer_response: echo } : {}) }, Number.MAX_SAFE_INTEGER);
+    const infer_response = echo ? { model_name: echo.model_name, model_version: echo.model_version, id: echo.id } : undefined;
+    return encodeMessage('ModelStreamInferResponse', { error_message: failure.message, ...(infer_response ? { infer_response } : {}) }, Number.MAX_SAFE_INTEGER);
   }
 }

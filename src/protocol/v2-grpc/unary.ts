@@ -22,7 +22,10 @@ export function unary<Request>(
   return unaryWith((bytes) => decodeMessage<Request>(requestType, bytes, limit), (response) => encodeMessage(responseType, response, limit), handle, offThread);
 }
 
-/** unary() with the request's decoder and the response's encoder given: for the messages of any service. */
+/**
+ * unary() with the request's decoder and the response's encoder given: for the messages of any service. A handler
+ * that answers a Buffer has encoded its response itself.
+ */
 export function unaryWith<Request>(
   decode: (bytes: Buffer) => Request,
   encode: (response: object) => Buffer,
@@ -43,7 +46,7 @@ export function unaryWith<Request>(
     };
     const reply = (response: object) => {
       try {
-        const bytes = encode(response);
+        const bytes = Buffer.isBuffer(response) ? response : encode(response); // a handler may answer encoded bytes
         answered = true;
         callback(null, bytes);
       } catch (error) {

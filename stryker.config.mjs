@@ -13,6 +13,9 @@ const typecheck = process.env.FERRY_MUTATE_TYPECHECK === '1';
 // runners inherit this. Under CI=true a pack that is not found fails its test instead of skipping it.
 process.env.FERRY_CONFORMANCE_ROOT ??= path.resolve('../shared/conformance');
 process.env.CI ??= 'true';
+// The first 200 rows of each conformance case (they include the packs' missing values): the whole tables made
+// each mutant of the tree evaluators cost seconds.
+process.env.FERRY_CONFORMANCE_ROWS ??= '200';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

@@ -10,8 +10,10 @@ export const TARGETS = {
   tensor: { mutate: ['src/tensor/*.ts'], tests: ['src/tensor/*.test.ts'] },
   repository: { mutate: ['src/repository/*.ts'], tests: ['src/repository/*.test.ts'] },
   // scheduler.ts apart: nearly all of its mutants run the AIMD simulations, so it gets a run (and results) of its own.
-  scheduler: { mutate: ['src/scheduler/*.ts', '!src/scheduler/scheduler.ts'], tests: ['src/scheduler/*.test.ts'] },
-  'scheduler-core': { mutate: ['src/scheduler/scheduler.ts'], tests: ['src/scheduler/*.test.ts'] },
+  // Its tests take milliseconds, and many of its mutants leave a request unanswered: a test that waits 5 s has
+  // hung, and failing it there spares Stryker's timeout and the restart of its test runner.
+  scheduler: { mutate: ['src/scheduler/*.ts', '!src/scheduler/scheduler.ts'], tests: ['src/scheduler/*.test.ts'], testTimeoutMs: 5_000 },
+  'scheduler-core': { mutate: ['src/scheduler/scheduler.ts'], tests: ['src/scheduler/*.test.ts'], testTimeoutMs: 5_000 },
   codecs: {
     mutate: [
       'src/protocol/v2-rest/decode-request.ts', 'src/protocol/v2-rest/encode-response.ts', 'src/protocol/v2-rest/join-body.ts',
@@ -31,9 +33,9 @@ export const TARGETS = {
   lightgbm: { mutate: ['src/runtimes/lightgbm/*.ts'], tests: LIGHTGBM_TESTS },
 };
 
-/** The target named by FERRY_MUTATE, with its mutate globs completed by the exclusions. */
+/** The target named by FERRY_MUTATE, with its mutate globs completed by the exclusions and its test timeout. */
 export function target(name = process.env.FERRY_MUTATE) {
   const chosen = name === undefined ? undefined : TARGETS[name];
   if (!chosen) throw new Error(`FERRY_MUTATE must name one of: ${Object.keys(TARGETS).join(', ')}`);
-  return { name, mutate: [...chosen.mutate, ...notTests], tests: chosen.tests };
+  return { name, mutate: [...chosen.mutate, ...notTests], tests: chosen.tests, testTimeoutMs: chosen.testTimeoutMs ?? 30_000 };
 }

@@ -15,10 +15,12 @@ class BesideTheCodeFirst extends BaseSequencer {
 }
 
 // The unit tests beside the mutated code, for Stryker's runs (see stryker.config.mjs).
+const chosen = target();
+
 export default defineConfig({
   test: {
-    include: target().tests,
-    testTimeout: 30_000,
+    include: chosen.tests,
+    testTimeout: chosen.testTimeoutMs,
     hookTimeout: 60_000,
     sequence: { sequencer: BesideTheCodeFirst },
   },

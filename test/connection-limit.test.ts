@@ -16,6 +16,23 @@ function open(port: number, write = ''): Promise<Socket> {
   });
 }
 
+/** Polls `condition` every 25 ms until it holds or `timeoutMs` passes; the caller asserts what it then finds. */
+async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+}
+
+/** Resolves once `socket` has received `text` (listen before it can arrive). */
+function receives(socket: Socket, text: string): Promise<void> {
+  let received = '';
+  return new Promise((resolve) => {
+    socket.on('data', (d: Buffer) => {
+      received += d.toString();
+      if (received.includes(text)) resolve();
+    });
+  });
+}
+
 function closed(socket: Socket): Promise<string> {
   let received = '';
   socket.on('data', (d: Buffer) => (received += d.toString()));
@@ -45,17 +62,24 @@ describe('limits.max_connections caps HTTP connections over every listening sock
     expect(health.status).toBe(200);
     await health.arrayBuffer();
     // The oldest idle ones made room: at most MAX (and the newcomer) stay open.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(sockets.filter((s) => !s.destroyed && !s.readableEnded).length).toBeLessThanOrEqual(MAX);
+    const stillOpen = () => sockets.filter((s) => !s.destroyed && !s.readableEnded).length;
+    await eventually(() => stillOpen() <= MAX);
+    expect(stillOpen()).toBeLessThanOrEqual(MAX);
     expect(sockets[0]!.destroyed || sockets[0]!.readableEnded).toBe(true);
     expect(sockets.at(-1)!.destroyed || sockets.at(-1)!.readableEnded).toBe(false);
   }, 60_000);
 
   it('refuses a new connection with 503 and Retry-After when every connection has a request in flight', async () => {
-    // Each sends its headers and half its body: a request in flight, waiting for the rest.
-    const head = 'POST /v2/models/simple/infer HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"inputs":';
-    for (let i = 0; i < MAX; i++) sockets.push(await open(ferry.ports.httpPort, head));
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the server has read their headers
+    // Each sends its headers and half its body: a request in flight, waiting for the rest. The server's 100 Continue
+    // says it has read the headers.
+    const head = 'POST /v2/models/simple/infer HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\nexpect: 100-continue\r\n\r\n{"inputs":';
+    const continued: Promise<void>[] = [];
+    for (let i = 0; i < MAX; i++) {
+      const socket = await open(ferry.ports.httpPort, head);
+      sockets.push(socket);
+      continued.push(receives(socket, 'HTTP/1.1 100 Continue\r\n'));
+    }
+    await Promise.all(continued);
     const refused = await open(ferry.ports.httpPort);
     const answer = await closed(refused);
     expect(answer).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
@@ -64,9 +88,9 @@ describe('limits.max_connections caps HTTP connections over every listening sock
     // The busy ones were left alone; once they end, connections are let in again.
     expect(sockets.every((s) => !s.destroyed)).toBe(true);
     for (const socket of sockets.splice(0)) socket.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const health = await fetch(`${ferry.url}/v2/health/live`);
-    expect(health.status).toBe(200);
+    let health = 0;
+    await eventually(async () => (health = (await fetch(`${ferry.url}/v2/health/live`)).status) === 200);
+    expect(health).toBe(200);
   }, 60_000);
 });
 
@@ -114,8 +138,9 @@ describe('limits.max_connections counts gRPC connections too', () => {
     expect(answer).toBe(0);
     // One gone, one more comes in.
     opened[1]!.session.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect((await grpcConnection()).accepted).toBe(true);
+    let accepted = false;
+    await eventually(async () => (accepted = (await grpcConnection()).accepted));
+    expect(accepted).toBe(true);
     expect((await grpcConnection()).accepted).toBe(false);
   }, 60_000);
 });

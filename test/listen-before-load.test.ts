@@ -1,21 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, loadConfig } from '../src/index.ts';
 import { builtinRuntimes } from '../src/runtimes/builtin.ts';
 import type { Runtime } from '../src/runtimes/runtime.ts';
+import { freePorts } from './helpers/ports.ts';
 import { scratchRepository } from './helpers/server.ts';
 import { simpleRequest } from './helpers/simple-model.ts';
-
-async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** The real runtimes, with every load held until `release()`: a repository that takes as long to load as we like. */
 function heldRuntimes(): { runtimes: Runtime[]; release(): void } {
@@ -45,7 +37,7 @@ describe('the server listens before the first repository scan has finished', () 
   });
 
   it('answers live 200, startup 503 and ready 503 while models load, then ready 200 and infers', async () => {
-    const port = await freePort();
+    const port = (await freePorts(1))[0]!;
     const config = loadConfig({
       env: {},
       overrides: { model_repository: repository.root, data_dir: dataDir, poll_seconds: 0, log_level: 'silent', http: { port }, grpc: { port: 0 } },

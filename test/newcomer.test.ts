@@ -7,11 +7,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docSteps, sameOutput, type DocStep } from './helpers/doc-commands.ts';
+import { freePorts } from './helpers/ports.ts';
 import { processesIn, stopAll, tracked } from './helpers/processes.ts';
 import { REPO_ROOT } from './helpers/server.ts';
 
@@ -29,7 +29,9 @@ beforeAll(async () => {
   const bin = path.join(scratch, 'bin');
   mkdirSync(bin);
   symlinkSync(PYTHON, path.join(bin, 'python3'));
-  ports = { http: await freePort(), grpc: await freePort() };
+  // Named before the server starts (the guide's commands carry them), and unbound until then: git clone and npm ci.
+  const [http, grpc] = await freePorts(2);
+  ports = { http: http!, grpc: grpc! };
   // A reader's shell: none of this run's npm, vitest or FERRY_* variables.
   const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm_|FERRY_|VITEST|NODE_OPTIONS$|INIT_CWD$)/.test(key)));
   env = {
@@ -141,10 +143,3 @@ function withPorts(command: string): string {
   return command.replaceAll('8080', String(ports.http)).replaceAll('8081', String(ports.grpc));
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

@@ -28,6 +28,19 @@ describe('managed model', () => {
     expect(model.defaultServed()?.version).toBe(3);
   });
 
+  it('serves the newest version to a request naming none when the source names no default, labelled or not', () => {
+    const model = modelWith({ 1: 'AVAILABLE', 2: 'AVAILABLE', 3: 'AVAILABLE' });
+    model.sourceLabels = { challenger: 3 };
+    expect(model.defaultServed()?.version).toBe(3);
+  });
+
+  it('serves the newest of the versions no label alone keeps, whatever order they were added in', () => {
+    const model = modelWith({ 1: 'AVAILABLE', 2: 'AVAILABLE', 3: 'AVAILABLE', 4: 'AVAILABLE', 5: 'ERROR', 6: 'AVAILABLE' }, [3, 1, 6, 4, 2, 5]);
+    model.sourceLabels = { champion: 5, challenger: 6 };
+    model.defaultVersion = 5;
+    expect(model.defaultServed()?.version).toBe(4);
+  });
+
   it('serves the source default when it is AVAILABLE, else the newest version no label alone keeps', () => {
     const model = modelWith({ 1: 'AVAILABLE', 2: 'AVAILABLE', 3: 'AVAILABLE', 4: 'ERROR' }, [3, 2, 1, 4]);
     model.sourceLabels = { champion: 1, challenger: 3 };

@@ -118,16 +118,15 @@ describe('a source that selects its own versions', () => {
 
   it('keeps a label that moved on the version it named while the new one loads', async () => {
     await open();
-    await repo.version('m', 1, '1');
-    await repo.version('m', 2, '2');
-    source.adjust = (m) => ({ ...m, selected: [1], labels: { champion: 1 } });
+    for (const v of [1, 2, 3]) await repo.version('m', v, String(v));
+    source.adjust = (m) => ({ ...m, selected: [1, 3], labels: { champion: 1, steady: 1, stale: 2 } });
     await repo.manager.sync();
     let fetching!: () => void;
     let release!: () => void;
     const started = new Promise<void>((resolve) => (fetching = resolve));
     const gate = new Promise<void>((resolve) => (release = resolve));
     source.adjust = (m) => ({
-      ...m, selected: [1, 2], labels: { champion: 2 },
+      ...m, selected: [1, 2, 3], labels: { champion: 2, steady: 3, stale: 2, fresh: 1, next: 2 },
       materialize: async (v) => {
         if (v === 2) {
           fetching();
@@ -138,11 +137,39 @@ describe('a source that selects its own versions', () => {
     });
     const moving = repo.manager.refresh(['m', 'unknown']);
     await started;
-    expect(repo.manager.model('m').labels).toEqual({ champion: 1 });
+    // Until version 2 serves, a label moving to it from a version that serves stays; one moving to a version that
+    // serves moves at once; new labels and labels of versions not loaded are as the source says.
+    expect(repo.manager.model('m').labels).toEqual({ champion: 1, steady: 3, stale: 2, fresh: 1, next: 2 });
     release();
     await moving;
     expect(await repo.answer('m', { label: 'champion' })).toEqual({ version: 2, value: 2 });
     expect(repo.manager.has('unknown')).toBe(false);
+  });
+
+  it('loads nothing when it selects no version', async () => {
+    await open();
+    await repo.version('m', 1, '1');
+    source.adjust = (m) => ({ ...m, selected: [] });
+    await repo.manager.sync();
+    expect(repo.states('m')).toEqual({});
+    expect(repo.loads).toEqual([]);
+  });
+
+  it('answers a load of a model it does not have as not found', async () => {
+    await open();
+    expect(await FakeRepository.failure(() => repo.manager.load('gone'))).toEqual({
+      code: 'FERRY_ERR_LOAD_MODEL_NOT_FOUND', message: "failed to load model 'gone': the repository has no model of that name",
+    });
+  });
+
+  it('has nothing to put back when a model it no longer has fails to load', async () => {
+    await open();
+    await repo.version('m', 1, '1');
+    let reads = 0;
+    const adjust = source.adjust;
+    source.get = async (name) => (++reads > 1 ? undefined : adjust((await repositorySource(repo.root).get(name))!));
+    await expect(repo.manager.load('m', { config: { runtime: 'onnx' } })).rejects.toMatchObject({ code: 'FERRY_ERR_MODEL_LOAD_FAILED' });
+    expect(repo.logs.filter((r) => r.level >= 50).map((r) => r.msg)).toEqual(['model version failed to load']);
   });
 });
 

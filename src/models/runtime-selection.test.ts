@@ -56,6 +56,12 @@ describe('hints for a version folder no runtime recognises', () => {
     expect(loadHint(['model.ubj.bak', 'notes.md'])).toBeUndefined();
   });
 
+  it('tells TensorRT, TorchScript and TensorFlow files by their usual names only', () => {
+    const onnx = "a TensorRT, TorchScript or TensorFlow model file is not read: export the model to ONNX (model.onnx)";
+    for (const file of ['model.plan', 'sub/MODEL.PT', 'model.graphdef', 'saved_model.pb']) expect(loadHint(['notes.md', file])).toBe(onnx);
+    for (const file of ['my_model.pt', 'model.pt.bak', 'old_saved_model.pb']) expect(loadHint(['notes.md', file])).toBeUndefined();
+  });
+
   it('names pickles before a Triton config, and a Triton config before UBJSON, when a folder holds several', () => {
     expect(loadHint(['model.ubj', 'config.pbtxt', 'model.pkl'])).toMatch(/^pickles/);
     expect(loadHint(['model.ubj', 'config.pbtxt'])).toMatch(/^a Triton/);

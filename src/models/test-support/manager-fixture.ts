@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ferryError } from '../../errors/index.ts';
 import { createLogger } from '../../observe/logger.ts';
 import type { ModelInstance, ModelSpec, Runtime, RuntimeContext } from '../../runtimes/runtime.ts';
 import type { Executor, ExecutorContext } from '../executor.ts';
@@ -20,7 +21,8 @@ export const ERROR = 50;
  * A model repository in a temporary folder served by a real ModelManager, with a runtime for `model.fake` files:
  * the file's text is the one value the model answers; a text starting with "broken" fails the load with the rest
  * of the text as the reason, "unload-fails N" answers N but throws when unloaded, "cannot-run" loads but fails
- * every request, and "gives-up" tells the manager it failed while it loads. Logs go through Ferry's pino
+ * every request, "gives-up" tells the manager it failed while it loads, and "wrapped" fails with a load error
+ * wrapped twice in the "failed to load model" prefix, as layers of a runtime do. Logs go through Ferry's pino
  * logger into `logs`; what the runtime and the executor factory were given is kept in `loads` and `executors`.
  */
 export class FakeRepository {
@@ -110,6 +112,7 @@ export class FakeRepository {
         this.loads.push({ spec, context });
         const text = await readFile(path.join(spec.dir.path, 'model.fake'), 'utf8');
         if (text.startsWith('broken')) throw new Error(`cannot read ${path.join(spec.dir.path, 'model.fake')}${text.slice(6)}`);
+        if (text === 'wrapped') throw ferryError('FERRY_ERR_MODEL_LOAD_FAILED', { model: spec.name, detail: `failed to load model '${spec.name}': inner` });
         if (text === 'gives-up') context.failed?.('its worker gave up');
         const unloadFails = text.startsWith('unload-fails ');
         const value = Number(unloadFails ? text.slice('unload-fails '.length) : text);

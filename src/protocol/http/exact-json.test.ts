@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holdsUnsafeNumber, jsonText, parseJson } from './exact-json.ts';
+import { holdsUnsafeNumber, jsonText, parseJson, takesWideIntegers } from './exact-json.ts';
 import { parseLenientJson } from './lenient-json.ts';
 
 const exact = (text: string) => parseJson(text, true);
@@ -26,6 +26,13 @@ describe('parseJson with exact integers', () => {
     expect(() => exact('[12345678901234567890,')).toThrow(SyntaxError);
   });
 
+  it('finds a long literal after whitespace alone, and keeps safe integers beside it as numbers', () => {
+    expect(exact('[ 9007199254740993]')).toEqual([2n ** 53n + 1n]);
+    expect(exact('\n9007199254740993')).toBe(2n ** 53n + 1n);
+    expect(exact('[9007199254740993, 5, -7, 0]')).toEqual([2n ** 53n + 1n, 5, -7, 0]);
+    expect(exact('{"a":9007199254740993,"b":{"c":1}}')).toEqual({ a: 2n ** 53n + 1n, b: { c: 1 } });
+  });
+
   it('is JSON.parse when not asked for', () => {
     expect(parseJson('[4611686018427387905]', false)).toEqual([4611686018427387904]);
   });
@@ -40,6 +47,9 @@ describe('holdsUnsafeNumber', () => {
     expect(holdsUnsafeNumber({ tags: { a: [1, 2, { b: -(2 ** 53) }] } })).toBe(true);
     expect(holdsUnsafeNumber({ tags: { a: [1, 2 ** 53 - 1, 'x', null, { b: 1.5 }] } })).toBe(false);
     expect(holdsUnsafeNumber(undefined)).toBe(false);
+    expect(holdsUnsafeNumber([2 ** 53])).toBe(true);
+    expect(holdsUnsafeNumber([-(2 ** 53)])).toBe(true);
+    expect(holdsUnsafeNumber([2 ** 53 - 1, -(2 ** 53 - 1)])).toBe(false);
     let deep: unknown = [2 ** 60];
     for (let i = 0; i < 100_000; i++) deep = [deep];
     expect(holdsUnsafeNumber(deep)).toBe(true); // no recursion: deep nesting cannot overflow the stack
@@ -50,5 +60,15 @@ describe('jsonText', () => {
   it('writes bigints back as the integer literals they were', () => {
     expect(jsonText({ tags: { trace: 2n ** 63n - 1n }, list: [1, 'a', -(2n ** 63n)] })).toBe('{"tags":{"trace":9223372036854775807},"list":[1,"a",-9223372036854775808]}');
     expect(jsonText(undefined)).toBe('undefined');
+  });
+});
+
+describe('takesWideIntegers', () => {
+  it('is true when any input is INT64 or UINT64', () => {
+    const input = (datatype: 'INT64' | 'UINT64' | 'FP32' | 'INT32') => ({ name: 'x', datatype, shape: [1] });
+    expect(takesWideIntegers([input('FP32'), input('INT64')])).toBe(true);
+    expect(takesWideIntegers([input('UINT64')])).toBe(true);
+    expect(takesWideIntegers([input('FP32'), input('INT32')])).toBe(false);
+    expect(takesWideIntegers([])).toBe(false);
   });
 });

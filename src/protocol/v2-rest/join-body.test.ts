@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeInferRequest } from './decode-request.ts';
-import { declaredHeaderLength, joinBody } from './join-body.ts';
+import { allocateBody, declaredHeaderLength, joinBody } from './join-body.ts';
 
 /** A binary-extension body: a JSON header (with `spaces` trailing blanks), then `rows` x 4 FP32 values, cut into `pieces` chunks. */
 function binaryRequest(rows: number, pieces: number, spaces = 1) {
@@ -45,5 +45,16 @@ describe('joinBody', () => {
     expect(declaredHeaderLength(undefined)).toBeUndefined();
     expect(declaredHeaderLength('12x')).toBeUndefined();
     expect(declaredHeaderLength(['1', '2'])).toBeUndefined();
+    expect(declaredHeaderLength(['12'])).toBeUndefined();
+  });
+  it('pads a body only so far that its binary part starts 8-byte aligned', () => {
+    for (const headerLength of [0, 1, 7, 8, 13]) {
+      const body = allocateBody(13, headerLength);
+      expect(body.length).toBe(13);
+      expect((body.byteOffset + headerLength) % 8, String(headerLength)).toBe(0);
+      expect(body.byteOffset).toBeLessThan(8);
+    }
+    expect(allocateBody(13, undefined).byteOffset).toBe(0);
+    expect(allocateBody(13, 14).byteOffset).toBe(0);
   });
 });

@@ -4,6 +4,7 @@ import { Agent, request, type ClientRequestArgs } from 'node:http';
 import { createConnection, type Socket } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePorts } from './helpers/ports.ts';
 import { stopAll, tracked } from './helpers/processes.ts';
 import { REPO_ROOT, scratchRepository } from './helpers/server.ts';
 import { simpleRequest } from './helpers/simple-model.ts';
@@ -25,7 +26,10 @@ interface Cluster {
 }
 
 async function startCluster(workers: number, repository: string): Promise<Cluster> {
-  const child = tracked(spawn(NODE, ['bin/ferry.js', 'serve', repository, '--http-port', '0', '--grpc-port', '0', '--poll-seconds', '0', '--workers', String(workers)], {
+  // Named ports: with port 0 the primary finds a free one and leaves it unbound while the workers load their models,
+  // long enough under load for another test's bind to port 0 to be handed it.
+  const [httpPort, grpcPort] = await freePorts(2);
+  const child = tracked(spawn(NODE, ['bin/ferry.js', 'serve', repository, '--http-port', String(httpPort), '--grpc-port', String(grpcPort), '--poll-seconds', '0', '--workers', String(workers)], {
     cwd: REPO_ROOT, env: { ...process.env, FERRY_HTTP_PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'],
   }));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

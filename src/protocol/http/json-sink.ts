@@ -117,10 +117,15 @@ async function writeAsync(sink: JsonSink, shape: readonly number[], dim: number,
   const size = shape[dim]!;
   sink.write('[');
   if (dim === shape.length - 1) {
-    for (let i = 0; i < size; i++) {
-      if (i > 0) sink.write(separator);
-      sink.write(write(start + i));
-      if (sink.due()) await sink.pause();
+    // A batch of elements becomes one string: the sink then holds few strings for the collector to copy while it
+    // waits to spill, where one string per element kept scavenges of the young generation long.
+    for (let from = 0; from < size; from += SYNC_ELEMENTS) {
+      const to = Math.min(size, from + SYNC_ELEMENTS);
+      const items = new Array<string>(to - from);
+      for (let i = from; i < to; i++) items[i - from] = write(start + i);
+      if (from > 0) sink.write(separator);
+      sink.write(items.join(separator));
+      if (sink.due(to - from)) await sink.pause();
     }
   } else {
     const stride = strideOf(shape, dim);

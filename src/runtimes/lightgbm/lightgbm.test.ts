@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { isFerryError } from '../../errors/index.ts';
 import type { InferRequest } from '../../tensor/index.ts';
 import { runRuntimeConformance, silentContext } from '../runtime.case.ts';
+import { lgbObjective } from './objective.ts';
 import { lightgbmRuntime } from './runtime.ts';
 
 /**
@@ -238,6 +239,34 @@ describe('lightgbm split rules', () => {
     const error = await loadText(MODEL.replace('objective=binary sigmoid:1', 'objective=lambdamart_fancy')).catch((e: unknown) => e);
     expect(isFerryError(error) && error.code).toBe('FERRY_ERR_UNSUPPORTED_MODEL');
     expect(String(error)).toMatch(/LightGBM objective 'lambdamart_fancy' is not supported/);
+  });
+
+  it('knows every objective name and alias LightGBM writes, and the link each one predicts with', () => {
+    const kinds: Record<string, string[]> = {
+      identity: [
+        'regression', 'regression_l2', 'l2', 'mean_squared_error', 'mse', 'l2_root', 'root_mean_squared_error', 'rmse',
+        'regression_l1', 'l1', 'mean_absolute_error', 'mae', 'huber', 'fair', 'quantile', 'mape', 'mean_absolute_percentage_error',
+        'lambdarank', 'rank_xendcg', 'xendcg', 'xe_ndcg', 'xe_ndcg_mart', 'xendcg_mart', 'custom', 'none', 'null', 'na',
+      ],
+      sigmoid: ['binary', 'cross_entropy', 'xentropy'],
+      log1p_exp: ['cross_entropy_lambda', 'xentlambda'],
+      softmax: ['multiclass', 'softmax'],
+      ova: ['multiclassova', 'multiclass_ova', 'ova', 'ovr'],
+      exp: ['poisson', 'gamma', 'tweedie'],
+    };
+    for (const [kind, names] of Object.entries(kinds)) {
+      for (const name of names) {
+        const objective = lgbObjective('m', `${name} extra:1`);
+        expect([objective.name, objective.link.kind], name).toEqual([name, kind]);
+        expect(objective.classification, name).toBe(['sigmoid', 'softmax', 'ova'].includes(kind) && name !== 'cross_entropy_lambda');
+      }
+    }
+    expect(lgbObjective('m', undefined)).toEqual({ name: 'custom', link: { kind: 'identity' }, classification: false });
+    expect(lgbObjective('m', '  regression   sqrt ').link).toEqual({ kind: 'sqrt' });
+    expect(lgbObjective('m', 'binary sigmoid:2.5').link).toEqual({ kind: 'sigmoid', scale: 2.5 });
+    expect(lgbObjective('m', 'binary').link).toEqual({ kind: 'sigmoid', scale: 1 });
+    expect(lgbObjective('m', 'xentropy sigmoid:3').link).toEqual({ kind: 'sigmoid', scale: 1 }); // cross entropy has no scale
+    expect(lgbObjective('m', 'ova num_class:3 sigmoid:0.5').link).toEqual({ kind: 'ova', scale: 0.5 });
   });
 
   it('gives each class its trees: softmax for multiclass, a sigmoid per class for one-vs-all, the mean for a random forest', async () => {

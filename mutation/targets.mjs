@@ -21,6 +21,18 @@ export const TARGETS = {
     ],
     tests: ['src/protocol/v2-rest/*.test.ts', 'src/protocol/v2-grpc/*.test.ts', 'src/protocol/http/*.test.ts'],
   },
+  // The request decoders (and small response encoders) of the REST protocols besides V2.
+  decoders: {
+    mutate: [
+      'src/protocol/tfserving-rest/predict-request.ts', 'src/protocol/tfserving-rest/examples.ts', 'src/protocol/tfserving-rest/predict-response.ts',
+      'src/protocol/seldon/message-request.ts', 'src/protocol/seldon/table-columns.ts',
+      'src/protocol/http/nested-json.ts', 'src/protocol/http/table-inputs.ts',
+    ],
+    tests: [
+      'src/protocol/tfserving-rest/*.test.ts', 'src/protocol/seldon/*.test.ts',
+      'src/protocol/http/nested-json.test.ts', 'src/protocol/http/table-inputs.test.ts',
+    ],
+  },
   dataplane: { mutate: ['src/dataplane/*.ts'], tests: ['src/dataplane/*.test.ts'] },
   models: { mutate: ['src/models/*.ts'], tests: ['src/models/*.test.ts'] },
   // The tree runtimes, one folder per target so that each run finishes on its own. Besides the tests beside the

@@ -1,4 +1,5 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { freePorts } from './ports.ts';
 
 export interface TcpProxy {
   readonly port: number;
@@ -13,7 +14,8 @@ export interface TcpProxy {
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
-  let port = 0;
+  // Unbound while cut: a port outside the kernel's ephemeral range cannot be handed to another process meanwhile.
+  const port = (await freePorts(1))[0]!;
   const listen = async () => {
     server = createServer((client) => {
       const upstream = connect(targetPort, targetHost);
@@ -27,7 +29,6 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       upstream.on('close', () => client.destroy());
     });
     await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
-    port = (server.address() as { port: number }).port;
   };
   const stop = async () => {
     const closing = server;
@@ -37,5 +38,5 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     if (closing) await new Promise<void>((resolve) => closing.close(() => resolve()));
   };
   await listen();
-  return { get port() { return port; }, cut: stop, restore: listen, close: stop };
+  return { port, cut: stop, restore: listen, close: stop };
 }

@@ -100,6 +100,8 @@ describe('lightgbm split rules', () => {
   it('follows categorical bitsets, missing types and default directions', async () => {
     const instance = await lightgbmRuntime().load({ name: 'm', version: '1', dir: loadable, options: {} }, silentContext);
     expect(instance.signature.inputs.map((i) => [i.name, i.datatype])).toEqual([['x', 'FP64'], ['color', 'BYTES'], ['z', 'FP64']]);
+    // Categories are matched as text; numbers in other datatypes are converted for the runtime.
+    expect(instance.signature).toMatchObject({ platform: 'lightgbm_text', bytesInputs: 'text', numericInputs: 'convert' });
     const cases: [number, string, number, number][] = [
       [5, 'red', 1, 0.5 - 0.1], // in the set → left; z > 0.5 → right
       [1, 'green', 0.3, -0.25 + 0.1], // not in the set; x <= 2.5

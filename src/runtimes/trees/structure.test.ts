@@ -14,6 +14,8 @@ describe('tree shape', () => {
   it('measures the depth of a tree', () => {
     expect(shapeOf([-1], [-1]).depth).toBe(1);
     expect(shapeOf([1, -1, 3, -1, -1], [2, -1, 4, -1, -1]).depth).toBe(3);
+    // The deep side is walked first, a shallower pair last: the depth is still the deepest.
+    expect(shapeOf([1, 7, 3, -1, 5, -1, -1, -1, -1], [2, 8, 4, -1, 6, -1, -1, -1, -1]).depth).toBe(4);
   });
 
   it('refuses a cycle through the root and a node with two parents, naming both nodes', () => {

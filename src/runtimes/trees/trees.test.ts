@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isFerryError } from '../../errors/index.ts';
 import { CategoryLevels } from './categories.ts';
 import { evaluateInChunks } from './chunked.ts';
+import { bitsetOf, ForestBuilder } from './forest.ts';
 import { findModelFile, readHead, readModelText } from './model-file.ts';
 import { DEFAULT_MAX_BATCH_SIZE, readTreeOptions } from './options.ts';
 import { outputMetadata, outputTensors, splitByRequest, valuesPerRow } from './outputs.ts';
@@ -24,6 +25,12 @@ describe('evaluateInChunks', () => {
     expect(events.filter((e) => e !== 'other work')).toEqual(['0-300', '300-600', '600-900', '900-1000']);
     expect(events.indexOf('other work')).toBeGreaterThan(0);
     expect(events.indexOf('other work')).toBeLessThan(events.length - 1);
+  });
+
+  it('makes no empty last call when the rows fill the chunks exactly', async () => {
+    const calls: [number, number][] = [];
+    await evaluateInChunks(600, 100, (s, e) => calls.push([s, e]), undefined, 30_000);
+    expect(calls).toEqual([[0, 300], [300, 600]]);
   });
 
   it('stops with FERRY_ERR_CANCELLED when the batch is aborted', async () => {
@@ -98,6 +105,10 @@ describe('outputTensors and splitByRequest', () => {
     expect(outputMetadata({ kind: 'regression', targets: 1 })).toEqual([{ name: 'predict', datatype: 'FP64', shape: [-1] }]);
     const regression = outputTensors({ kind: 'regression', targets: 2 }, Float64Array.of(1, 2, 3, 4), 2);
     expect(regression).toEqual([{ name: 'predict', datatype: 'FP64', shape: [2, 2], data: Float64Array.of(1, 2, 3, 4) }]);
+    expect(outputMetadata({ kind: 'classification', targets: 2, classes: 3 })).toEqual([
+      { name: 'probabilities', datatype: 'FP64', shape: [-1, 2, 3] },
+      { name: 'label', datatype: 'INT64', shape: [-1, 2] },
+    ]);
     expect(valuesPerRow({ kind: 'classification', targets: 2, classes: 3 })).toBe(6);
     expect(valuesPerRow({ kind: 'regression', targets: 3 })).toBe(3);
   });
@@ -118,6 +129,8 @@ describe('findModelFile', () => {
   writeFileSync(path.join(folder, 'b.JSON'), '{"learner": {}}');
   writeFileSync(path.join(folder, 'other.json'), '{"graph": {}}');
   writeFileSync(path.join(folder, 'model.json'), '{"learner": {}}');
+  writeFileSync(path.join(folder, 'learner.txt'), '{"learner": {}}');
+  mkdirSync(path.join(folder, 'folder.json'));
   const spec = { preferred: 'model.json', extension: '.json', format: 'XGBoost JSON' };
   const looksRight = (head: string) => head.includes('"learner"');
   const dir = (files: string[]) => ({ path: folder, files });
@@ -126,6 +139,7 @@ describe('findModelFile', () => {
     expect(await findModelFile('m', dir(['a.json', 'model.json', 'other.json']), spec, looksRight)).toBe('model.json');
     expect(await findModelFile('m', dir(['other.json', 'b.JSON']), spec, looksRight)).toBe('b.JSON');
     expect(await findModelFile('m', dir(['other.json']), spec, looksRight)).toBeUndefined();
+    expect(await findModelFile('m', dir(['learner.txt']), spec, looksRight)).toBeUndefined(); // right content, other extension
     const error = await findModelFile('m', dir(['a.json', 'b.JSON', 'other.json']), spec, looksRight).catch((e: unknown) => e);
     expect(isFerryError(error) && error.code).toBe('FERRY_ERR_MODEL_LOAD_FAILED');
     expect(String(error)).toMatch(/several XGBoost JSON files \(a\.json, b\.JSON\); name one with options\.file/);
@@ -141,5 +155,59 @@ describe('findModelFile', () => {
     expect(await readHead(path.join(folder, 'a.json'), 4)).toBe('{"le');
     expect(await readHead(path.join(folder, 'absent.json'))).toBe('');
     expect(await readModelText('m', dir(['a.json']), 'a.json')).toBe('{"learner": {}}');
+    const error = await readModelText('m', dir(['folder.json']), 'folder.json').catch((e: unknown) => e);
+    expect(isFerryError(error) && error.code).toBe('FERRY_ERR_MODEL_LOAD_FAILED');
+    expect(String(error)).toMatch(/cannot read folder\.json \(EISDIR\)/);
+  });
+
+  it('closes each file it reads the head of', async () => {
+    const open = () => readdirSync('/proc/self/fd').length;
+    const before = open();
+    for (let i = 0; i < 50; i++) await readHead(path.join(folder, 'a.json'));
+    expect(open() - before).toBeLessThan(10);
+  });
+});
+
+describe('category levels and sets at their edges', () => {
+  it('keeps the first code of a level listed twice, and matches a string level with spaces around it', () => {
+    const levels = new CategoryLevels(['a', 'b', 'a', 70, 70.0]);
+    expect([levels.code('a'), levels.code('b'), levels.code('70'), levels.code(' b ')]).toEqual([0, 1, 3, 1]);
+    expect([levels.code(''), levels.code('  '), levels.code('TRUE')]).toEqual([NaN, NaN, NaN]);
+    expect(new CategoryLevels(['', 'x']).code('')).toBe(0);
+    // The exact spelling first: a level with spaces, and '08' apart from '8'.
+    const spelled = new CategoryLevels([' x ', 'x', '08', '8']);
+    expect([spelled.code(' x '), spelled.code('x'), spelled.code('08'), spelled.code('8'), spelled.code('8.0')]).toEqual([0, 1, 2, 3, 3]);
+    // An empty cell is missing, not the number 0.
+    expect([new CategoryLevels([0, 1]).code(''), new CategoryLevels([0, 1]).code(' ')]).toEqual([NaN, NaN]);
+  });
+
+  it('makes a bitset as wide as the largest code, and none for no codes', () => {
+    expect(Array.from(bitsetOf([]))).toEqual([]);
+    expect(Array.from(bitsetOf([0]))).toEqual([1]);
+    expect(Array.from(bitsetOf([31, 0, 32]))).toEqual([0x80000001, 1]);
+    expect(Array.from(bitsetOf([64]))).toEqual([0, 0, 1]);
+  });
+
+  it('lays out a forest: roots and groups per tree, split bitsets, children', () => {
+    const builder = new ForestBuilder();
+    builder.beginTree(1);
+    const split = builder.addSplit(2, 0, 3, [5, 6]);
+    const leaf = builder.addLeaf(0.5);
+    builder.beginTree(0);
+    const pair = builder.reservePair();
+    builder.fillSplit(pair, 4, 1.5, 1, [7]);
+    builder.fillLeaf(pair + 1, -2);
+    builder.setChildren(split, leaf, pair);
+    const forest = builder.build(Float64Array);
+    expect(builder.nodeCount).toBe(4);
+    expect({
+      roots: Array.from(forest.roots), groups: Array.from(forest.groups), feature: Array.from(forest.feature), value: Array.from(forest.value),
+      left: Array.from(forest.left), right: Array.from(forest.right), flags: Array.from(forest.flags),
+      catStart: Array.from(forest.catStart), catWords: Array.from(forest.catWords), bitsets: Array.from(forest.bitsets),
+    }).toEqual({
+      roots: [0, 2], groups: [1, 0], feature: [2, -1, 4, -1], value: [0, 0.5, 1.5, -2],
+      left: [1, -1, -1, -1], right: [2, -1, -1, -1], flags: [3, 0, 1, 0],
+      catStart: [0, 0, 2, 0], catWords: [2, 0, 1, 0], bitsets: [5, 6, 7],
+    });
   });
 });

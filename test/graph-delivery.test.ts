@@ -96,8 +96,9 @@ describe('progressive delivery', () => {
     const withShadow = p99(rounds.with);
     const without = p99(rounds.without);
     console.log(`caller p99: ${withShadow.toFixed(1)} ms with the shadow, ${without.toFixed(1)} ms without (${rounds.with.length} requests each)`);
-    // Generous: a loaded 2-core machine; a shadow the caller waited for would add 1,000 ms.
-    expect(withShadow).toBeLessThan(Math.max(without * 3, without + 100));
+    // A shadow the caller waited for would add its 1,000 ms to every answer; half of that separates the two on any
+    // machine, where a bound relative to a tail of tens of ms fails on a loaded one's bursts.
+    expect(withShadow).toBeLessThan(without + 500);
     // Shadow calls finish one a second: wait until both an agreement and a failure are counted.
     const label = 'graph="with_shadow",router="mirror",arm="candidate"';
     let text = '';

@@ -92,23 +92,31 @@ describe('gRPC calls share the in-flight budget with HTTP', () => {
   it('refuses a call with UNAVAILABLE and retry-after while HTTP bodies fill the budget, and serves it once they are gone', async () => {
     const client = grpcClient('inference.GRPCInferenceService', `127.0.0.1:${ferry.ports.grpcPort}`);
     try {
-      // An HTTP request that declared the whole budget and is still sending its body.
+      // An HTTP request that declared the whole budget and is still sending its body; the server's 100 Continue says
+      // it has admitted it, the budget taken.
       const holder: Socket = await new Promise((resolve) => {
+        let received = '';
         const socket = connectTcp(ferry.ports.httpPort, '127.0.0.1', () => {
-          socket.write(`POST /v2/models/simple/infer HTTP/1.1\r\nhost: x\r\ncontent-length: ${4 * MiB}\r\n\r\n{"inputs":`);
-          resolve(socket);
+          socket.write(`POST /v2/models/simple/infer HTTP/1.1\r\nhost: x\r\ncontent-length: ${4 * MiB}\r\nexpect: 100-continue\r\n\r\n{"inputs":`);
+        });
+        socket.on('data', (d: Buffer) => {
+          received += d.toString();
+          if (received.includes('HTTP/1.1 100 Continue\r\n')) resolve(socket);
         });
       });
-      await new Promise((resolve) => setTimeout(resolve, 300));
       const refused = await client.call('ModelInfer', simpleInfer()).then(() => undefined, (error: ServiceError) => error);
       expect(refused?.code).toBe(14); // UNAVAILABLE
       expect(refused?.details).toMatch(/^server busy: .*limits\.inflight_bytes/);
       expect(refused?.metadata.get('retry-after')).toEqual(['1']);
       expect(refused?.metadata.get('ferry-error-code')).toEqual(['FERRY_ERR_SERVER_BUSY']);
       holder.destroy();
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const answer = await client.call<{ raw_output_contents: Buffer[] }>('ModelInfer', simpleInfer());
-      expect(answer.raw_output_contents).toHaveLength(2);
+      // Served again once the server has seen the holder go.
+      let answer: { raw_output_contents: Buffer[] } | undefined;
+      for (const deadline = Date.now() + 10_000; answer === undefined && Date.now() < deadline;) {
+        answer = await client.call<{ raw_output_contents: Buffer[] }>('ModelInfer', simpleInfer()).catch(() => undefined);
+        if (answer === undefined) await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(answer?.raw_output_contents).toHaveLength(2);
     } finally {
       client.close();
     }

@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ferryError, isFerryError } from '../errors/index.ts';
 import type { RequestTrace } from '../observe/tracing/request-trace.ts';
 import type { ExecuteResult } from '../runtimes/runtime.ts';
 import { createScheduler } from './scheduler.ts';
 import { FakeClock, fakeInstance, rowsRequest } from './test-support/fake-instance.ts';
-import type { AdaptivePolicy } from './types.ts';
+import type { AdaptivePolicy, BatchingPolicy, SchedulerHooks } from './types.ts';
 
 const adaptive: AdaptivePolicy = { kind: 'adaptive', maxQueue: 100 };
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -157,5 +157,188 @@ describe('runtimes that answer the wrong number of results', () => {
     const s = createScheduler(instance, { ...adaptive, defaultOutput: () => { throw new Error('no default today'); } }, {}, { model: 'm' });
     expect(await codeOf(s.enqueue(rowsRequest(1), { deadline: Date.now() - 1 }))).toMatch(/FERRY_ERR_EXECUTION_FAILED: .*no default today/);
     expect(s.stats().counts).toMatchObject({ expired: 1, enqueued: 1 });
+  });
+});
+
+describe('scheduler edges', () => {
+  const dateClock = { now: () => Date.now(), monotonic: () => Date.now() };
+  /** A scheduler on Date's clock under fake timers, with one instance that holds each batch until released. */
+  function held(policy: BatchingPolicy = adaptive, hooks: SchedulerHooks = {}, maxBatchSize = 8) {
+    vi.useFakeTimers();
+    const instance = fakeInstance({ maxBatchSize, manual: true });
+    return { instance, s: createScheduler(instance, policy, hooks, { model: 'm', clock: dateClock }) };
+  }
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('keeps no timer for requests without a deadline, or with one that is not a number', async () => {
+    const { instance, s } = held();
+    const running = s.enqueue(rowsRequest(1));
+    await vi.advanceTimersByTimeAsync(0);
+    const waiting = [s.enqueue(rowsRequest(1)), s.enqueue(rowsRequest(1), { deadline: Number.NaN })];
+    expect(vi.getTimerCount()).toBe(0);
+    const timed = s.enqueue(rowsRequest(1), { deadline: Date.now() + 50 });
+    expect(vi.getTimerCount()).toBe(1);
+    instance.release();
+    await running;
+    await vi.advanceTimersByTimeAsync(0);
+    instance.release();
+    await Promise.all([...waiting, timed]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('stops its deadline timer once the last request with a deadline is answered, whatever still waits', async () => {
+    const { instance, s } = held();
+    const running = s.enqueue(rowsRequest(1));
+    await vi.advanceTimersByTimeAsync(0);
+    const patient = s.enqueue(rowsRequest(1));
+    const late = codeOf(s.enqueue(rowsRequest(1), { deadline: Date.now() + 50 }));
+    await vi.advanceTimersByTimeAsync(60);
+    expect(await late).toMatch(/FERRY_ERR_DEADLINE_EXCEEDED/);
+    expect(vi.getTimerCount()).toBe(0); // the request without a deadline needs none
+    instance.release();
+    await running;
+    await vi.advanceTimersByTimeAsync(0);
+    instance.release();
+    await patient;
+  });
+
+  it('rejects a request whose deadline has passed at once, even while every instance is busy', async () => {
+    const { instance, s } = held();
+    const running = s.enqueue(rowsRequest(1));
+    await vi.advanceTimersByTimeAsync(0);
+    let answer = '';
+    void codeOf(s.enqueue(rowsRequest(1), { deadline: Date.now() - 1 })).then((code) => (answer = code));
+    await Promise.resolve();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(answer).toMatch(/FERRY_ERR_DEADLINE_EXCEEDED/); // no timer had to run
+    expect(s.stats().queued).toBe(0);
+    instance.release();
+    await running;
+  });
+
+  it('does not run a request whose deadline passed while the instance was busy, at the head of the queue or behind it', async () => {
+    const { instance, s } = held();
+    const running = s.enqueue(rowsRequest(1));
+    await vi.advanceTimersByTimeAsync(0);
+    const head = codeOf(s.enqueue(rowsRequest(1, 10), { deadline: Date.now() + 50 }));
+    const kept = s.enqueue(rowsRequest(1, 20));
+    const behind = codeOf(s.enqueue(rowsRequest(1, 30), { deadline: Date.now() + 50 }));
+    vi.setSystemTime(Date.now() + 100); // the deadlines pass without their timer firing: the next batch finds them
+    instance.release();
+    await running;
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await head).toMatch(/FERRY_ERR_DEADLINE_EXCEEDED/);
+    expect(await behind).toMatch(/FERRY_ERR_DEADLINE_EXCEEDED/);
+    expect(instance.batches).toHaveLength(2);
+    expect(instance.batches[1]![0]!.inputs[0]!.data).toEqual(Float32Array.of(20, 21)); // only the request without a deadline ran
+    instance.release();
+    await kept;
+  });
+
+  it('counts a request cancelled before it was queued', async () => {
+    const s = createScheduler(fakeInstance({ maxBatchSize: 8 }), adaptive, {}, { model: 'm' });
+    expect(await codeOf(s.enqueue(rowsRequest(1), { signal: AbortSignal.abort() }))).toMatch(/FERRY_ERR_CANCELLED/);
+    expect(s.stats().counts).toMatchObject({ cancelled: 1, enqueued: 0 });
+  });
+
+  it('names the model it serves in its errors, and "model" when it is not told', () => {
+    expect(() => createScheduler([], adaptive)).toThrow(/scheduler for 'model' needs/);
+  });
+
+  it('takes the smallest instance limit of a pool', () => {
+    const pool = [fakeInstance({ maxBatchSize: 8 }), fakeInstance({ maxBatchSize: 4 }), fakeInstance({ maxBatchSize: 16 })];
+    expect(createScheduler(pool, adaptive, {}, { model: 'm' }).stats().limit).toBe(4);
+  });
+
+  it('measures waits and execution on its own clock when given none', async () => {
+    const batches: [number, number, readonly number[], number][] = [];
+    const s = createScheduler(fakeInstance({ maxBatchSize: 8 }), adaptive, { onBatch: (...args) => batches.push(args) });
+    await s.enqueue(rowsRequest(3));
+    expect(batches).toHaveLength(1);
+    const [size, rows, waits, execMs] = batches[0]!;
+    expect([size, rows]).toEqual([1, 3]); // a lone request of 3 rows counts its 3 rows
+    expect(Number.isFinite(waits[0]) && waits[0]! >= 0).toBe(true);
+    expect(Number.isFinite(execMs) && execMs >= 0).toBe(true);
+  });
+
+  it('trims a dynamic batch to the preferred size it waited for', async () => {
+    const { instance, s } = held({ kind: 'dynamic', maxQueue: 100, maxBatchSize: 8, maxQueueDelayUs: 2000, preferredBatchSizes: [4] }, {}, 16);
+    const blocker = s.enqueue(rowsRequest(8)); // a full batch: runs at once
+    await vi.advanceTimersByTimeAsync(0);
+    const requests = [s.enqueue(rowsRequest(2, 0)), s.enqueue(rowsRequest(2, 10)), s.enqueue(rowsRequest(2, 20))];
+    instance.release();
+    await blocker;
+    await vi.advanceTimersByTimeAsync(0);
+    expect(instance.batches.map((b) => b[0]!.inputs[0]!.shape[0])).toEqual([8, 4]); // 2 + 2 of the 6 queued rows
+    instance.release();
+    await vi.advanceTimersByTimeAsync(3);
+    instance.release();
+    await Promise.all(requests);
+    expect(instance.batches.map((b) => b[0]!.inputs[0]!.shape[0])).toEqual([8, 4, 2]);
+  });
+
+  it('runs at once a dynamic head that nothing could join: one that fills the batch, or has no batch dimension', async () => {
+    const { instance, s } = held({ kind: 'dynamic', maxQueue: 100, maxBatchSize: 4, maxQueueDelayUs: 2000, preferredBatchSizes: [] }, {}, 16);
+    const full = s.enqueue(rowsRequest(4));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(instance.batches).toHaveLength(1);
+    instance.release();
+    await full;
+    const scalar = s.enqueue({ inputs: [{ name: 'x', datatype: 'FP32', shape: [], data: Float32Array.of(1) }] });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(instance.batches).toHaveLength(2);
+    instance.release();
+    await scalar;
+  });
+
+  it('leaves the limit alone after a batch the limit did not bound, and without an objective or batches', async () => {
+    const clock = new FakeClock();
+    const limits: number[] = [];
+    const instance = fakeInstance({ maxBatchSize: 64, manual: true, latencyMs: () => 1, clock });
+    const s = createScheduler(instance, { ...adaptive, sloMs: 4 }, { onLimit: (l) => limits.push(l) }, { model: 'm', clock });
+    const first = s.enqueue(rowsRequest(1));
+    await flush();
+    const pair = [s.enqueue(rowsRequest(2)), s.enqueue(rowsRequest(2))]; // 4 rows together, under the limit of 8
+    instance.release();
+    await first;
+    await flush();
+    instance.release();
+    await Promise.all(pair);
+    expect(limits).toEqual([]);
+    // Batches that fill the instance: without an objective, or on an instance that takes no batches, no tuning.
+    for (const [policy, maxBatchSize] of [[adaptive, 64], [{ ...adaptive, sloMs: 4 }, 0]] as const) {
+      const quick = fakeInstance({ maxBatchSize, latencyMs: () => 0, clock });
+      const other = createScheduler(quick, policy, { onLimit: (l) => limits.push(l) }, { model: 'm', clock });
+      for (let i = 0; i < 3; i++) await other.enqueue(rowsRequest(Math.max(maxBatchSize, 1)));
+    }
+    expect(limits).toEqual([]);
+  });
+
+  it('hints a retry from the recent time per request: the first batch’s, then a moving average', async () => {
+    const clock = new FakeClock();
+    const instance = fakeInstance({ maxBatchSize: 8, manual: true, latencyMs: (rows) => (rows === 1 ? 2000 : 1000), clock });
+    const s = createScheduler(instance, { ...adaptive, maxQueue: 4 }, {}, { model: 'm', clock });
+    const first = s.enqueue(rowsRequest(1));
+    await flush();
+    const pair = [s.enqueue(rowsRequest(2)), s.enqueue(rowsRequest(2))];
+    instance.release();
+    await first; // 2000 ms for one request
+    expect(s.refusal()).toBeUndefined();
+    const waiting = [1, 2, 3, 4].map(() => s.enqueue(rowsRequest(2)));
+    // 4 queued × 2000 ms = 8 s
+    expect(s.refusal()).toMatchObject({ params: { retry_after_s: 8 } });
+    instance.release();
+    await Promise.all(pair); // 1000 ms for two: 0.8 × 2000 + 0.2 × 500 = 1700 ms a request
+    await flush();
+    const more = [s.enqueue(rowsRequest(2)), s.enqueue(rowsRequest(2)), s.enqueue(rowsRequest(2)), s.enqueue(rowsRequest(2))];
+    expect(s.refusal()).toMatchObject({ params: { retry_after_s: 7 } }); // 4 × 1700 ms = 6.8 s
+    for (let i = 0; i < 3; i++) {
+      instance.release();
+      await flush();
+    }
+    await Promise.all([...waiting, ...more]);
   });
 });

@@ -52,8 +52,8 @@ describe('CSV into typed columns', () => {
 
   it('keeps commas and line ends inside quotes, and text after a closing quote', async () => {
     const s: TensorMetadata[] = [{ name: 's', datatype: 'BYTES', shape: [-1] }];
-    const [b] = await decode('"s"\n"a,b"\n"c\r\nd"\n"e""f"g\nh"i\n""""\n', s);
-    expect((b!.data as Uint8Array[]).map((v) => Buffer.from(v).toString())).toEqual(['a,b', 'c\r\nd', 'e"fg', 'h"i', '"']);
+    const [b] = await decode('"s"\n"a,b"\n"c\r\nd"\n"e""f"g\nh"i\n""""\n"a"b"c"\n', s);
+    expect((b!.data as Uint8Array[]).map((v) => Buffer.from(v).toString())).toEqual(['a,b', 'c\r\nd', 'e"fg', 'h"i', '"', 'ab"c"']);
   });
 
   it('reads numbers as pandas does: signs, points, exponents, blanks around them, 16 digits and more', async () => {
@@ -72,6 +72,13 @@ describe('CSV into typed columns', () => {
     expect(Array.from(a!.data as BigInt64Array)).toEqual([9007199254740993n, -5n, 123456789012345n, 1000n]);
     expect(Array.from(b!.data as BigUint64Array)).toEqual([18446744073709551615n, 7n, 1234567890123456n, 0n]);
     expect((await refusalOf(() => decode('i,u\n1.5,1\n', i))).code).toBe('FERRY_ERR_TENSOR_DATA');
+  });
+
+  it('reads BYTES cells of digits as text, and matches header names without their blanks', async () => {
+    const inputs: TensorMetadata[] = [{ name: 'a', datatype: 'BYTES', shape: [-1] }, { name: 'b', datatype: 'FP32', shape: [-1] }];
+    const [a, b] = await decode(' b , a \n1,5\n2.5,-0\n', inputs);
+    expect((a!.data as Uint8Array[]).map((v) => Buffer.from(v).toString())).toEqual(['5', '-0']);
+    expect(Array.from(b!.data as Float32Array)).toEqual([1, 2.5]);
   });
 
   it('reads BOOL from its text', async () => {

@@ -73,6 +73,14 @@ describe('encodeMessage', () => {
     });
   });
 
+  it('refuses BYTES that are not UTF-8 text, naming the V2 protocol', async () => {
+    const raw: Tensor = { name: 'r', datatype: 'BYTES', shape: [1], data: [Uint8Array.from([0xff])] };
+    expect(await refusalOf(() => encode([raw], 'ndarray'))).toEqual({
+      code: 'FERRY_ERR_OUTPUT_NOT_TEXT',
+      message: "output 'r' element 0 is not UTF-8 text, and this answer writes it as a JSON string: the V2 protocol carries bytes as they are (binary tensor extension, or gRPC)",
+    });
+  });
+
   it('names the router and the arm that answered a graph in meta.routing', async () => {
     const text = await encode([label], 'ndarray', { ferry_route: 'r1=a,r2=b=c,bad,=x' });
     expect(text).toContain('"routing":{"r1":"a","r2":"b=c"}');

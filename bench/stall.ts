@@ -10,18 +10,20 @@
  *
  * Prints each case's longest stall (the monitor's figure, which includes its 10 ms sampling interval) and its
  * ratio against the 50 ms ceiling (a ratio at or below 1 meets it), and against the same figures for a small request
- * measured first in the same run (what the machine's load alone makes of them).
+ * measured first in the same run (what the machine's load alone makes of them); and the longest time the server's
+ * event-loop thread spent on the CPU between two turns of its loop (lib/loop-cpu.ts, loaded into the server): on a
+ * machine shared with other work, the part of a stall that is the server's own work rather than waiting for a core.
  *
  *   node bench/stall.ts          (STALL_CASES=v2-json,mlflow-csv runs a subset; STALL_MIB sets the body size)
  */
 import http from 'node:http';
 import http2 from 'node:http2';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TYPES } from '../src/protocol/v2-grpc/schema.ts';
-import { REPO_ROOT, startProcess } from './lib/processes.ts';
+import { REPO_ROOT, startProcess, type ServerProcess } from './lib/processes.ts';
 
 const MiB = 1024 * 1024;
 /** The default http.body_limit_bytes and grpc.max_message_bytes; less room for the envelope around the data. */
@@ -184,6 +186,18 @@ function startProbe(base: URL): { stop: () => Promise<number> } {
   };
 }
 
+/** The server thread's longest time on the CPU between two turns of its loop since the last call, in ms (lib/loop-cpu.ts). */
+async function loopCpuMaxMs(server: ServerProcess, file: string): Promise<number> {
+  writeFileSync(file, '');
+  server.child.kill('SIGUSR2');
+  for (let waited = 0; waited < 5000; waited += 10) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const text = readFileSync(file, 'utf8');
+    if (text.endsWith('\n')) return Number(text.split(' ')[0]);
+  }
+  throw new Error('the server did not report its loop CPU time');
+}
+
 /** The server's longest event-loop delay since the last scrape, in ms (each scrape resets it). */
 async function loopLagMaxMs(base: URL): Promise<number> {
   // A connection of its own each time: one kept alive through a long request is closed by the server's keep-alive timeout.
@@ -203,18 +217,21 @@ export async function main(): Promise<void> {
   cpSync(path.join(REPO_ROOT, 'examples/models', MODEL), path.join(repository, MODEL), { recursive: true });
   // The model computes on a worker thread, so that what the event loop does is the protocols' work alone.
   writeFileSync(path.join(repository, MODEL, 'model.yaml'), 'options:\n  execution: worker\n');
+  const cpuFile = path.join(repository, 'loop-cpu');
   const server = await startProcess(
-    ['bin/ferry.js', 'serve', repository, '--http-port', '0', '--grpc-port', '0', '--poll-seconds', '0', '--data-dir', path.join(repository, '.ferry')],
+    ['--import', path.join(REPO_ROOT, 'bench/lib/loop-cpu.ts'), 'bin/ferry.js', 'serve', repository, '--http-port', '0', '--grpc-port', '0', '--poll-seconds', '0', '--data-dir', path.join(repository, '.ferry')],
     /"msg":"ferry serving"/,
     (line) => line,
+    { STALL_CPU_FILE: cpuFile },
   );
   try {
     const serving = JSON.parse(server.url) as { http: string; grpc: string };
     const base = new URL(`http://${serving.http}`);
     const grpcAddress = serving.grpc;
     console.log(`body ${(BODY_BYTES / MiB).toFixed(1)} MiB per request; ceiling ${CEILING_MS} ms; monitor figures include its 10 ms sampling interval`);
-    console.log('case                    status  request MiB  answer MiB  request ms  loop max ms  probe max ms  ratio  vs baseline');
+    console.log('case                    status  request MiB  answer MiB  request ms  loop max ms  probe max ms  ratio  vs baseline  cpu step ms');
     let worst = 0;
+    let worstCpu = 0;
     let baseline: number | undefined;
     for (const testCase of CASES) {
       if (only && !only.includes(testCase.name)) continue;
@@ -222,24 +239,29 @@ export async function main(): Promise<void> {
         const made = testCase.body();
         const { body, headerLength } = Buffer.isBuffer(made) ? { body: made, headerLength: undefined } : made;
         await loopLagMaxMs(base); // reset
+        await loopCpuMaxMs(server, cpuFile);
         const probe = startProbe(base);
         await new Promise((resolve) => setTimeout(resolve, 50));
         const answer = testCase.grpc ? await grpcCall(grpcAddress, testCase, body) : await post(base, testCase, body, headerLength);
         await new Promise((resolve) => setTimeout(resolve, 50));
         const probeMax = await probe.stop();
         const loopMax = await loopLagMaxMs(base);
+        const cpuMax = await loopCpuMaxMs(server, cpuFile);
         if (baseline === undefined) baseline = loopMax;
-        else worst = Math.max(worst, loopMax);
+        else {
+          worst = Math.max(worst, loopMax);
+          worstCpu = Math.max(worstCpu, cpuMax);
+        }
         console.log([
           testCase.name.padEnd(22), String(answer.status).padStart(7), (body.length / MiB).toFixed(1).padStart(12), (answer.bytes / MiB).toFixed(1).padStart(11),
           answer.ms.toFixed(0).padStart(11), loopMax.toFixed(0).padStart(12), probeMax.toFixed(0).padStart(13), (loopMax / CEILING_MS).toFixed(2).padStart(6),
-          (loopMax / baseline).toFixed(2).padStart(12),
+          (loopMax / baseline).toFixed(2).padStart(12), cpuMax.toFixed(0).padStart(12),
         ].join(' '));
       } catch (error) {
         console.log(`${testCase.name.padEnd(22)} failed: ${(error as Error).message}`);
       }
     }
-    console.log(`worst stall ${worst.toFixed(0)} ms = ${(worst / CEILING_MS).toFixed(2)} x the ${CEILING_MS} ms ceiling`);
+    console.log(`worst stall ${worst.toFixed(0)} ms = ${(worst / CEILING_MS).toFixed(2)} x the ${CEILING_MS} ms ceiling; longest step on the CPU ${worstCpu.toFixed(0)} ms`);
   } finally {
     await server.stop();
     rmSync(repository, { recursive: true, force: true });

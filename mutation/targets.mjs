@@ -21,17 +21,29 @@ export const TARGETS = {
     ],
     tests: ['src/protocol/v2-rest/*.test.ts', 'src/protocol/v2-grpc/*.test.ts', 'src/protocol/http/*.test.ts'],
   },
-  // The request decoders (and small response encoders) of the REST protocols besides V2.
+  // The request decoders (and small response encoders) of TF Serving's and Seldon's REST protocols, and the nested
+  // JSON and table readers they share with MLflow.
   decoders: {
     mutate: [
       'src/protocol/tfserving-rest/predict-request.ts', 'src/protocol/tfserving-rest/examples.ts', 'src/protocol/tfserving-rest/predict-response.ts',
-      'src/protocol/seldon/message-request.ts', 'src/protocol/seldon/table-columns.ts',
+      'src/protocol/seldon/message-request.ts', 'src/protocol/seldon/message-response.ts', 'src/protocol/seldon/table-columns.ts',
       'src/protocol/http/nested-json.ts', 'src/protocol/http/table-inputs.ts',
     ],
     tests: [
       'src/protocol/tfserving-rest/*.test.ts', 'src/protocol/seldon/*.test.ts',
       'src/protocol/http/nested-json.test.ts', 'src/protocol/http/table-inputs.test.ts',
     ],
+  },
+  // MLflow's scoring bodies: JSON, and CSV read straight into typed columns (its 64 MiB test is in a file of its own,
+  // csv-large.test.ts, which mutation runs leave out).
+  'decoders-mlflow': {
+    mutate: ['src/protocol/mlflow/decode-input.ts', 'src/protocol/mlflow/predictions.ts', 'src/protocol/mlflow/csv.ts'],
+    tests: ['src/protocol/mlflow/decode-input.test.ts', 'src/protocol/mlflow/predictions.test.ts', 'src/protocol/mlflow/csv.test.ts'],
+  },
+  // The gRPC request decoders: V2's ModelInferRequest, and Seldon's TensorProto and google.protobuf.Value.
+  'decoders-grpc': {
+    mutate: ['src/protocol/v2-grpc/decode-request.ts', 'src/protocol/seldon-grpc/tf-tensor.ts', 'src/protocol/seldon-grpc/values.ts'],
+    tests: ['src/protocol/v2-grpc/decode-request.test.ts', 'src/protocol/v2-grpc/contents.test.ts', 'src/protocol/seldon-grpc/*.test.ts'],
   },
   dataplane: { mutate: ['src/dataplane/*.ts'], tests: ['src/dataplane/*.test.ts'] },
   models: { mutate: ['src/models/*.ts'], tests: ['src/models/*.test.ts'] },

@@ -128,6 +128,7 @@ describe('tensorFromNested and decodeValues', () => {
     expect(refusal(() => decodeValues('s', 'BYTES', [3], ['a', 'b']))).toEqual({
       code: 'FERRY_ERR_ELEMENT_COUNT', message: "tensor 's' has 2 elements, its shape [3] needs 3",
     });
+    expect(refusal(() => decodeValues('s', 'BYTES', [2, 2], ['a', 'b', 'c'])).message).toBe("tensor 's' has 3 elements, its shape [2,2] needs 4");
     expect(decodeValues('s', 'BYTES', [0], [])).toEqual([]);
   });
 });

@@ -49,6 +49,10 @@ describe('tableToInputs', () => {
       code: 'FERRY_ERR_INVALID_REQUEST', message: "invalid request: columns do not match the inputs of model 'm': missing b; unknown z",
     });
     expect(refusal(() => tableToInputs('m', columns, { columns: ['a', 'a'], rows: [[1, 2]] })).message).toBe('invalid request: column names repeat');
+    const three: TensorMetadata[] = [...columns, { name: 'c', datatype: 'FP32', shape: [-1] }];
+    expect(refusal(() => tableToInputs('m', three, { columns: ['y', 'a', 'z'], rows: [[1, 2, 3]] })).message).toBe(
+      "invalid request: columns do not match the inputs of model 'm': missing b, c; unknown y, z",
+    );
   });
 
   it('refuses an empty table, rows that are not lists, and rows of another width', () => {
@@ -107,6 +111,8 @@ describe('planTable', () => {
     expect(refusal(() => planTable('m', twoMatrices, undefined, 2)).code).toBe('FERRY_ERR_UNSUPPORTED_MODEL');
     expect(refusal(() => planTable('m', [{ name: 'img', datatype: 'FP32', shape: [-1, 2, 2] }], undefined, 4)).code).toBe('FERRY_ERR_UNSUPPORTED_MODEL');
     expect(refusal(() => planTable('m', [{ name: 's', datatype: 'FP32', shape: [] }], undefined, 1)).code).toBe('FERRY_ERR_UNSUPPORTED_MODEL');
+    const deep: TensorMetadata[] = [{ name: 'a', datatype: 'FP32', shape: [-1] }, { name: 'c', datatype: 'FP32', shape: [-1, 1, 4] }];
+    expect(refusal(() => planTable('m', deep, undefined, 2)).code).toBe('FERRY_ERR_UNSUPPORTED_MODEL');
   });
 });
 
@@ -115,6 +121,9 @@ describe('cellFor', () => {
     expect(cellFor('FP32', ' ', true)).toBe(null);
     expect(cellFor('FP32', '', true)).toBe(null);
     expect(cellFor('FP32', '-1.5', true)).toBe(-1.5);
+    expect(cellFor('FP32', '12.5', true)).toBe(12.5);
+    expect(cellFor('FP32', '.25', true)).toBe(0.25);
+    expect(cellFor('FP32', '1e10', true)).toBe(1e10);
     expect(cellFor('FP32', '+.5e-1', true)).toBe(0.05);
     expect(cellFor('FP32', '3.', true)).toBe(3);
     expect(cellFor('FP32', ' 2E3 ', true)).toBe(2000);
@@ -130,6 +139,10 @@ describe('cellFor', () => {
     expect(cellFor('BOOL', 'yes', true)).toBe('yes');
     expect(cellFor('BOOL', '10', true)).toBe('10');
     expect(cellFor('BOOL', 'truex', true)).toBe('truex');
+    expect(cellFor('BOOL', '01', true)).toBe('01');
+    expect(cellFor('BOOL', 'xtrue', true)).toBe('xtrue');
+    expect(cellFor('BOOL', 'falsey', true)).toBe('falsey');
+    expect(cellFor('BOOL', '0x', true)).toBe('0x');
     expect(cellFor('BYTES', ' a ', true)).toBe(' a ');
     expect(cellFor('FP32', 5, true)).toBe(5);
   });

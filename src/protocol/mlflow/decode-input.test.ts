@@ -49,7 +49,9 @@ describe('dataframe_split', () => {
 describe('dataframe_records', () => {
   it('takes columns in order of first appearance, a gap as a missing value', () => {
     const inputs: TensorMetadata[] = [{ name: 'a', datatype: 'FP64', shape: [-1] }, { name: 's', datatype: 'BYTES', shape: [-1] }];
-    const [a, s] = decodeJsonInput('m', { dataframe_records: [{ a: 1 }, { s: 'x', a: 2 }, { a: null, s: 'y' }] }, inputs).request.inputs;
+    const records = decodeJsonInput('m', { dataframe_records: [{ a: 1 }, { s: 'x', a: 2 }, { a: null, s: 'y' }] }, inputs);
+    expect(records.style).toBe('frame');
+    const [a, s] = records.request.inputs;
     expect(values(a!.data)).toEqual([1, 2, NaN]);
     expect((s!.data as Uint8Array[]).map((b) => Buffer.from(b).toString())).toEqual(['', 'x', 'y']);
     const [x] = decodeJsonInput('m', { dataframe_records: [{ q: 1, p: 2 }] }, matrix).request.inputs;
@@ -89,7 +91,10 @@ describe('instances', () => {
     expect(refusal(() => decodeJsonInput('m', { instances: [{ a: 1 }] }, pair)).message).toBe("invalid request: model 'm' takes 2 inputs (a, b), the table has 1 columns");
   });
 
-  it('refuses what is not a non-empty list', () => {
+  it('refuses what is not a non-empty list, objects among values, and objects with more keys than inputs', () => {
+    expect(refusal(() => decodeJsonInput('m', { instances: [{ a: 1, b: 2 }, 5] }, pair))).toEqual(invalid("item 1 of 'instances' is not an object"));
+    expect(refusal(() => decodeJsonInput('m', { instances: [{ a: 1, b: 2, c: 3 }] }, pair))).toEqual(invalid("model 'm' takes 2 inputs (a, b), the table has 3 columns"));
+    expect(refusal(() => decodeJsonInput('m', { inputs: { a: [1], b: [2], c: [3] } }, pair))).toEqual(invalid("model 'm' takes 2 inputs (a, b), the table has 3 columns"));
     expect(refusal(() => decodeJsonInput('m', { instances: [] }, matrix))).toEqual(invalid("'instances' must be a non-empty list"));
     expect(refusal(() => decodeJsonInput('m', { instances: { x: [1, 2] } }, matrix))).toEqual(invalid("'instances' must be a non-empty list"));
   });

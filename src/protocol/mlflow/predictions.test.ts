@@ -8,8 +8,10 @@ import { refusalOf } from '../test-support/refusal.ts';
 import { encodePredictions } from './predictions.ts';
 import type { InputStyle } from './decode-input.ts';
 
-async function encode(outputs: Tensor[], style: InputStyle): Promise<string> {
+async function encode(outputs: Tensor[], style: InputStyle, sliceUsedUp = false): Promise<string> {
   const sink = new JsonSink(DEFAULT_LIMITS);
+  // A sink whose slice of work is used up (8 ms) pauses at its first look at the clock: the encoder must wait for it.
+  if (sliceUsedUp) await new Promise((resolve) => setTimeout(resolve, 20));
   await encodePredictions(outputs, style, sink);
   return Buffer.concat(sink.finish().chunks).toString('utf8');
 }
@@ -46,7 +48,12 @@ describe('encodePredictions', () => {
     const a: Tensor = { name: 'a', datatype: 'INT32', shape: [n], data: Int32Array.from({ length: n }, (_, i) => i) };
     const wide: Tensor = { name: 'b', datatype: 'UINT8', shape: [1, 5000], data: new Uint8Array(5000) };
     expect(await encode([a, { ...a, name: 'c' }], 'frame')).toBe(`{"predictions": [${Array.from({ length: n }, (_, i) => `{"a": ${i}, "c": ${i}}`).join(', ')}]}`);
-    expect(await encode([wide, { ...wide, name: 'd' }], 'frame')).toBe(`{"predictions": [{"b": [${new Array(5000).fill(0).join(', ')}], "d": [${new Array(5000).fill(0).join(', ')}]}]}`);
+    const zeros = `[${new Array(5000).fill(0).join(', ')}]`;
+    for (const sliceUsedUp of [false, true]) {
+      expect(await encode([wide, { ...wide, name: 'd' }], 'frame', sliceUsedUp)).toBe(`{"predictions": [{"b": ${zeros}, "d": ${zeros}}]}`);
+      expect(await encode([wide, { ...wide, name: 'd' }], 'tensor', sliceUsedUp)).toBe(`{"predictions": {"b": [${zeros}], "d": [${zeros}]}}`);
+      expect(await encode([wide], 'frame', sliceUsedUp)).toBe(`{"predictions": [${zeros}]}`);
+    }
   });
 
   it('refuses BYTES that are not UTF-8 text, naming the V2 protocol', async () => {

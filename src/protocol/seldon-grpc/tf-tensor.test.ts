@@ -53,6 +53,9 @@ describe('tfTensorAsJson from the typed fields', () => {
     expect(tfTensorAsJson({ dtype: 1, tensor_shape: dims(2), float_val: [0.5, 1] })).toEqual({ shape: [2], values: [0.5, 1] });
     expect(tfTensorAsJson({ dtype: 2, tensor_shape: dims(1), double_val: [0.1] }).values).toEqual([0.1]);
     expect(tfTensorAsJson({ dtype: 6, tensor_shape: dims(1), int_val: [-3] }).values).toEqual([-3]);
+    expect(tfTensorAsJson({ dtype: 4, tensor_shape: dims(1), int_val: [255] }).values).toEqual([255]);
+    expect(tfTensorAsJson({ dtype: 5, tensor_shape: dims(1), int_val: [-300] }).values).toEqual([-300]);
+    expect(tfTensorAsJson({ dtype: 17, tensor_shape: dims(1), int_val: [65535] }).values).toEqual([65535]);
     expect(tfTensorAsJson({ dtype: 10, tensor_shape: dims(1), bool_val: [true] }).values).toEqual([true]);
     expect(tfTensorAsJson({ dtype: 22, tensor_shape: dims(1), uint32_val: [7] }).values).toEqual([7]);
     expect(tfTensorAsJson({ dtype: 9, tensor_shape: dims(3), int64_val: [longOf(9007199254740993n), longOf(-9223372036854775808n), 5] }).values)
@@ -71,6 +74,7 @@ describe('tfTensorAsJson from the typed fields', () => {
       code: 'FERRY_ERR_ELEMENT_COUNT', message: "tensor 'data.tftensor' has 1 elements, its shape [0] needs 0",
     });
     expect(refusal(() => tfTensorAsJson({ dtype: 3, tensor_shape: dims(3), int_val: [1, 2] })).message).toBe("tensor 'data.tftensor' has 2 elements, its shape [3] needs 3");
+    expect(refusal(() => tfTensorAsJson({ dtype: 3, tensor_shape: dims(2, 2), int_val: [1, 2] })).message).toBe("tensor 'data.tftensor' has 2 elements, its shape [2,2] needs 4");
     expect(refusal(() => tfTensorAsJson({ dtype: 3, tensor_shape: dims(2) })).message).toBe("tensor 'data.tftensor' has 0 elements, its shape [2] needs 2");
   });
 
@@ -80,6 +84,7 @@ describe('tfTensorAsJson from the typed fields', () => {
     expect(refusal(() => tfTensorAsJson({ dtype: 19 }))).toEqual(dtypeRefusal(19));
     expect(refusal(() => tfTensorAsJson({ dtype: 1, tensor_shape: { unknown_rank: true } }))).toEqual(invalid('tftensor has an unknown rank'));
     expect(refusal(() => tfTensorAsJson({ dtype: 1, tensor_shape: dims(-1) }))).toEqual(invalid('tftensor shape [-1] is not a list of sizes'));
+    expect(refusal(() => tfTensorAsJson({ dtype: 1, tensor_shape: dims(2, -1) }))).toEqual(invalid('tftensor shape [2,-1] is not a list of sizes'));
     expect(refusal(() => tfTensorAsJson({ dtype: 1, tensor_shape: { dim: [{ size: longOf(9007199254740993n) }] } }))).toEqual(
       invalid('tftensor shape [-1] is not a list of sizes'),
     );

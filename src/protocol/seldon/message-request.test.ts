@@ -36,6 +36,9 @@ describe('data.ndarray', () => {
     expect(w!.shape).toEqual([1, 2]);
     const [u] = decodeMessage('m', { data: { ndarray: [[7]] } }, [{ name: 'u', datatype: 'INT64', shape: [-1, 1] }]).request.inputs;
     expect(u!.shape).toEqual([1, 1]);
+    const [d] = decodeMessage('m', { data: { ndarray: [[[7]]] } }, column).request.inputs;
+    expect(d!.shape).toEqual([1, 1, 1]);
+    expect(values(d!.data)).toEqual([7n]);
   });
 
   it('reads a table for several inputs, by data.names or by position', () => {
@@ -139,6 +142,7 @@ describe('strData, binData, jsonData and meta', () => {
   it('refuses strData and binData for other models and for values that are not strings', () => {
     const detail = (key: string, described: string) => unsupported(`${key} needs a model with one BYTES input of shape [-1]; this model takes ${described}`);
     expect(refusal(() => decodeMessage('m', { strData: 'a' }, one))).toEqual(detail('strData', 'x FP32 [-1,2]'));
+    expect(refusal(() => decodeMessage('m', { strData: 'a' }, [{ name: 'f', datatype: 'FP32', shape: [-1] }]))).toEqual(detail('strData', 'f FP32 [-1]'));
     expect(refusal(() => decodeMessage('m', { binData: 'AA==' }, [...text, ...text]))).toEqual(detail('binData', 't BYTES [-1], t BYTES [-1]'));
     expect(refusal(() => decodeMessage('m', { strData: 'a' }, [{ name: 't', datatype: 'BYTES', shape: [-1, 1] }]))).toEqual(detail('strData', 't BYTES [-1,1]'));
     expect(refusal(() => decodeMessage('m', { strData: 1 }, text))).toEqual(invalid("'strData' must be a string"));
@@ -156,6 +160,9 @@ describe('strData, binData, jsonData and meta', () => {
     expect(refusal(() => decodeMessage('m', { jsonData: [1] }, pair))).toEqual(refused);
     expect(refusal(() => decodeMessage('m', { jsonData: { a: [1] } }, pair))).toEqual(refused);
     expect(refusal(() => decodeMessage('m', { jsonData: { a: [1], b: [1], c: [1] } }, pair))).toEqual(refused);
+    expect(refusal(() => decodeMessage('m', { jsonData: { a: [1], c: [1] } }, pair))).toEqual(refused);
+    expect(refusal(() => decodeMessage('m', { jsonData: 'ab' }, pair))).toEqual(refused);
+    expect(refusal(() => decodeMessage('m', { jsonData: 5 }, pair))).toEqual(refused);
   });
 
   it('refuses customData, bodies that are not objects, meta that is not an object, and payload counts other than one', () => {

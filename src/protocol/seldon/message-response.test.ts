@@ -10,8 +10,10 @@ import type { PayloadKind } from './message-request.ts';
 
 const META = '"meta":{"puid":"p1","tags":{"t":1},"routing":{},"requestPath":{"m":"m:2"},"metrics":[]}';
 
-async function encode(outputs: Tensor[], kind: PayloadKind, parameters?: InferResponse['parameters']): Promise<string> {
+async function encode(outputs: Tensor[], kind: PayloadKind, parameters?: InferResponse['parameters'], sliceUsedUp = false): Promise<string> {
   const sink = new JsonSink(DEFAULT_LIMITS);
+  // A sink whose slice of work is used up (8 ms) pauses at its first look at the clock: the encoder must wait for it.
+  if (sliceUsedUp) await new Promise((resolve) => setTimeout(resolve, 20));
   const response: InferResponse = parameters ? { modelName: 'm', modelVersion: '2', outputs, parameters } : { modelName: 'm', modelVersion: '2', outputs };
   await encodeMessage(response, kind, { puid: 'p1', tags: { t: 1 } }, sink);
   return Buffer.concat(sink.finish().chunks).toString('utf8');
@@ -49,6 +51,14 @@ describe('encodeMessage', () => {
     const a: Tensor = { name: 'a', datatype: 'INT32', shape: [n], data: Int32Array.from({ length: n }, (_, i) => i) };
     const rows = Array.from({ length: n }, (_, i) => `[${i},${i}]`).join(',');
     expect(await encode([a, { ...a, name: 'b' }], 'ndarray')).toBe(`{"data":{"names":["a","b"],"ndarray":[${rows}]},${META}}`);
+    const wide: Tensor = { name: 'w', datatype: 'UINT8', shape: [1, 5000], data: new Uint8Array(5000) };
+    const zeros = `[${new Array(5000).fill(0).join(',')}]`;
+    const names = JSON.stringify(Array.from({ length: 5000 }, (_, i) => `w:${i}`));
+    for (const sliceUsedUp of [false, true]) {
+      expect(await encode([wide], 'ndarray', undefined, sliceUsedUp)).toBe(`{"data":{"names":${names},"ndarray":[${zeros}]},${META}}`);
+      expect(await encode([wide], 'tensor', undefined, sliceUsedUp)).toBe(`{"data":{"names":${names},"tensor":{"shape":[1,5000],"values":${zeros}}},${META}}`);
+      expect(await encode([wide, { ...wide, name: 'v' }], 'jsonData', undefined, sliceUsedUp)).toBe(`{"jsonData":{"w":[${zeros}],"v":[${zeros}]},${META}}`);
+    }
   });
 
   it('answers a jsonData request with an object of named outputs', async () => {
@@ -60,6 +70,14 @@ describe('encodeMessage', () => {
     expect(await refusalOf(() => encode([label, three], 'ndarray'))).toEqual({
       code: 'FERRY_ERR_UNSUPPORTED_MODEL',
       message: "model 'm': outputs label [2], three [3] do not make one table (1-D or 2-D with the same rows); use the V2 protocol",
+    });
+  });
+
+  it('refuses BYTES that are not UTF-8 text, naming the V2 protocol', async () => {
+    const raw: Tensor = { name: 'r', datatype: 'BYTES', shape: [1], data: [Uint8Array.from([0xff])] };
+    expect(await refusalOf(() => encode([raw], 'ndarray'))).toEqual({
+      code: 'FERRY_ERR_OUTPUT_NOT_TEXT',
+      message: "output 'r' element 0 is not UTF-8 text, and this answer writes it as a JSON string: the V2 protocol carries bytes as they are (binary tensor extension, or gRPC)",
     });
   });
 

@@ -31,5 +31,8 @@ describe('tableRowCount', () => {
     expect(refusal(() => tableRowCount('m', [tensor('y', [2]), tensor('img', [2, 2, 2])])).message).toContain('img [2,2,2]');
     expect(refusal(() => tableRowCount('m', [tensor('y', [1]), tensor('s', [])])).message).toContain('s []');
     expect(refusal(() => tableRowCount('m', [tensor('s', []), tensor('y', [1])])).code).toBe('FERRY_ERR_UNSUPPORTED_MODEL');
+    expect(refusal(() => tableRowCount('m', [tensor('s', []), tensor('t', [])])).message).toBe(
+      "model 'm': outputs s [], t [] do not make one table (1-D or 2-D with the same rows); use the V2 protocol",
+    );
   });
 });

@@ -60,6 +60,10 @@ describe('decodeExamples', () => {
     expect(refusal(() => decodeExamples('m', 'classify', { context: { age: 1 }, examples: [{ hist: [1, 2] }, { age: 2, hist: [1, 2] }] }, inputs))).toEqual(
       invalid("feature 'age' is in both 'context' and example 1"),
     );
+    const long = 'f'.repeat(65);
+    expect(refusal(() => decodeExamples('m', 'classify', { context: { [long]: 1 }, examples: [{ [long]: 2 }] }, inputs)).message).toBe(
+      `invalid request: feature '${'f'.repeat(64)}' is in both 'context' and example 0`,
+    );
   });
 
   it('refuses unknown and missing features', () => {

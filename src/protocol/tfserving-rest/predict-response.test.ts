@@ -8,8 +8,10 @@ import { refusalOf } from '../test-support/refusal.ts';
 import { encodePredict, TF_STYLE } from './predict-response.ts';
 import type { PredictFormat } from './predict-request.ts';
 
-async function encode(outputs: Tensor[], format: PredictFormat): Promise<string> {
+async function encode(outputs: Tensor[], format: PredictFormat, sliceUsedUp = false): Promise<string> {
   const sink = new JsonSink(DEFAULT_LIMITS);
+  // A sink whose slice of work is used up (8 ms) pauses at its first look at the clock: the encoder must wait for it.
+  if (sliceUsedUp) await new Promise((resolve) => setTimeout(resolve, 20));
   await encodePredict('m', outputs, format, sink);
   return Buffer.concat(sink.finish().chunks).toString('utf8');
 }
@@ -54,7 +56,14 @@ describe('encodePredict', () => {
     const rows = Array.from({ length: n }, (_, r) => `[${2 * r},${2 * r + 1}]`).join(',');
     expect(await encode([big], 'row')).toBe(`{"predictions":[${rows}]}`);
     const wide: Tensor = { name: 'y', datatype: 'INT32', shape: [1, 5000], data: new Int32Array(5000) };
-    expect(await encode([wide, { ...wide, name: 'z' }], 'row')).toBe(`{"predictions":[{"y":[${new Array(5000).fill(0).join(',')}],"z":[${new Array(5000).fill(0).join(',')}]}]}`);
+    const zeros = `[${new Array(5000).fill(0).join(',')}]`;
+    for (const sliceUsedUp of [false, true]) {
+      expect(await encode([wide, { ...wide, name: 'z' }], 'row', sliceUsedUp)).toBe(`{"predictions":[{"y":${zeros},"z":${zeros}}]}`);
+      expect(await encode([{ ...wide, shape: [2, 2500] }], 'row', sliceUsedUp)).toBe(`{"predictions":[[${new Array(2500).fill(0).join(',')}],[${new Array(2500).fill(0).join(',')}]]}`);
+      expect(await encode([{ ...wide, shape: [1, 5000] }], 'row', sliceUsedUp)).toBe(`{"predictions":[${zeros}]}`);
+      expect(await encode([wide], 'columnar', sliceUsedUp)).toBe(`{"outputs":[${zeros}]}`);
+      expect(await encode([wide, { ...wide, name: 'z' }], 'columnar', sliceUsedUp)).toBe(`{"outputs":{"y":[${zeros}],"z":[${zeros}]}}`);
+    }
   });
 
   it('refuses no outputs, outputs without a batch dimension, and batches that differ, in the row format', async () => {

@@ -311,3 +311,71 @@ runRuntimeConformance({
     label: [1n, 0n, 1n],
   },
 });
+
+describe('lightgbm categorical features', () => {
+  const load = (text: string) => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'ferry-lgbm-cat-'));
+    writeFileSync(path.join(folder, 'model.txt'), text);
+    return lightgbmRuntime().load({ name: 'cat', version: '1', dir: { path: folder, files: ['model.txt'] }, options: {} }, silentContext);
+  };
+  // A fourth feature w that no tree splits on: LightGBM writes its feature_infos as 'none', so only the
+  // categorical_feature parameter says that it is categorical (and owns the second pandas_categorical list).
+  const withUnusedCategory = (param: string): string => MODEL
+    .replace('max_feature_idx=2', 'max_feature_idx=3')
+    .replace('feature_names=x color z', 'feature_names=x color z w')
+    .replace('feature_infos=[0:10] -1:0:1:2 [0:1]', 'feature_infos=[0:10] -1:0:1:2 [0:1] none')
+    .replace('[categorical_feature: 1]', param)
+    .replace('pandas_categorical:[["red", "green", "blue"]]', 'pandas_categorical:[["red", "green", "blue"], ["a", "b"]]');
+  const datatypes = async (text: string) => (await load(text)).signature.inputs.map((i) => `${i.name}:${i.datatype}`);
+  const predict = async (text: string, rows: readonly [number, string, number][]) => {
+    const instance = await load(text);
+    const base = request(rows);
+    const w = instance.signature.inputs.find((i) => i.name === 'w');
+    const extra = w ? [{ name: 'w', datatype: w.datatype, shape: [rows.length], data: w.datatype === 'BYTES' ? rows.map(() => encoder.encode('a')) : new Float64Array(rows.length) }] : [];
+    const [result] = await instance.execute([{ inputs: [...base.inputs, ...extra] } as InferRequest], new AbortController().signal);
+    return Array.from(result!.outputs.find((t) => t.name === 'probabilities')!.data as Float64Array).filter((_, i) => i % 2 === 1);
+  };
+  // The split rules of the model above: red and blue are in tree 0's set, green is not.
+  const rows: [number, string, number][] = [[5, 'red', 1], [1, 'green', 0.3], [3, 'blue', -1]];
+  const expected = [sigmoid(0.5 - 0.1), sigmoid(-0.25 + 0.1), sigmoid(0.5 + 0.1)];
+
+  it('takes the categorical_feature parameter over feature_infos when only it matches pandas_categorical', async () => {
+    for (const param of ['[categorical_feature: 1,3]', '[categorical_feature: 3,1]', '[categorical_feature:1,3]', '[categorical_feature: color,w]', '[categorical_feature: 1, w]']) {
+      expect(await datatypes(withUnusedCategory(param)), param).toEqual(['x:FP64', 'color:BYTES', 'z:FP64', 'w:BYTES']);
+      const got = await predict(withUnusedCategory(param), rows);
+      got.forEach((p, r) => expect(p, param).toBeCloseTo(expected[r]!, 15));
+    }
+  });
+
+  it('falls back to feature_infos when the parameter is missing, empty, out of range or disagrees with pandas_categorical', async () => {
+    const fromInfos = ['x:FP64', 'color:BYTES', 'z:FP64'];
+    for (const param of ['', '[categorical_feature: ]', '[categorical_feature:]', '[categorical_feature: 1,2]', '[categorical_feature: 7]', '[categorical_feature: -1]', '[categorical_feature: nosuch]', '[categorical_feature: 3]', ' [categorical_feature: 3]', '[categorical_feature: 3] ']) {
+      expect(await datatypes(MODEL.replace('[categorical_feature: 1]', param)), JSON.stringify(param)).toEqual(fromInfos);
+      const got = await predict(MODEL.replace('[categorical_feature: 1]', param), rows);
+      got.forEach((p, r) => expect(p, param).toBeCloseTo(expected[r]!, 15));
+    }
+  });
+
+  it('refuses pandas_categorical lists that match neither source of categorical features', async () => {
+    for (const param of ['[categorical_feature: 1]', '[categorical_feature: 1,2,3]']) {
+      const error = await load(withUnusedCategory(param)).catch((e: unknown) => e);
+      expect(isFerryError(error) && error.code, param).toBe('FERRY_ERR_MODEL_LOAD_FAILED');
+      expect(String(error)).toMatch(/pandas_categorical has 2 category lists for 1 categorical features/);
+    }
+  });
+
+  it('treats numeric features as numbers when pandas_categorical is empty or null', async () => {
+    for (const lists of ['pandas_categorical:null', 'pandas_categorical:', 'pandas_categorical:[]']) {
+      const text = MODEL.replace('pandas_categorical:[["red", "green", "blue"]]', lists);
+      expect(await datatypes(text), lists).toEqual(['x:FP64', 'color:FP64', 'z:FP64']);
+    }
+  });
+
+  it('refuses more iterations than the file holds', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'ferry-lgbm-it-'));
+    writeFileSync(path.join(folder, 'model.txt'), MODEL);
+    const error = await lightgbmRuntime().load({ name: 'it', version: '1', dir: { path: folder, files: ['model.txt'] }, options: { num_iteration: 3 } }, silentContext).catch((e: unknown) => e);
+    expect(isFerryError(error) && error.code).toBe('FERRY_ERR_MODEL_LOAD_FAILED');
+    expect(String(error)).toMatch(/iteration range \[0, 3\) exceeds the 2 iterations in the file/);
+  });
+});

@@ -10,10 +10,10 @@ export const TARGETS = {
   tensor: { mutate: ['src/tensor/*.ts'], tests: ['src/tensor/*.test.ts'] },
   repository: { mutate: ['src/repository/*.ts'], tests: ['src/repository/*.test.ts'] },
   // scheduler.ts apart: nearly all of its mutants run the AIMD simulations, so it gets a run (and results) of its own.
-  // Its tests take milliseconds, and many of its mutants leave a request unanswered: a test that waits 5 s has
+  // Its tests take milliseconds, and many of its mutants leave a request unanswered: a test that waits 10 s has
   // hung, and failing it there spares Stryker's timeout and the restart of its test runner.
-  scheduler: { mutate: ['src/scheduler/*.ts', '!src/scheduler/scheduler.ts'], tests: ['src/scheduler/*.test.ts'], testTimeoutMs: 5_000 },
-  'scheduler-core': { mutate: ['src/scheduler/scheduler.ts'], tests: ['src/scheduler/*.test.ts'], testTimeoutMs: 5_000 },
+  scheduler: { mutate: ['src/scheduler/*.ts', '!src/scheduler/scheduler.ts'], tests: ['src/scheduler/*.test.ts'], testTimeoutMs: 10_000 },
+  'scheduler-core': { mutate: ['src/scheduler/scheduler.ts'], tests: ['src/scheduler/*.test.ts'], testTimeoutMs: 10_000 },
   codecs: {
     mutate: [
       'src/protocol/v2-rest/decode-request.ts', 'src/protocol/v2-rest/encode-response.ts', 'src/protocol/v2-rest/join-body.ts',

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { isFerryError } from '../../errors/index.ts';
 import type { InferRequest } from '../../tensor/index.ts';
 import { runRuntimeConformance, silentContext } from '../runtime.case.ts';
+import { lgbObjective } from './objective.ts';
 import { lightgbmRuntime } from './runtime.ts';
 
 /**
@@ -240,6 +241,34 @@ describe('lightgbm split rules', () => {
     expect(String(error)).toMatch(/LightGBM objective 'lambdamart_fancy' is not supported/);
   });
 
+  it('knows every objective name and alias LightGBM writes, and the link each one predicts with', () => {
+    const kinds: Record<string, string[]> = {
+      identity: [
+        'regression', 'regression_l2', 'l2', 'mean_squared_error', 'mse', 'l2_root', 'root_mean_squared_error', 'rmse',
+        'regression_l1', 'l1', 'mean_absolute_error', 'mae', 'huber', 'fair', 'quantile', 'mape', 'mean_absolute_percentage_error',
+        'lambdarank', 'rank_xendcg', 'xendcg', 'xe_ndcg', 'xe_ndcg_mart', 'xendcg_mart', 'custom', 'none', 'null', 'na',
+      ],
+      sigmoid: ['binary', 'cross_entropy', 'xentropy'],
+      log1p_exp: ['cross_entropy_lambda', 'xentlambda'],
+      softmax: ['multiclass', 'softmax'],
+      ova: ['multiclassova', 'multiclass_ova', 'ova', 'ovr'],
+      exp: ['poisson', 'gamma', 'tweedie'],
+    };
+    for (const [kind, names] of Object.entries(kinds)) {
+      for (const name of names) {
+        const objective = lgbObjective('m', `${name} extra:1`);
+        expect([objective.name, objective.link.kind], name).toEqual([name, kind]);
+        expect(objective.classification, name).toBe(['sigmoid', 'softmax', 'ova'].includes(kind) && name !== 'cross_entropy_lambda');
+      }
+    }
+    expect(lgbObjective('m', undefined)).toEqual({ name: 'custom', link: { kind: 'identity' }, classification: false });
+    expect(lgbObjective('m', '  regression   sqrt ').link).toEqual({ kind: 'sqrt' });
+    expect(lgbObjective('m', 'binary sigmoid:2.5').link).toEqual({ kind: 'sigmoid', scale: 2.5 });
+    expect(lgbObjective('m', 'binary').link).toEqual({ kind: 'sigmoid', scale: 1 });
+    expect(lgbObjective('m', 'xentropy sigmoid:3').link).toEqual({ kind: 'sigmoid', scale: 1 }); // cross entropy has no scale
+    expect(lgbObjective('m', 'ova num_class:3 sigmoid:0.5').link).toEqual({ kind: 'ova', scale: 0.5 });
+  });
+
   it('gives each class its trees: softmax for multiclass, a sigmoid per class for one-vs-all, the mean for a random forest', async () => {
     // Two classes, one tree each per iteration: tree 0 scores class 0, tree 1 class 1.
     const twoClasses = (objective: string) => MODEL.replace('num_class=1', 'num_class=2').replace('num_tree_per_iteration=1', 'num_tree_per_iteration=2')
@@ -281,4 +310,72 @@ runRuntimeConformance({
     probabilities: [0.4, -0.15, 1.1].flatMap((score) => [1 - sigmoid(score), sigmoid(score)]),
     label: [1n, 0n, 1n],
   },
+});
+
+describe('lightgbm categorical features', () => {
+  const load = (text: string) => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'ferry-lgbm-cat-'));
+    writeFileSync(path.join(folder, 'model.txt'), text);
+    return lightgbmRuntime().load({ name: 'cat', version: '1', dir: { path: folder, files: ['model.txt'] }, options: {} }, silentContext);
+  };
+  // A fourth feature w that no tree splits on: LightGBM writes its feature_infos as 'none', so only the
+  // categorical_feature parameter says that it is categorical (and owns the second pandas_categorical list).
+  const withUnusedCategory = (param: string): string => MODEL
+    .replace('max_feature_idx=2', 'max_feature_idx=3')
+    .replace('feature_names=x color z', 'feature_names=x color z w')
+    .replace('feature_infos=[0:10] -1:0:1:2 [0:1]', 'feature_infos=[0:10] -1:0:1:2 [0:1] none')
+    .replace('[categorical_feature: 1]', param)
+    .replace('pandas_categorical:[["red", "green", "blue"]]', 'pandas_categorical:[["red", "green", "blue"], ["a", "b"]]');
+  const datatypes = async (text: string) => (await load(text)).signature.inputs.map((i) => `${i.name}:${i.datatype}`);
+  const predict = async (text: string, rows: readonly [number, string, number][]) => {
+    const instance = await load(text);
+    const base = request(rows);
+    const w = instance.signature.inputs.find((i) => i.name === 'w');
+    const extra = w ? [{ name: 'w', datatype: w.datatype, shape: [rows.length], data: w.datatype === 'BYTES' ? rows.map(() => encoder.encode('a')) : new Float64Array(rows.length) }] : [];
+    const [result] = await instance.execute([{ inputs: [...base.inputs, ...extra] } as InferRequest], new AbortController().signal);
+    return Array.from(result!.outputs.find((t) => t.name === 'probabilities')!.data as Float64Array).filter((_, i) => i % 2 === 1);
+  };
+  // The split rules of the model above: red and blue are in tree 0's set, green is not.
+  const rows: [number, string, number][] = [[5, 'red', 1], [1, 'green', 0.3], [3, 'blue', -1]];
+  const expected = [sigmoid(0.5 - 0.1), sigmoid(-0.25 + 0.1), sigmoid(0.5 + 0.1)];
+
+  it('takes the categorical_feature parameter over feature_infos when only it matches pandas_categorical', async () => {
+    for (const param of ['[categorical_feature: 1,3]', '[categorical_feature: 3,1]', '[categorical_feature:1,3]', '[categorical_feature: color,w]', '[categorical_feature: 1, w]']) {
+      expect(await datatypes(withUnusedCategory(param)), param).toEqual(['x:FP64', 'color:BYTES', 'z:FP64', 'w:BYTES']);
+      const got = await predict(withUnusedCategory(param), rows);
+      got.forEach((p, r) => expect(p, param).toBeCloseTo(expected[r]!, 15));
+    }
+  });
+
+  it('falls back to feature_infos when the parameter is missing, empty, out of range or disagrees with pandas_categorical', async () => {
+    const fromInfos = ['x:FP64', 'color:BYTES', 'z:FP64'];
+    for (const param of ['', '[categorical_feature: ]', '[categorical_feature:]', '[categorical_feature: 1,2]', '[categorical_feature: 7]', '[categorical_feature: -1]', '[categorical_feature: nosuch]', '[categorical_feature: 3]', ' [categorical_feature: 3]', '[categorical_feature: 3] ']) {
+      expect(await datatypes(MODEL.replace('[categorical_feature: 1]', param)), JSON.stringify(param)).toEqual(fromInfos);
+      const got = await predict(MODEL.replace('[categorical_feature: 1]', param), rows);
+      got.forEach((p, r) => expect(p, param).toBeCloseTo(expected[r]!, 15));
+    }
+  });
+
+  it('refuses pandas_categorical lists that match neither source of categorical features', async () => {
+    for (const param of ['[categorical_feature: 1]', '[categorical_feature: 1,2,3]']) {
+      const error = await load(withUnusedCategory(param)).catch((e: unknown) => e);
+      expect(isFerryError(error) && error.code, param).toBe('FERRY_ERR_MODEL_LOAD_FAILED');
+      expect(String(error)).toMatch(/pandas_categorical has 2 category lists for 1 categorical features/);
+    }
+  });
+
+  it('treats numeric features as numbers when pandas_categorical is empty or null', async () => {
+    for (const lists of ['pandas_categorical:null', 'pandas_categorical:', 'pandas_categorical:[]']) {
+      const text = MODEL.replace('pandas_categorical:[["red", "green", "blue"]]', lists);
+      expect(await datatypes(text), lists).toEqual(['x:FP64', 'color:FP64', 'z:FP64']);
+    }
+  });
+
+  it('refuses more iterations than the file holds', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'ferry-lgbm-it-'));
+    writeFileSync(path.join(folder, 'model.txt'), MODEL);
+    const error = await lightgbmRuntime().load({ name: 'it', version: '1', dir: { path: folder, files: ['model.txt'] }, options: { num_iteration: 3 } }, silentContext).catch((e: unknown) => e);
+    expect(isFerryError(error) && error.code).toBe('FERRY_ERR_MODEL_LOAD_FAILED');
+    expect(String(error)).toMatch(/iteration range \[0, 3\) exceeds the 2 iterations in the file/);
+  });
 });

@@ -85,6 +85,7 @@ describe('CSV into typed columns', () => {
     const k: TensorMetadata[] = [{ name: 'k', datatype: 'BOOL', shape: [-1] }];
     const [t] = await decode('k\ntrue\nFALSE\n1\n0\n', k);
     expect(Array.from(t!.data as Uint8Array)).toEqual([1, 0, 1, 0]);
+    expect(await refusalOf(() => decode('k\n2\n', k))).toEqual({ code: 'FERRY_ERR_TENSOR_DATA', message: `tensor 'k': "2" is not a boolean` });
   });
 
   it('reads an empty cell as a missing value, a trailing comma included', async () => {

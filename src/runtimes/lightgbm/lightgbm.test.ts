@@ -436,6 +436,17 @@ describe('lightgbm file details', () => {
     expect(result!.outputs[0]!.data[1]).toBeCloseTo(sigmoid(0.5 - 0.1), 15); // code 2 is in the set {0, 2}
   });
 
+  it('reads a file named by options.file only if it starts as LightGBM writes, and a file with no trees as a score of 0', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'ferry-lgbm-named-'));
+    writeFileSync(path.join(folder, 'other.txt'), MODEL.replace('tree\nversion=v4', 'trees\nversion=v4'));
+    const error = await lightgbmRuntime().load({ name: 'named', version: '1', dir: { path: folder, files: ['other.txt'] }, options: { file: 'other.txt' } }, silentContext).catch((e: unknown) => e);
+    expect(isFerryError(error) && error.code).toBe('FERRY_ERR_MODEL_LOAD_FAILED');
+    expect(String(error)).toMatch(/LightGBM model: the file does not start with 'tree' and 'version='/);
+    // Trained for zero rounds: the header, then 'end of trees' straight away.
+    const empty = regression.slice(0, regression.indexOf('Tree=0')).replace('tree_sizes=1 1', 'tree_sizes=') + regression.slice(regression.indexOf('end of trees'));
+    expect(await scores(empty, [[5, 'red', 1]])).toEqual([0]);
+  });
+
   it('refuses category boundaries that fall or are not whole, trees that do not fill whole iterations, and linear leaves whose lists disagree', async () => {
     const twoSets = (boundaries: string) => MODEL.replace('num_cat=1', 'num_cat=2').replace('cat_boundaries=0 1', `cat_boundaries=${boundaries}`).replace('cat_threshold=5', 'cat_threshold=5 7');
     const threeTrees = MODEL.replace('num_class=1', 'num_class=2').replace('num_tree_per_iteration=1', 'num_tree_per_iteration=2')

@@ -379,3 +379,94 @@ describe('lightgbm categorical features', () => {
     expect(String(error)).toMatch(/iteration range \[0, 3\) exceeds the 2 iterations in the file/);
   });
 });
+
+describe('lightgbm file details', () => {
+  const load = (text: string, options: Record<string, unknown> = {}) => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'ferry-lgbm-detail-'));
+    writeFileSync(path.join(folder, 'model.txt'), text);
+    return lightgbmRuntime().load({ name: 'detail', version: '1', dir: { path: folder, files: ['model.txt'] }, options }, silentContext);
+  };
+  const scores = async (text: string, rows: readonly [number, string, number][], options: Record<string, unknown> = {}) => {
+    const instance = await load(text, options);
+    const [result] = await instance.execute([request(rows)], new AbortController().signal);
+    return Array.from(result!.outputs[0]!.data as Float64Array);
+  };
+  const regression = MODEL.replace('objective=binary sigmoid:1', 'objective=regression');
+
+  it('treats z within ±1e-35 (float32) as zero under missing_type Zero, whichever side of the threshold zero lies', async () => {
+    // Tree 1 split at -0.5: zero takes the default (left, 0.1) although 0 > -0.5; -0.2 is a number above it (right, -0.1).
+    const text = regression.replace('threshold=0.5\n', 'threshold=-0.5\n');
+    const zero = Math.fround(1e-35);
+    const got = await scores(text, [[1, 'green', 0], [1, 'green', zero], [1, 'green', -zero], [1, 'green', -0.2], [1, 'green', 2 * zero], [1, 'green', -1]]);
+    expect(got).toEqual([-0.25 + 0.1, -0.25 + 0.1, -0.25 + 0.1, -0.25 - 0.1, -0.25 - 0.1, -0.25 + 0.1]);
+  });
+
+  it('reads the C++ spellings of infinite and NaN thresholds', async () => {
+    // Tree 1 at -inf: every number but zero (the default, left) goes right; at nan: `z <= NaN` is false, right too.
+    for (const spelling of ['-inf', '-infinity', '-INF', 'nan', 'NaN']) {
+      const got = await scores(regression.replace('threshold=0.5\n', `threshold=${spelling}\n`), [[1, 'green', -1e300], [1, 'green', 0]]);
+      expect(got, spelling).toEqual([-0.25 - 0.1, -0.25 + 0.1]);
+    }
+    for (const spelling of ['+inf', 'infinity', 'Infinity']) {
+      const got = await scores(regression.replace('threshold=0.5\n', `threshold=${spelling}\n`), [[1, 'green', 1e300]]);
+      expect(got, spelling).toEqual([-0.25 + 0.1]);
+    }
+  });
+
+  it('averages a random forest over the iterations of iteration_range only', async () => {
+    // iteration_range [1, 2): tree 1 alone, -0.1 for z = 1, averaged over that one iteration.
+    const forest = regression.replace('objective=regression', 'objective=regression\naverage_output');
+    expect(await scores(forest, [[5, 'red', 1]], { iteration_range: [1, 2] })).toEqual([-0.1]);
+    expect(await scores(regression, [[5, 'red', 1]], { iteration_range: [1, 2] })).toEqual([-0.1]);
+  });
+
+  it('gives every row its own one-vs-all probabilities', async () => {
+    const ova = MODEL.replace('num_class=1', 'num_class=2').replace('num_tree_per_iteration=1', 'num_tree_per_iteration=2')
+      .replace('objective=binary sigmoid:1', 'objective=multiclassova num_class:2 sigmoid:1');
+    // Row 0: tree 0 → 0.5, tree 1 → -0.1; row 1: tree 0 → -0.25, tree 1 → 0.1.
+    const got = await scores(ova, [[5, 'red', 1], [1, 'green', 0.3]]);
+    [sigmoid(0.5), sigmoid(-0.1), sigmoid(-0.25), sigmoid(0.1)].forEach((p, i) => expect(got[i], `[${i}]`).toBeCloseTo(p, 15));
+  });
+
+  it('loads files without tree_sizes or pandas_categorical (older LightGBM and its C++ command line write none)', async () => {
+    expect(await scores(regression.replace('tree_sizes=1 1\n', ''), [[5, 'red', 1]])).toEqual([0.5 - 0.1]);
+    const noPandas = await load(MODEL.replace('pandas_categorical:[["red", "green", "blue"]]\n', ''), { inputs: 'matrix' });
+    expect(noPandas.signature.inputs).toEqual([{ name: 'input', datatype: 'FP64', shape: [-1, 3] }]);
+    const [result] = await noPandas.execute([{ inputs: [{ name: 'input', datatype: 'FP64', shape: [1, 3], data: Float64Array.of(5, 2, 1) }] }], new AbortController().signal);
+    expect(result!.outputs[0]!.data[1]).toBeCloseTo(sigmoid(0.5 - 0.1), 15); // code 2 is in the set {0, 2}
+  });
+
+  it('reads a file named by options.file only if it starts as LightGBM writes, and a file with no trees as a score of 0', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'ferry-lgbm-named-'));
+    writeFileSync(path.join(folder, 'other.txt'), MODEL.replace('tree\nversion=v4', 'trees\nversion=v4'));
+    const error = await lightgbmRuntime().load({ name: 'named', version: '1', dir: { path: folder, files: ['other.txt'] }, options: { file: 'other.txt' } }, silentContext).catch((e: unknown) => e);
+    expect(isFerryError(error) && error.code).toBe('FERRY_ERR_MODEL_LOAD_FAILED');
+    expect(String(error)).toMatch(/LightGBM model: the file does not start with 'tree' and 'version='/);
+    // Trained for zero rounds: the header, then 'end of trees' straight away.
+    const empty = regression.slice(0, regression.indexOf('Tree=0')).replace('tree_sizes=1 1', 'tree_sizes=') + regression.slice(regression.indexOf('end of trees'));
+    expect(await scores(empty, [[5, 'red', 1]])).toEqual([0]);
+  });
+
+  it('refuses category boundaries that fall or are not whole, trees that do not fill whole iterations, and linear leaves whose lists disagree', async () => {
+    const twoSets = (boundaries: string) => MODEL.replace('num_cat=1', 'num_cat=2').replace('cat_boundaries=0 1', `cat_boundaries=${boundaries}`).replace('cat_threshold=5', 'cat_threshold=5 7');
+    const threeTrees = MODEL.replace('num_class=1', 'num_class=2').replace('num_tree_per_iteration=1', 'num_tree_per_iteration=2')
+      .replace('objective=binary sigmoid:1', 'objective=multiclass num_class:2').replace('tree_sizes=1 1', 'tree_sizes=1 1 1')
+      .replace('\n\nend of trees', `\n\n${MODEL.slice(MODEL.indexOf('Tree=1'), MODEL.indexOf('\n\nend of trees')).replace('Tree=1', 'Tree=2')}\n\nend of trees`);
+    const linear = (features: string, coeffs: string) => MODEL.replace('is_linear=0\nshrinkage=1\n\n\nend', `is_linear=1\nleaf_const=0 0\nnum_features=1 0\nleaf_features=${features}\nleaf_coeff=${coeffs}\nshrinkage=1\n\n\nend`);
+    const cases: [string, RegExp][] = [
+      [twoSets('0 2 1'), /Tree=0 cat_boundaries must rise from 0 to the length of cat_threshold/],
+      [twoSets('0 0.5 2'), /Tree=0 cat_boundaries must rise from 0 to the length of cat_threshold/],
+      [threeTrees, /3 trees do not split into iterations of 2/],
+      [linear('0 1', '1'), /Tree=1 linear leaves list 2 features and 1 coefficients for 1/],
+      [linear('-1', '1'), /Tree=1 has a linear leaf on feature -1/],
+      [linear('0.5', '1'), /Tree=1 has a linear leaf on feature 0\.5/],
+    ];
+    for (const [text, message] of cases) {
+      const error = await load(text).catch((e: unknown) => e);
+      expect(isFerryError(error) && error.code, String(error)).toBe('FERRY_ERR_MODEL_LOAD_FAILED');
+      expect(String(error)).toMatch(message);
+    }
+    // Rising boundaries with an empty set between them load.
+    await expect(load(twoSets('0 1 1').replace('cat_threshold=5 7', 'cat_threshold=5'))).resolves.toBeDefined();
+  });
+});

@@ -401,6 +401,12 @@ describe('lightgbm file details', () => {
     expect(got).toEqual([-0.25 + 0.1, -0.25 + 0.1, -0.25 + 0.1, -0.25 - 0.1, -0.25 - 0.1, -0.25 + 0.1]);
   });
 
+  it('reads NaN as 0 at a split whose missing_type is None, whatever its default direction', async () => {
+    // Tree 0 node 1 (x <= 2.5) with decision_type 0: no missing type, default right. NaN becomes 0 <= 2.5: left (-0.25).
+    const text = regression.replace('decision_type=1 10', 'decision_type=1 0');
+    expect(await scores(text, [[NaN, 'green', 1], [3, 'green', 1]])).toEqual([-0.25 - 0.1, 1 - 0.1]);
+  });
+
   it('reads the C++ spellings of infinite and NaN thresholds', async () => {
     // Tree 1 at -inf: every number but zero (the default, left) goes right; at nan: `z <= NaN` is false, right too.
     for (const spelling of ['-inf', '-infinity', '-INF', 'nan', 'NaN']) {

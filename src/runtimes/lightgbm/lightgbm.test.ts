@@ -461,6 +461,7 @@ describe('lightgbm file details', () => {
     const linear = (features: string, coeffs: string) => MODEL.replace('is_linear=0\nshrinkage=1\n\n\nend', `is_linear=1\nleaf_const=0 0\nnum_features=1 0\nleaf_features=${features}\nleaf_coeff=${coeffs}\nshrinkage=1\n\n\nend`);
     const cases: [string, RegExp][] = [
       [twoSets('0 2 1'), /Tree=0 cat_boundaries must rise from 0 to the length of cat_threshold/],
+      [MODEL.replace('num_cat=1', 'num_cat=3').replace('cat_boundaries=0 1', 'cat_boundaries=0 2 1 2').replace('cat_threshold=5', 'cat_threshold=5 7'), /Tree=0 cat_boundaries must rise from 0 to the length of cat_threshold/],
       [twoSets('0 0.5 2'), /Tree=0 cat_boundaries must rise from 0 to the length of cat_threshold/],
       [threeTrees, /3 trees do not split into iterations of 2/],
       [linear('0 1', '1'), /Tree=1 linear leaves list 2 features and 1 coefficients for 1/],

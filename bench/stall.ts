@@ -2,7 +2,7 @@
  * Event-loop stalls under the largest bodies the default limits allow: one `ferry serve` child process serving
  * half_plus_two (FP32 [-1] → FP32 [-1], so an answer is as long as its request; onnxruntime on a worker thread, so
  * that the event loop does the protocols' work alone), and for each protocol one request
- * as large as http.body_limit_bytes / grpc.max_message_bytes (64 MiB) whose answer is as large again, while
+ * as large as http.body_limit_bytes (64 MiB) or grpc.max_message_bytes (32 MiB) whose answer is as large again, while
  *
  *   - the server's own event-loop monitor (ferry_process_nodejs_eventloop_lag_max_seconds, reset by each scrape of
  *     /metrics) records the longest gap between two turns of its event loop, and
@@ -26,8 +26,9 @@ import { TYPES } from '../src/protocol/v2-grpc/schema.ts';
 import { REPO_ROOT, startProcess, type ServerProcess } from './lib/processes.ts';
 
 const MiB = 1024 * 1024;
-/** The default http.body_limit_bytes and grpc.max_message_bytes; less room for the envelope around the data. */
+/** The default http.body_limit_bytes (64 MiB) and grpc.max_message_bytes (32 MiB); less room for the envelope. */
 const BODY_BYTES = Number(process.env['STALL_MIB'] ?? 64) * MiB - 64 * 1024;
+const GRPC_BYTES = Math.min(Number(process.env['STALL_MIB'] ?? 64), 32) * MiB - 64 * 1024;
 const CEILING_MS = 50;
 const MODEL = 'half_plus_two';
 
@@ -65,7 +66,7 @@ function binaryV2(jsonOut: boolean): { body: Buffer; headerLength: number } {
 }
 
 function grpcRequest(typed: boolean): Buffer {
-  const values = floats(Math.floor(BODY_BYTES / (typed ? 5 : 4)));
+  const values = floats(Math.floor(GRPC_BYTES / (typed ? 5 : 4)));
   const input = { name: 'x', datatype: 'FP32', shape: [values.length] };
   const message = typed
     ? { model_name: MODEL, inputs: [{ ...input, contents: { fp32_contents: Array.from(values) } }] }

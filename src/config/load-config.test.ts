@@ -15,7 +15,7 @@ describe('configuration', () => {
     const config = loadConfig({ env: {}, file: yamlFile('{}') });
     expect(config.http).toEqual({ host: '127.0.0.1', port: 8080, body_limit_bytes: 64 * 1024 * 1024, accept_sockets: 8, headers_timeout_ms: 10_000, request_timeout_ms: 120_000, keep_alive_timeout_ms: 72_000 });
     expect(config.limits).toMatchObject({ inflight_bytes: 1024 * 1024 * 1024, max_connections: 10_000 });
-    expect(config.grpc.port).toBe(8081);
+    expect(config.grpc).toMatchObject({ port: 8081, max_message_bytes: 32 * 1024 * 1024 });
     expect(config.runtime.heap_growing_percent).toBe(300);
     expect(config.poll_seconds).toBe(5);
     expect(config.model_repository).toBe('./models');

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { COPY_SLICE_BYTES } from '../../tensor/index.ts';
+import { countingTurns } from '../../tensor/test-support/event-loop-turns.ts';
 import { readBody } from './read-body.ts';
 
 const CHUNK = 64 * 1024;
@@ -25,24 +26,6 @@ function bodyOf(size: number): Buffer {
   return body;
 }
 
-let turnCount = 0;
-const turnsNow = () => turnCount;
-
-/** Turns of the event loop while `work` runs (turnsNow() reads the count meanwhile). */
-async function countingTurns<T>(work: Promise<T>): Promise<{ result: T; turns: number }> {
-  turnCount = 0;
-  let running = true;
-  const tick = () => {
-    if (!running) return;
-    turnCount += 1;
-    setImmediate(tick);
-  };
-  setImmediate(tick);
-  const result = await work;
-  running = false;
-  return { result, turns: turnCount };
-}
-
 describe('readBody', () => {
   it('copies a body of declared length into one buffer of its own as it arrives, byte for byte', async () => {
     const body = bodyOf(3 * 1024 * 1024 + 17);
@@ -56,12 +39,12 @@ describe('readBody', () => {
     const body = bodyOf(4 * COPY_SLICE_BYTES + 5);
     const stream = sending(body);
     let turnsBeforeJoin = 0;
-    const { result, turns } = await countingTurns((async () => {
+    const { result, turns } = await countingTurns((turnsSoFar) => {
       const read = readBody(stream, undefined, 64 * 1024 * 1024);
       // Listens after readBody: the join has started, its first slice copied, when this counts.
-      stream.once('end', () => { turnsBeforeJoin = turnsNow(); });
+      stream.once('end', () => { turnsBeforeJoin = turnsSoFar(); });
       return read;
-    })());
+    });
     expect(result.equals(body)).toBe(true);
     expect(turns - turnsBeforeJoin).toBeGreaterThanOrEqual(Math.floor(body.length / COPY_SLICE_BYTES));
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { COPY_SLICE_BYTES } from '../../tensor/index.ts';
+import { countingTurns } from '../../tensor/test-support/event-loop-turns.ts';
 import { encodeMessage } from './codec.ts';
 import { encodeInferAnswer } from './encode-sliced.ts';
 import type { OutInferResponse } from './messages.ts';
@@ -18,21 +19,6 @@ function answer(raw: Uint8Array[]): OutInferResponse {
     outputs: raw.map((r, i) => ({ name: `y${i}`, datatype: 'UINT8', shape: [r.length], parameters: { binary_data_size: { int64_param: r.length } } })),
     raw_output_contents: raw,
   };
-}
-
-/** Turns of the event loop while `work` runs. */
-async function countingTurns<T>(work: () => Promise<T>): Promise<{ result: T; turns: number }> {
-  let turns = 0;
-  let running = true;
-  const tick = () => {
-    if (!running) return;
-    turns += 1;
-    setImmediate(tick);
-  };
-  setImmediate(tick);
-  const result = await work();
-  running = false;
-  return { result, turns };
 }
 
 describe('encodeInferAnswer', () => {

@@ -1,21 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { COPY_SLICE_BYTES, type Tensor } from '../../tensor/index.ts';
+import { countingTurns } from '../../tensor/test-support/event-loop-turns.ts';
 import { compactForTransfer, transferList } from './worker-messages.ts';
-
-/** Turns of the event loop while `work` runs. */
-async function countingTurns<T>(work: () => Promise<T>): Promise<{ result: T; turns: number }> {
-  let turns = 0;
-  let running = true;
-  const tick = () => {
-    if (!running) return;
-    turns += 1;
-    setImmediate(tick);
-  };
-  setImmediate(tick);
-  const result = await work();
-  running = false;
-  return { result, turns };
-}
 
 describe('compactForTransfer', () => {
   it('copies a large tensor a slice at a time into a buffer of its own, with turns of the event loop between slices', async () => {

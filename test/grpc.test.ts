@@ -44,6 +44,18 @@ function parseRawStrings(b: Buffer): string[] {
 }
 
 /** A repository with the example models and the gRPC fixtures (strings: BYTES, half: FP16). */
+/** A ModelStreamInfer stream, the answers it has sent so far, and a promise of its end. */
+function openStream() {
+  const stream = client.duplex('ModelStreamInfer');
+  const answers: StreamResponse[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('data', (m: StreamResponse) => answers.push(m));
+    stream.on('end', resolve);
+    stream.on('error', reject);
+  });
+  return { stream, answers, done };
+}
+
 async function repository(): Promise<{ root: string; remove(): Promise<void> }> {
   const root = await mkdtemp(path.join(tmpdir(), 'ferry-grpc-'));
   for (const model of ['simple', 'mlp', 'half_plus_two']) await cp(path.join(EXAMPLE_MODELS, model), path.join(root, model), { recursive: true });
@@ -219,13 +231,7 @@ describe('gRPC ModelInfer', () => {
 describe('gRPC ModelStreamInfer', () => {
   it('answers several requests on one stream in order, an error in the middle leaving the stream open', async () => {
     const cases = await reference('simple');
-    const stream = client.duplex('ModelStreamInfer');
-    const answers: StreamResponse[] = [];
-    const done = new Promise<void>((resolve, reject) => {
-      stream.on('data', (m: StreamResponse) => answers.push(m));
-      stream.on('end', resolve);
-      stream.on('error', reject);
-    });
+    const { stream, answers, done } = openStream();
     const requests = 6;
     for (let i = 0; i < requests; i++) {
       const c = cases[i % cases.length];
@@ -260,13 +266,7 @@ describe('gRPC ModelStreamInfer', () => {
 
 describe('gRPC ModelStreamInfer with large messages', () => {
   it('answers large requests (decoded on a decode thread) in order among small ones, and echoes a refused large one', async () => {
-    const stream = client.duplex('ModelStreamInfer');
-    const answers: StreamResponse[] = [];
-    const done = new Promise<void>((resolve, reject) => {
-      stream.on('data', (m: StreamResponse) => answers.push(m));
-      stream.on('end', resolve);
-      stream.on('error', reject);
-    });
+    const { stream, answers, done } = openStream();
     const count = 2 ** 19; // 2 MiB of FP32: past the decode threads' 1 MiB
     const x = Float32Array.from({ length: count }, (_, i) => i % 1000);
     const request = (id: string, values: Float32Array, shape = values.length) => ({

@@ -7,18 +7,12 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
  * `source` into a buffer of its own (one that postMessage can transfer), a slice at a time with a turn of the
  * event loop between slices: one copy of a 64 MiB tensor is a single step of 20-150 ms.
  */
-export async function copyInSlices(source: ArrayBufferView): Promise<Uint8Array<ArrayBuffer>> {
-  const bytes = new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-  const copy = new Uint8Array(bytes.byteLength);
-  for (let offset = 0; offset < bytes.byteLength; offset += COPY_SLICE_BYTES) {
-    if (offset > 0) await turn();
-    copy.set(bytes.subarray(offset, offset + COPY_SLICE_BYTES), offset);
-  }
-  return copy;
+export function copyInSlices(source: ArrayBufferView): Promise<Uint8Array<ArrayBuffer>> {
+  return joinInSlices([new Uint8Array(source.buffer, source.byteOffset, source.byteLength)], source.byteLength);
 }
 
 /** Chunks joined into one buffer of `size` bytes, a slice at a time like copyInSlices (a long chunk over several slices). */
-export async function joinInSlices(chunks: readonly Uint8Array[], size: number): Promise<Buffer> {
+export async function joinInSlices(chunks: readonly Uint8Array[], size: number): Promise<Buffer<ArrayBuffer>> {
   const joined = Buffer.allocUnsafeSlow(size);
   let offset = 0;
   let sinceTurn = 0;
